@@ -1,0 +1,58 @@
+/*
+ * argod.conf(5): the configuration file.
+ *
+ * conf_parse() reads a whole file into a fresh struct conf or fails with
+ * "file:line: message" on stderr and leaves nothing behind; the running
+ * daemon swaps configs only after a complete, successful parse.
+ */
+#ifndef ARGO_CONF_H
+#define ARGO_CONF_H
+
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "engine.h"
+
+#define CONF_DEFAULT_FILE	"/etc/argod/argod.conf"
+#define CONF_DEFAULT_PORT	4790
+#define CONF_DEFAULT_CONTROL	"/run/argod/argod.sock"
+#define CONF_DEFAULT_PIDFILE	"/run/argod/argod.pid"
+
+struct conf_addr {
+	struct sockaddr_storage	ss;	/* port filled in */
+	socklen_t		sslen;
+	char			*host;	/* as written, for printing */
+	int			is_hostname; /* not an IP literal */
+	unsigned		port;
+};
+
+struct conf_peer {
+	struct conf_addr	addr;
+	int			line;
+};
+
+struct conf {
+	char			*file;
+	struct engine_conf	 ec;		/* name, id, key, params,
+						   peers, origins */
+	struct conf_peer	*peers;		/* parallel to ec.peers */
+	struct conf_addr	*listen;
+	size_t			 nlisten;
+	char			*key_file;	/* NULL if key inline */
+	char			*control;	/* read-write socket path */
+	unsigned		 control_mode;
+	char			*control_ro;	/* read-only socket, or NULL */
+	unsigned		 control_ro_mode;
+	size_t			 control_max_output;	/* bytes per client */
+	char			*pidfile;
+};
+
+/* Returns NULL after printing file:line: message to stderr. */
+struct conf	*conf_parse(const char *file);
+/* Parse from a stream (fuzzing, tests); name is used in messages. */
+struct conf	*conf_parse_stream(FILE *, const char *name);
+void		 conf_free(struct conf *);
+/* Print the config normalised, every setting explicit, key elided. */
+void		 conf_print(FILE *, const struct conf *);
+
+#endif

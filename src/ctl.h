@@ -1,0 +1,49 @@
+/*
+ * The JSON status socket (DESIGN.md decision 8).
+ *
+ * Newline-delimited JSON over UNIX stream sockets. On connect the server
+ * sends a banner {"argod": VERSION, "protocol": CTL_PROTOCOL, "node": NAME};
+ * each request {"cmd": ...} gets exactly one reply with "ok"; "monitor"
+ * switches the connection to a stream of events. Writes never block: each
+ * client has an output limit past which it is disconnected.
+ */
+#ifndef ARGO_CTL_H
+#define ARGO_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+/* Bump on any incompatible change of requests, replies or events. */
+#define CTL_PROTOCOL		1
+#define CTL_MAX_REQUEST		(64 * 1024)
+#define CTL_DEFAULT_MAX_OUTPUT	(4 * 1024 * 1024)
+
+struct ev_loop;
+struct ctl;
+
+/* What the daemon lets the socket do; NULL members are "not supported". */
+struct ctl_hooks {
+	int	(*reload)(void *arg, char *err, size_t errlen);
+	void	*arg;
+};
+
+/*
+ * Listen on path with the given mode; ro makes every client of this socket
+ * read-only. clock gives "now" in the engine's clock. Returns NULL (errno
+ * set, logged) on failure.
+ */
+struct ctl	*ctl_open(struct ev_loop *, const char *path, unsigned mode,
+		    int ro, size_t max_output, struct engine *,
+		    const struct ctl_hooks *, uint64_t (*clock)(void));
+void		 ctl_close(struct ctl *);
+/* The engine was replaced or reconfigured. */
+void		 ctl_set_engine(struct ctl *, struct engine *);
+void		 ctl_set_max_output(struct ctl *, size_t);
+
+/* Broadcast to monitor clients. */
+void		 ctl_link_event(struct ctl *, const struct engine_link_event *);
+void		 ctl_route_event(struct ctl *, const struct engine_route_event *);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * The protocol engine: probing, link state, flooding, SPF and routes.
+ *
+ * The engine is sans-I/O (DESIGN.md decision 1). It never reads a clock,
+ * opens a socket or calls the kernel. The caller feeds it
+ *
+ *	engine_input(e, now, peer, bytes, rx_ts)   a datagram from a peer
+ *	engine_run(e, now)                          timers that are due
+ *
+ * and asks engine_next_deadline() when to call engine_run() again. The
+ * engine answers through struct engine_ops: datagrams to send to a peer
+ * (by index into the configured peer list), and events (link state and
+ * route changes). Times are nanoseconds on one monotonic clock chosen by
+ * the caller; rx_ts must be on the same clock. Randomness (timer jitter)
+ * comes from a PRNG seeded by the caller, so a run is reproducible.
+ */
+#ifndef ARGO_ENGINE_H
+#define ARGO_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define NSEC		1ULL
+#define USEC		1000ULL
+#define MSEC		1000000ULL
+#define SEC		1000000000ULL
+
+enum link_state {
+	LINK_DOWN = 0,
+	LINK_UP = 1,
+	LINK_CONGESTED = 2,
+};
+const char	*link_state_name(enum link_state);
+
+/* Timers and thresholds. conf.c fills these; engine_params_default() gives
+ * the documented defaults (man/argod.conf.5). */
+struct engine_params {
+	uint64_t	probe_interval;		/* ns, jittered +-10 % */
+	unsigned	down_after;		/* consecutive missed probes */
+	uint64_t	probe_timeout_min;	/* ns */
+	uint64_t	probe_timeout_max;	/* ns, also before first RTT */
+	uint64_t	baseline_window;	/* ns, min-RTT window */
+	unsigned	loss_window;		/* probes */
+	uint32_t	cong_delay_enter;	/* us of queueing delay */
+	uint32_t	cong_delay_exit;	/* us */
+	uint32_t	cong_loss_enter;	/* permille */
+	uint32_t	cong_loss_exit;		/* permille */
+	uint64_t	cong_hold;		/* ns below exit before clearing */
+	uint64_t	lsa_refresh;		/* ns, jittered */
+	uint64_t	lsa_maxage;		/* ns */
+	uint64_t	lsa_min_interval;	/* ns between originations */
+	uint32_t	adv_rtt_pct;		/* significant RTT change, % */
+	uint32_t	adv_rtt_min;		/* ... and at least this, us */
+	uint32_t	adv_loss;		/* significant loss change, permille */
+	uint64_t	adv_hold;		/* ns a change must persist */
+	uint64_t	spf_delay;		/* ns from change to SPF */
+	uint64_t	spf_hold_min;		/* ns between SPF runs ... */
+	uint64_t	spf_hold_max;		/* ... backing off to this */
+	uint32_t	loss_penalty;		/* us of cost per 1 % loss */
+	uint32_t	cost_min;		/* us, link cost clamp */
+	uint32_t	cost_max;		/* us */
+};
+void	engine_params_default(struct engine_params *);
+
+struct engine_peer_conf {
+	char		name[WIRE_NAME_MAX + 1];
+	uint32_t	id;
+};
+
+struct engine_origin_conf {
+	char		name[WIRE_NAME_MAX + 1];
+	char		**prefixes;		/* normalised "addr/len" */
+	size_t		nprefixes;
+	uint32_t	*egress;		/* node ids */
+	char		(*egress_names)[WIRE_NAME_MAX + 1];
+	size_t		negress;
+};
+
+struct engine_conf {
+	char				name[WIRE_NAME_MAX + 1];
+	uint32_t			id;
+	uint8_t				key[WIRE_KEY_LEN];
+	struct engine_params		p;
+	struct engine_peer_conf		*peers;
+	size_t				npeers;
+	struct engine_origin_conf	*origins;
+	size_t				norigins;
+};
+void	engine_conf_free(struct engine_conf *);
+
+/* Events. Pointers are valid only during the callback. */
+struct engine_link_event {
+	size_t		 peer;
+	const char	*name;
+	enum link_state	 from, to;
+	double		 rtt_ms;	/* smoothed, <0 when unknown */
+	double		 loss_pct;
+};
+
+struct engine_route;
+struct engine_route_event {
+	const struct engine_route	*old;	/* NULL: new route */
+	const struct engine_route	*new;	/* NULL: withdrawn */
+};
+
+struct engine_ops {
+	void	(*send)(void *arg, size_t peer, const void *buf, size_t len);
+	void	(*link_event)(void *arg, const struct engine_link_event *);
+	void	(*route_event)(void *arg, const struct engine_route_event *);
+};
+
+struct engine;
+
+/*
+ * boot is this incarnation's boot id: it must grow across restarts (the
+ * daemon uses the wall clock in seconds); seed feeds timer jitter.
+ */
+struct engine	*engine_new(const struct engine_conf *, const struct engine_ops *,
+		    void *arg, uint64_t now, uint32_t boot, uint64_t seed);
+void		 engine_free(struct engine *);
+
+/* Apply a new config, keeping the state of peers that stay (by name). */
+int		 engine_reconfigure(struct engine *, const struct engine_conf *,
+		    uint64_t now);
+
+/* peer is an index into conf->peers, or -1 for an unknown source. */
+void		 engine_input(struct engine *, uint64_t now, long peer,
+		    const uint8_t *buf, size_t len, uint64_t rx_ts);
+void		 engine_run(struct engine *, uint64_t now);
+uint64_t	 engine_next_deadline(const struct engine *);
+
+/*
+ * Read-only views for the status socket and the simulator.
+ */
+struct engine_peer_info {
+	const char	*name;
+	uint32_t	 id;
+	enum link_state	 state;
+	uint64_t	 state_since;	/* ns */
+	double		 rtt_ms;	/* smoothed; <0 unknown */
+	double		 rtt_min_ms;	/* baseline; <0 unknown */
+	double		 jitter_ms;
+	double		 loss_pct;
+	uint64_t	 last_seen;	/* ns of last reply, 0 never */
+	double		 adv_rtt_ms;	/* what we advertise; <0 unknown */
+	uint64_t	 probes_sent, replies_received;
+};
+size_t	engine_npeers(const struct engine *);
+void	engine_peer(const struct engine *, size_t, struct engine_peer_info *);
+
+struct engine_route {
+	const char	*origin;
+	const char	*prefix;
+	int		 reachable;
+	uint32_t	 egress;
+	const char	*egress_name;
+	const uint32_t	*path;		/* node ids, this node first */
+	size_t		 pathlen;
+	uint32_t	 next_hop;	/* node id; == own id when local */
+	const char	*next_hop_name;
+	double		 cost_ms;
+	int		 congested_hops;
+	double		 direct_cost_ms;	/* <0: no usable direct link */
+	/* runner-up: best path via a different next hop */
+	int		 has_runner_up;
+	double		 runner_up_cost_ms;
+	const uint32_t	*runner_up_path;
+	size_t		 runner_up_pathlen;
+	int		 runner_up_congested_hops;
+	uint64_t	 since;		/* ns of the last change */
+};
+size_t	engine_nroutes(const struct engine *);
+const struct engine_route *engine_route(const struct engine *, size_t);
+
+/* Node names known to the engine (own config and the database). */
+const char	*engine_node_name(const struct engine *, uint32_t id);
+
+struct engine_counters {
+	uint64_t	rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t	rejected[REJ_MAX];
+	uint64_t	lsa_originated, lsa_received, lsa_installed, lsa_relayed;
+	uint64_t	summaries_sent, requests_sent;
+	uint64_t	spf_runs;
+	uint64_t	route_changes;
+};
+const struct engine_counters *engine_counters(const struct engine *);
+
+const char	*engine_name(const struct engine *);
+uint32_t	 engine_id(const struct engine *);
+uint64_t	 engine_digest(const struct engine *);
+
+struct lsdb;
+const struct lsdb *engine_lsdb(const struct engine *);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * One logging API for the daemon and its tools (STYLE.md convention 5).
+ *
+ * log_warn() appends strerror(errno), log_warnx() does not. fatal() and
+ * fatalx() are for local invariants only: nothing a peer or a control
+ * client sends may reach them. log_ratelimited() guards every message that
+ * remote input can trigger.
+ */
+#ifndef ARGO_LOG_H
+#define ARGO_LOG_H
+
+#include <stdint.h>
+
+#define ARGO_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+enum log_dest { LOG_TO_STDERR, LOG_TO_SYSLOG };
+
+void	log_init(const char *progname, enum log_dest dest, int verbose);
+void	log_setverbose(int verbose);
+int	log_getverbose(void);
+void	log_warn(const char *, ...) ARGO_PRINTF(1, 2);
+void	log_warnx(const char *, ...) ARGO_PRINTF(1, 2);
+void	log_info(const char *, ...) ARGO_PRINTF(1, 2);
+void	log_debug(const char *, ...) ARGO_PRINTF(1, 2);
+void	fatal(const char *, ...) ARGO_PRINTF(1, 2) __attribute__((noreturn));
+void	fatalx(const char *, ...) ARGO_PRINTF(1, 2) __attribute__((noreturn));
+
+/*
+ * A token bucket for log lines caused by remote input. Returns 1 when a line
+ * may be printed now; counts what it suppressed so the next printed line can
+ * say so.
+ */
+struct log_limit {
+	uint64_t	last_ns;
+	double		tokens;
+	uint64_t	suppressed;
+};
+int	log_ratelimited(struct log_limit *, uint64_t now_ns, uint64_t *suppressed);
+
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+
+#endif

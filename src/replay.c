@@ -1,0 +1,41 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "replay.h"
+
+void
+replay_reset(struct replay *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+int
+replay_check(struct replay *r, uint32_t boot, uint64_t seq)
+{
+	uint64_t shift;
+
+	if (!r->init || boot > r->boot) {
+		r->init = 1;
+		r->boot = boot;
+		r->top = seq;
+		r->bitmap = 1;
+		return 0;
+	}
+	if (boot < r->boot)
+		return -1;
+	if (seq > r->top) {
+		shift = seq - r->top;
+		r->bitmap = shift >= REPLAY_WINDOW ? 0 : r->bitmap << shift;
+		r->bitmap |= 1;
+		r->top = seq;
+		return 0;
+	}
+	shift = r->top - seq;
+	if (shift >= REPLAY_WINDOW)
+		return -1;
+	if (r->bitmap & (1ULL << shift))
+		return -1;
+	r->bitmap |= 1ULL << shift;
+	return 0;
+}
