@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@ log_getverbose(void)
 {
 	return log_verbose;
 }
+
+static void vlog(int, const char *, va_list, int, int)
+    __attribute__((format(printf, 2, 0)));
 
 static void
 vlog(int pri, const char *fmt, va_list ap, int with_errno, int saved_errno)
@@ -83,6 +87,8 @@ log_info(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_verbose < 0)
+		return;
 	va_start(ap, fmt);
 	vlog(LOG_INFO, fmt, ap, 0, 0);
 	va_end(ap);
@@ -166,7 +172,7 @@ xreallocarray(void *p, size_t n, size_t sz)
 {
 	if (sz && n > SIZE_MAX / sz)
 		fatalx("xreallocarray: overflow");
-	p = realloc(p, n * sz ? n * sz : 1);
+	p = realloc(p, (n * sz) != 0 ? n * sz : 1);
 	if (p == NULL)
 		fatal("realloc");
 	return p;

@@ -44,7 +44,7 @@ struct lsdb_node {
 	uint32_t	 asm_boot, asm_seq;
 	uint8_t		 asm_nparts;
 	uint8_t		 asm_have[32];	/* bitmap of parts received */
-	struct lsdb_link *asm_links;
+	struct wire_lsa_entry *asm_links;
 	size_t		 asm_nlinks;
 };
 

@@ -1,0 +1,520 @@
+/*
+ * argod: the PoP daemon. This file is the I/O around the sans-I/O engine:
+ * UDP sockets with kernel receive timestamps, the libev loop, signals,
+ * the pidfile and the status sockets. All protocol logic is in engine.c.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "conf.h"
+#include "ctl.h"
+#include "engine.h"
+#include "log.h"
+#include "wire.h"
+
+#define MAX_SOCKS	8
+
+struct sock {
+	int		 fd;
+	int		 family;
+	ev_io		 w;
+};
+
+static struct {
+	struct ev_loop	*loop;
+	struct conf	*conf;
+	struct engine	*engine;
+	struct sock	 socks[MAX_SOCKS];
+	size_t		 nsocks;
+	ev_timer	 timer;
+	ev_signal	 sighup, sigterm, sigint;
+	struct ctl	*ctl, *ctl_ro;
+	int		 pidfd;
+	struct log_limit send_limit;
+} d;
+
+static uint64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+real_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void
+rearm(void)
+{
+	uint64_t now = mono_now(), dl = engine_next_deadline(d.engine);
+	double after = dl > now ? (double)(dl - now) / 1e9 : 0;
+
+	ev_timer_stop(d.loop, &d.timer);
+	ev_timer_set(&d.timer, after, 0);
+	ev_timer_start(d.loop, &d.timer);
+}
+
+static int
+addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a,
+		    *y = (const void *)b;
+
+		return x->sin_port == y->sin_port &&
+		    x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a,
+		    *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+	}
+	return 0;
+}
+
+static long
+peer_of(const struct sockaddr_storage *ss)
+{
+	size_t i;
+
+	for (i = 0; i < d.conf->ec.npeers; i++)
+		if (addr_eq(ss, &d.conf->peers[i].addr.ss))
+			return (long)i;
+	return -1;
+}
+
+static void
+engine_send(void *arg, size_t peer, const void *buf, size_t len)
+{
+	const struct conf_addr *a = &d.conf->peers[peer].addr;
+	uint64_t sup;
+	size_t i;
+
+	for (i = 0; i < d.nsocks; i++) {
+		if (d.socks[i].family != a->ss.ss_family)
+			continue;
+		if (sendto(d.socks[i].fd, buf, len, 0,
+		    (const struct sockaddr *)&a->ss, a->sslen) == -1 &&
+		    log_ratelimited(&d.send_limit, mono_now(), &sup))
+			log_warn("send to %s (%s)%s",
+			    d.conf->ec.peers[peer].name, a->host,
+			    sup ? " (more suppressed)" : "");
+		return;
+	}
+	if (log_ratelimited(&d.send_limit, mono_now(), &sup))
+		log_warnx("no %s socket to reach peer %s",
+		    a->ss.ss_family == AF_INET6 ? "IPv6" : "IPv4",
+		    d.conf->ec.peers[peer].name);
+}
+
+static void
+engine_link_event(void *arg, const struct engine_link_event *ev)
+{
+	if (d.ctl)
+		ctl_link_event(d.ctl, ev);
+	if (d.ctl_ro)
+		ctl_link_event(d.ctl_ro, ev);
+}
+
+static void
+engine_route_event(void *arg, const struct engine_route_event *ev)
+{
+	if (d.ctl)
+		ctl_route_event(d.ctl, ev);
+	if (d.ctl_ro)
+		ctl_route_event(d.ctl_ro, ev);
+}
+
+static const struct engine_ops ops = {
+	.send = engine_send,
+	.link_event = engine_link_event,
+	.route_event = engine_route_event,
+};
+
+static void
+sock_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sock *s = w->data;
+	uint8_t buf[WIRE_MTU + 512];
+	char cbuf[256];
+	struct sockaddr_storage from;
+	struct iovec iov;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	uint64_t now, rx;
+	ssize_t n;
+	int budget;
+
+	/* Bounded batch so one busy socket cannot starve the others. */
+	for (budget = 0; budget < 64; budget++) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_warn("recvmsg");
+			break;
+		}
+		now = mono_now();
+		rx = now;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm)) {
+			struct timespec ts;
+			uint64_t real, rnow;
+
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_TIMESTAMPNS)
+				continue;
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			/*
+			 * The kernel stamps CLOCK_REALTIME; the engine runs
+			 * on CLOCK_MONOTONIC. Both clocks are read back to
+			 * back, so the offset is exact to within ns unless
+			 * the wall clock is stepped in between.
+			 */
+			real = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+			rnow = real_now();
+			now = mono_now();
+			if (real <= rnow && rnow - real < now)
+				rx = now - (rnow - real);
+		}
+		if ((msg.msg_flags & MSG_TRUNC) != 0) {
+			engine_input(d.engine, now, peer_of(&from), buf, 0, rx);
+			continue;
+		}
+		engine_input(d.engine, now, peer_of(&from), buf, (size_t)n,
+		    rx);
+	}
+	rearm();
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	engine_run(d.engine, mono_now());
+	rearm();
+}
+
+static void
+socks_close(void)
+{
+	size_t i;
+
+	for (i = 0; i < d.nsocks; i++) {
+		ev_io_stop(d.loop, &d.socks[i].w);
+		close(d.socks[i].fd);
+	}
+	d.nsocks = 0;
+}
+
+static int
+socks_open(const struct conf *c)
+{
+	size_t i;
+	int fd, on = 1;
+
+	for (i = 0; i < c->nlisten && i < MAX_SOCKS; i++) {
+		const struct conf_addr *a = &c->listen[i];
+		struct sock *s = &d.socks[d.nsocks];
+
+		fd = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			log_warn("socket for listen %s", a->host);
+			return -1;
+		}
+		if (a->ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+			    sizeof(on));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
+		    sizeof(on)) == -1)
+			log_warn("SO_TIMESTAMPNS on %s: RTT from user-space "
+			    "receive times", a->host);
+		if (bind(fd, (const struct sockaddr *)&a->ss, a->sslen) ==
+		    -1) {
+			log_warn("bind %s port %u", a->host, a->port);
+			close(fd);
+			return -1;
+		}
+		s->fd = fd;
+		s->family = a->ss.ss_family;
+		ev_io_init(&s->w, sock_cb, fd, EV_READ);
+		s->w.data = s;
+		ev_io_start(d.loop, &s->w);
+		d.nsocks++;
+	}
+	return 0;
+}
+
+static int
+listen_equal(const struct conf *a, const struct conf *b)
+{
+	size_t i;
+
+	if (a->nlisten != b->nlisten)
+		return 0;
+	for (i = 0; i < a->nlisten; i++)
+		if (!addr_eq(&a->listen[i].ss, &b->listen[i].ss))
+			return 0;
+	return 1;
+}
+
+static int
+reload(void *arg, char *err, size_t errlen)
+{
+	struct conf *nc;
+
+	log_info("reloading %s", d.conf->file);
+	if ((nc = conf_parse(d.conf->file)) == NULL) {
+		snprintf(err, errlen, "%s: config has errors, see the log; "
+		    "running config kept", d.conf->file);
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (engine_reconfigure(d.engine, &nc->ec, mono_now()) == -1) {
+		snprintf(err, errlen, "node name cannot change on reload");
+		conf_free(nc);
+		return -1;
+	}
+	if (!listen_equal(d.conf, nc)) {
+		socks_close();
+		if (socks_open(nc) == -1) {
+			log_warnx("reload: new listen addresses failed, "
+			    "restoring the old ones");
+			socks_close();
+			if (socks_open(d.conf) == -1)
+				fatalx("cannot restore listen sockets");
+		}
+	}
+	if (strcmp(nc->control, d.conf->control) != 0 ||
+	    (nc->control_ro == NULL) != (d.conf->control_ro == NULL) ||
+	    (nc->control_ro && strcmp(nc->control_ro, d.conf->control_ro)))
+		log_warnx("reload: control socket paths change only on "
+		    "restart");
+	if (d.ctl)
+		ctl_set_max_output(d.ctl, nc->control_max_output);
+	if (d.ctl_ro)
+		ctl_set_max_output(d.ctl_ro, nc->control_max_output);
+	/* Keep paths the sockets were opened with. */
+	free(nc->control);
+	nc->control = xstrdup(d.conf->control);
+	free(nc->control_ro);
+	nc->control_ro = d.conf->control_ro ? xstrdup(d.conf->control_ro) :
+	    NULL;
+	free(nc->pidfile);
+	nc->pidfile = xstrdup(d.conf->pidfile);
+	conf_free(d.conf);
+	d.conf = nc;
+	log_info("reloaded: %zu peers, %zu origins", nc->ec.npeers,
+	    nc->ec.norigins);
+	rearm();
+	return 0;
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	char err[256];
+
+	if (w->signum == SIGHUP) {
+		reload(NULL, err, sizeof(err));
+		return;
+	}
+	log_info("%s: exiting", strsignal(w->signum));
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int
+pidfile_open(const char *path)
+{
+	char buf[32];
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_warn("pidfile %s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		log_warnx("pidfile %s is locked: is argod already running?",
+		    path);
+		close(fd);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf))
+		log_warn("pidfile %s", path);
+	return fd;
+}
+
+static void
+mkparent(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			log_warn("mkdir %s", dir);
+	}
+	free(dir);
+}
+
+static uint64_t
+ctl_clock(void)
+{
+	return mono_now();
+}
+
+static const struct ctl_hooks hooks = {
+	.reload = reload,
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: argod [-dnv] [-c file]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *file = CONF_DEFAULT_FILE;
+	int ch, check = 0, foreground = 0, verbose = 0;
+	uint64_t seed, now;
+
+	while ((ch = getopt(argc, argv, "c:dnvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'd':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("argod %s (protocol %d)\n", PACKAGE_VERSION,
+			    CTL_PROTOCOL);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init("argod", LOG_TO_STDERR, verbose);
+	if (wire_init() == -1)
+		fatalx("libsodium initialisation failed");
+	if ((d.conf = conf_parse(file)) == NULL)
+		return 1;
+	if (check) {
+		conf_print(stdout, d.conf);
+		conf_free(d.conf);
+		return 0;
+	}
+
+	if (!foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init("argod", LOG_TO_SYSLOG, verbose);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	mkparent(d.conf->pidfile);
+	if ((d.pidfd = pidfile_open(d.conf->pidfile)) == -1)
+		return 1;
+
+	d.loop = EV_DEFAULT;
+	if (socks_open(d.conf) == -1)
+		return 1;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)getpid() ^ real_now();
+	now = mono_now();
+	/* The boot id must grow across restarts: wall-clock seconds. */
+	d.engine = engine_new(&d.conf->ec, &ops, NULL, now,
+	    (uint32_t)(real_now() / SEC), seed);
+
+	d.ctl = ctl_open(d.loop, d.conf->control, d.conf->control_mode, 0,
+	    d.conf->control_max_output, d.engine, &hooks, ctl_clock);
+	if (d.ctl == NULL)
+		return 1;
+	if (d.conf->control_ro != NULL) {
+		d.ctl_ro = ctl_open(d.loop, d.conf->control_ro,
+		    d.conf->control_ro_mode, 1, d.conf->control_max_output,
+		    d.engine, &hooks, ctl_clock);
+		if (d.ctl_ro == NULL)
+			return 1;
+	}
+
+	ev_timer_init(&d.timer, timer_cb, 0, 0);
+	ev_signal_init(&d.sighup, signal_cb, SIGHUP);
+	ev_signal_init(&d.sigterm, signal_cb, SIGTERM);
+	ev_signal_init(&d.sigint, signal_cb, SIGINT);
+	ev_signal_start(d.loop, &d.sighup);
+	ev_signal_start(d.loop, &d.sigterm);
+	ev_signal_start(d.loop, &d.sigint);
+	log_info("started: node %s, %zu peers, %zu origins, control %s",
+	    d.conf->ec.name, d.conf->ec.npeers, d.conf->ec.norigins,
+	    d.conf->control);
+	rearm();
+	ev_run(d.loop, 0);
+
+	if (d.ctl_ro)
+		ctl_close(d.ctl_ro);
+	ctl_close(d.ctl);
+	socks_close();
+	engine_free(d.engine);
+	unlink(d.conf->pidfile);
+	close(d.pidfd);
+	conf_free(d.conf);
+	ev_loop_destroy(d.loop);
+	return 0;
+}

@@ -1,0 +1,1228 @@
+/*
+ * The argod protocol engine; see engine.h for the sans-I/O contract.
+ *
+ * Per peer it runs the prober (probe.c) and decides what this PoP
+ * advertises about the link. Advertisement is where damping lives
+ * (DESIGN.md decision 2): a state change is advertised at once, an RTT or
+ * loss change only once it is significant (adv_rtt_pct and adv_rtt_min,
+ * adv_loss) and has stayed so for adv_hold, and the whole row is refreshed
+ * every lsa_refresh. SPF itself has no hysteresis.
+ *
+ * Flooding (decision 4). In a full mesh every PoP hears every row straight
+ * from its originator, so rows are sent directly to all live peers and
+ * never re-flooded. A row is relayed only towards a peer the originator
+ * says it cannot reach, and only by the one PoP with the lowest id among
+ * those whose rows show live links to both: one copy per gap, not one per
+ * PoP. Where no PoP links both (a partial mesh), rows are flooded
+ * hop by hop. Everything else is anti-entropy: probes carry a digest of the
+ * database; when a peer's digest differs from ours for longer than a
+ * flood takes, we send a summary of (origin, boot, seq) and the two sides
+ * request or push what the other lacks. A new neighbour gets a summary at
+ * once.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+#include "lsdb.h"
+#include "probe.h"
+#include "replay.h"
+#include "spf.h"
+
+/* Longer than a flood takes to cross the overlay, so a digest mismatch
+ * that outlives it is a real gap, not a row in flight. */
+#define SYNC_DELAY		(500 * MSEC)
+#define SYNC_INTERVAL		(1 * SEC)
+#define EXPIRE_CHECK		(1 * SEC)
+
+struct peer {
+	struct engine_peer_conf	 conf;
+	struct probe_link	 pl;
+	struct replay		 rp;
+	uint64_t		 next_probe;
+	/* what we advertise about this link */
+	uint16_t		 adv_rtt;	/* 0.1 ms */
+	uint8_t			 adv_loss;	/* 0.5 % */
+	uint8_t			 adv_state;
+	uint64_t		 adv_change_since;	/* 0: no change */
+	/* anti-entropy */
+	uint64_t		 mismatch_since;
+	uint64_t		 last_summary;
+};
+
+struct eroute {
+	struct engine_route	 r;
+	size_t			 origin;
+	uint32_t		*path;
+	uint32_t		*ru_path;
+};
+
+struct rtree {
+	uint32_t		 slot;
+	struct spf_tree		 t;
+};
+
+struct engine {
+	struct engine_conf	 conf;
+	const struct engine_ops	*ops;
+	void			*arg;
+	uint32_t		 boot;
+	uint64_t		 tx_seq;
+	uint64_t		 rng;
+	uint64_t		 start;
+
+	struct peer		*peers;
+	size_t			 npeers;
+
+	struct lsdb		 db;
+	uint32_t		 lsa_boot, lsa_seq;
+	int			 originate_pending;
+	uint64_t		 originate_at;
+	uint64_t		 last_originate;
+	uint64_t		 next_refresh;
+	uint64_t		 next_expire;
+
+	int			 spf_pending;
+	uint64_t		 spf_at;
+	uint64_t		 last_spf;
+	uint64_t		 spf_hold;
+	struct spf_graph	 g;
+	struct spf_tree		 t;
+	struct rtree		*rtrees;
+	size_t			 nrtrees, caprtrees;
+
+	struct eroute		*routes;
+	size_t			 nroutes;
+
+	struct engine_counters	 c;
+	uint8_t			 pkt[WIRE_MTU];
+};
+
+const char *
+link_state_name(enum link_state s)
+{
+	switch (s) {
+	case LINK_DOWN:
+		return "down";
+	case LINK_UP:
+		return "up";
+	case LINK_CONGESTED:
+		return "congested";
+	}
+	return "unknown";
+}
+
+void
+engine_params_default(struct engine_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->probe_interval = 100 * MSEC;
+	p->down_after = 4;
+	p->probe_timeout_min = 50 * MSEC;
+	p->probe_timeout_max = 1 * SEC;
+	p->baseline_window = 600 * SEC;
+	p->loss_window = 100;
+	p->cong_delay_enter = 20000;
+	p->cong_delay_exit = 8000;
+	p->cong_loss_enter = 50;
+	p->cong_loss_exit = 10;
+	p->cong_hold = 5 * SEC;
+	p->lsa_refresh = 30 * SEC;
+	p->lsa_maxage = 120 * SEC;
+	p->lsa_min_interval = 50 * MSEC;
+	p->adv_rtt_pct = 10;
+	p->adv_rtt_min = 2000;
+	p->adv_loss = 10;
+	p->adv_hold = 1 * SEC;
+	p->spf_delay = 10 * MSEC;
+	p->spf_hold_min = 50 * MSEC;
+	p->spf_hold_max = 1 * SEC;
+	p->loss_penalty = 10000;
+	p->cost_min = 100;
+	p->cost_max = 1000000;
+}
+
+void
+engine_conf_free(struct engine_conf *ec)
+{
+	size_t i, j;
+
+	for (i = 0; i < ec->norigins; i++) {
+		for (j = 0; j < ec->origins[i].nprefixes; j++)
+			free(ec->origins[i].prefixes[j]);
+		free(ec->origins[i].prefixes);
+		free(ec->origins[i].egress);
+		free(ec->origins[i].egress_names);
+	}
+	free(ec->origins);
+	free(ec->peers);
+	ec->origins = NULL;
+	ec->peers = NULL;
+	ec->norigins = ec->npeers = 0;
+}
+
+static void
+conf_copy(struct engine_conf *dst, const struct engine_conf *src)
+{
+	size_t i, j;
+
+	*dst = *src;
+	dst->peers = xcalloc(src->npeers, sizeof(*dst->peers));
+	memcpy(dst->peers, src->peers, src->npeers * sizeof(*dst->peers));
+	dst->origins = xcalloc(src->norigins, sizeof(*dst->origins));
+	for (i = 0; i < src->norigins; i++) {
+		const struct engine_origin_conf *so = &src->origins[i];
+		struct engine_origin_conf *o = &dst->origins[i];
+
+		*o = *so;
+		o->prefixes = xcalloc(so->nprefixes, sizeof(char *));
+		for (j = 0; j < so->nprefixes; j++)
+			o->prefixes[j] = xstrdup(so->prefixes[j]);
+		o->egress = xcalloc(so->negress, sizeof(*o->egress));
+		memcpy(o->egress, so->egress, so->negress * sizeof(*o->egress));
+		o->egress_names = xcalloc(so->negress,
+		    sizeof(*o->egress_names));
+		memcpy(o->egress_names, so->egress_names,
+		    so->negress * sizeof(*o->egress_names));
+	}
+}
+
+/* xorshift64*: jitter only, reproducible from the seed. */
+static uint64_t
+rnd(struct engine *e)
+{
+	e->rng ^= e->rng >> 12;
+	e->rng ^= e->rng << 25;
+	e->rng ^= e->rng >> 27;
+	return e->rng * 0x2545f4914f6cdd1dULL;
+}
+
+/* d +- pct %, uniformly. */
+static uint64_t
+jitter(struct engine *e, uint64_t d, unsigned pct)
+{
+	uint64_t span = d * pct / 100;
+
+	if (span == 0)
+		return d;
+	return d - span + rnd(e) % (2 * span + 1);
+}
+
+static void
+xmit(struct engine *e, size_t peer, size_t len)
+{
+	if (len == 0)
+		return;
+	e->c.tx_packets++;
+	e->c.tx_bytes += len;
+	e->ops->send(e->arg, peer, e->pkt, len);
+}
+
+static void
+hdr(struct engine *e, struct wire_hdr *h, enum wire_type type)
+{
+	h->type = type;
+	h->sender = e->conf.id;
+	h->boot = e->boot;
+	h->seq = ++e->tx_seq;
+}
+
+/* ---------------------------------------------------------------- LSAs */
+
+static void
+schedule_spf(struct engine *e, uint64_t now)
+{
+	uint64_t at;
+
+	if (e->spf_pending)
+		return;
+	at = now + e->conf.p.spf_delay;
+	if (e->last_spf && at < e->last_spf + e->spf_hold)
+		at = e->last_spf + e->spf_hold;
+	e->spf_pending = 1;
+	e->spf_at = at;
+}
+
+static void
+schedule_originate(struct engine *e, uint64_t now)
+{
+	uint64_t at = now;
+
+	if (e->last_originate &&
+	    at < e->last_originate + e->conf.p.lsa_min_interval)
+		at = e->last_originate + e->conf.p.lsa_min_interval;
+	if (!e->originate_pending || at < e->originate_at)
+		e->originate_at = at;
+	e->originate_pending = 1;
+}
+
+/* Send every part of node's row to one peer. */
+static void
+send_row(struct engine *e, size_t peer, const struct lsdb_node *n,
+    uint64_t now)
+{
+	struct wire_lsa_entry ent[WIRE_MTU / WIRE_LSA_ENTRY_LEN];
+	struct wire_lsa l;
+	struct wire_hdr h;
+	size_t per, nparts, part, i, k;
+
+	if (!n->has_row)
+		return;
+	per = wire_lsa_max_entries(strlen(n->name));
+	nparts = n->nlinks == 0 ? 1 : (n->nlinks + per - 1) / per;
+	if (nparts > 255)
+		nparts = 255;	/* 41,000 peers: far past any real mesh */
+	memset(&l, 0, sizeof(l));
+	l.origin = n->id;
+	l.boot = n->boot;
+	l.seq = n->seq;
+	l.age = lsdb_age(n, now);
+	l.nparts = (uint8_t)nparts;
+	snprintf(l.name, sizeof(l.name), "%s", n->name);
+	for (part = 0; part < nparts; part++) {
+		for (i = part * per, k = 0; i < n->nlinks && k < per; i++, k++) {
+			ent[k].peer = n->links[i].peer;
+			ent[k].rtt = n->links[i].rtt;
+			ent[k].loss = n->links[i].loss;
+			ent[k].state = n->links[i].state;
+		}
+		l.part = (uint8_t)part;
+		l.nentries = (uint16_t)k;
+		hdr(e, &h, WIRE_LSA);
+		xmit(e, peer, wire_encode_lsa(e->pkt, sizeof(e->pkt),
+		    e->conf.key, &h, &l, ent));
+	}
+}
+
+static void
+originate(struct engine *e, uint64_t now)
+{
+	struct wire_lsa_entry *ent;
+	const struct lsdb_node *self;
+	size_t i;
+
+	e->originate_pending = 0;
+	e->last_originate = now;
+	e->next_refresh = now + jitter(e, e->conf.p.lsa_refresh, 10);
+	ent = xcalloc(e->npeers, sizeof(*ent));
+	for (i = 0; i < e->npeers; i++) {
+		ent[i].peer = e->peers[i].conf.id;
+		ent[i].rtt = e->peers[i].adv_rtt;
+		ent[i].loss = e->peers[i].adv_loss;
+		ent[i].state = e->peers[i].adv_state;
+	}
+	e->lsa_seq++;
+	if (lsdb_install_row(&e->db, e->conf.id, e->conf.name, e->lsa_boot,
+	    e->lsa_seq, 0, ent, e->npeers, now, e->conf.p.lsa_maxage) !=
+	    LSDB_INSTALLED)
+		log_warnx("own row %u/%u not installed", e->lsa_boot,
+		    e->lsa_seq);
+	free(ent);
+	e->c.lsa_originated++;
+	self = lsdb_find(&e->db, e->conf.id);
+	for (i = 0; i < e->npeers; i++)
+		if (e->peers[i].pl.state != LINK_DOWN)
+			send_row(e, i, self, now);
+	schedule_spf(e, now);
+}
+
+/*
+ * Someone holds a row of ours newer than the one we last originated: a
+ * previous incarnation with a clock ahead of ours, or our own row coming
+ * back. Jump past it so the rest of the overlay takes our next row.
+ */
+static void
+own_row_seen(struct engine *e, uint32_t boot, uint32_t seq, uint64_t now)
+{
+	if (lsdb_version_cmp(boot, seq, e->lsa_boot, e->lsa_seq) <= 0)
+		return;
+	e->lsa_boot = boot;
+	e->lsa_seq = seq;
+	schedule_originate(e, now);
+}
+
+static int
+row_says_live(const struct lsdb *db, long slot, uint32_t id)
+{
+	const struct lsdb_link *l;
+
+	if (slot < 0 || !db->slots[slot].has_row)
+		return 0;
+	l = lsdb_link(db, (uint32_t)slot, id);
+	return l != NULL && l->state != LINK_DOWN;
+}
+
+/*
+ * Relay a freshly installed row of origin towards peers that origin
+ * cannot reach directly, if we are the designated relay for that gap.
+ */
+static void
+relay(struct engine *e, const struct lsdb_node *o, size_t from, uint64_t now)
+{
+	long oslot = lsdb_slot(&e->db, o->id);
+	size_t i, s;
+
+	for (i = 0; i < e->npeers; i++) {
+		struct peer *n = &e->peers[i];
+		long nslot;
+		uint32_t best = UINT32_MAX;
+
+		if (i == from || n->conf.id == o->id ||
+		    n->pl.state == LINK_DOWN ||
+		    row_says_live(&e->db, oslot, n->conf.id))
+			continue;
+		nslot = lsdb_slot(&e->db, n->conf.id);
+		for (s = 0; s < e->db.nslots; s++) {
+			const struct lsdb_node *x = &e->db.slots[s];
+
+			if (!x->in_use || !x->has_row || x->id >= best)
+				continue;
+			if (row_says_live(&e->db, (long)s, o->id) &&
+			    row_says_live(&e->db, (long)s, n->conf.id) &&
+			    (nslot < 0 || x->id == e->conf.id ||
+			    row_says_live(&e->db, nslot, x->id) ||
+			    !e->db.slots[nslot].has_row))
+				best = x->id;
+		}
+		/*
+		 * No PoP links both: the mesh is partial here, and the
+		 * row travels by plain flooding, which in a sparse graph
+		 * costs one copy per link.
+		 */
+		if (best == e->conf.id || best == UINT32_MAX) {
+			send_row(e, i, o, now);
+			e->c.lsa_relayed++;
+		}
+	}
+}
+
+static void
+handle_lsa(struct engine *e, size_t from, const struct wire_lsa *l,
+    uint64_t now)
+{
+	const struct lsdb_node *n;
+
+	e->c.lsa_received++;
+	if (l->origin == e->conf.id) {
+		own_row_seen(e, l->boot, l->seq, now);
+		return;
+	}
+	switch (lsdb_install_part(&e->db, l, now, e->conf.p.lsa_maxage)) {
+	case LSDB_INSTALLED:
+		e->c.lsa_installed++;
+		n = lsdb_find(&e->db, l->origin);
+		if (n != NULL)
+			relay(e, n, from, now);
+		schedule_spf(e, now);
+		break;
+	case LSDB_OLDER:
+		/* The sender is behind: push our copy back (once per part 0). */
+		n = lsdb_find(&e->db, l->origin);
+		if (n != NULL && l->part == 0)
+			send_row(e, from, n, now);
+		break;
+	case LSDB_BAD:
+		e->c.rejected[REJ_MALFORMED]++;
+		break;
+	case LSDB_SAME:
+	case LSDB_PARTIAL:
+		break;
+	}
+}
+
+static void
+send_summary(struct engine *e, size_t peer, uint64_t now)
+{
+	struct wire_summary_entry ent[WIRE_MTU / WIRE_SUMMARY_ENTRY_LEN];
+	struct wire_hdr h;
+	size_t per = wire_summary_max_entries(), k = 0, s;
+
+	e->peers[peer].last_summary = now;
+	for (s = 0; s <= e->db.nslots; s++) {
+		if (k == per || (s == e->db.nslots && k > 0)) {
+			hdr(e, &h, WIRE_SUMMARY);
+			xmit(e, peer, wire_encode_summary(e->pkt,
+			    sizeof(e->pkt), e->conf.key, &h, ent, k));
+			e->c.summaries_sent++;
+			k = 0;
+		}
+		if (s == e->db.nslots)
+			break;
+		if (!e->db.slots[s].in_use || !e->db.slots[s].has_row)
+			continue;
+		ent[k].origin = e->db.slots[s].id;
+		ent[k].boot = e->db.slots[s].boot;
+		ent[k].seq = e->db.slots[s].seq;
+		k++;
+	}
+}
+
+static void
+handle_summary(struct engine *e, size_t from, const struct wire_list *l,
+    uint64_t now)
+{
+	uint32_t req[WIRE_MTU / 4];
+	struct wire_summary_entry se;
+	const struct lsdb_node *n;
+	struct wire_hdr h;
+	size_t i, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		wire_summary_entry(l, i, &se);
+		if (se.origin == e->conf.id) {
+			own_row_seen(e, se.boot, se.seq, now);
+			n = lsdb_find(&e->db, se.origin);
+			if (n != NULL && lsdb_version_cmp(se.boot, se.seq,
+			    n->boot, n->seq) < 0)
+				send_row(e, from, n, now);
+			continue;
+		}
+		n = lsdb_find(&e->db, se.origin);
+		if (n == NULL || !n->has_row || lsdb_version_cmp(se.boot,
+		    se.seq, n->boot, n->seq) > 0) {
+			if (k < wire_request_max_entries())
+				req[k++] = se.origin;
+		} else if (lsdb_version_cmp(se.boot, se.seq, n->boot,
+		    n->seq) < 0)
+			send_row(e, from, n, now);
+	}
+	if (k > 0) {
+		hdr(e, &h, WIRE_REQUEST);
+		xmit(e, from, wire_encode_request(e->pkt, sizeof(e->pkt),
+		    e->conf.key, &h, req, k));
+		e->c.requests_sent++;
+	}
+}
+
+static void
+handle_request(struct engine *e, size_t from, const struct wire_list *l,
+    uint64_t now)
+{
+	const struct lsdb_node *n;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		n = lsdb_find(&e->db, wire_request_entry(l, i));
+		if (n != NULL && n->has_row)
+			send_row(e, from, n, now);
+	}
+}
+
+/* ------------------------------------------------------------- probing */
+
+static void
+note_digest(struct engine *e, struct peer *p, uint64_t digest, uint64_t now)
+{
+	if (digest == e->db.digest)
+		p->mismatch_since = 0;
+	else if (p->mismatch_since == 0)
+		p->mismatch_since = now;
+}
+
+static uint16_t
+rtt_units(const struct probe_link *pl)
+{
+	double u;
+
+	if (!pl->have_rtt)
+		return WIRE_RTT_UNKNOWN;
+	u = pl->srtt / 100000.0 + 0.5;	/* ns -> 0.1 ms */
+	if (u >= WIRE_RTT_UNKNOWN - 1)
+		return WIRE_RTT_UNKNOWN - 1;
+	return (uint16_t)u;
+}
+
+static void
+advertise_now(struct engine *e, struct peer *p, uint64_t now)
+{
+	p->adv_state = (uint8_t)p->pl.state;
+	p->adv_rtt = p->pl.state == LINK_DOWN ? WIRE_RTT_UNKNOWN :
+	    rtt_units(&p->pl);
+	p->adv_loss = (uint8_t)(probe_loss_permille(&p->pl) / 5);
+	p->adv_change_since = 0;
+	schedule_originate(e, now);
+}
+
+/* Is what we measure now significantly different from what we said? */
+static int
+adv_significant(const struct engine *e, const struct peer *p)
+{
+	const struct engine_params *pp = &e->conf.p;
+	uint16_t cur = rtt_units(&p->pl);
+	uint32_t diff, thr, loss = probe_loss_permille(&p->pl);
+
+	if (p->pl.state == LINK_DOWN)
+		return 0;
+	if (cur == WIRE_RTT_UNKNOWN)
+		return 0;
+	if (p->adv_rtt == WIRE_RTT_UNKNOWN)
+		return 1;
+	diff = cur > p->adv_rtt ? cur - p->adv_rtt : p->adv_rtt - cur;
+	thr = p->adv_rtt * pp->adv_rtt_pct / 100;
+	if (thr < pp->adv_rtt_min / 100)
+		thr = pp->adv_rtt_min / 100;
+	if (diff > thr)
+		return 1;
+	diff = loss > p->adv_loss * 5u ? loss - p->adv_loss * 5u :
+	    p->adv_loss * 5u - loss;
+	return diff > pp->adv_loss;
+}
+
+static void
+link_changed(struct engine *e, size_t i, enum link_state from, uint64_t now)
+{
+	struct peer *p = &e->peers[i];
+	struct engine_link_event ev;
+
+	ev.peer = i;
+	ev.name = p->conf.name;
+	ev.from = from;
+	ev.to = p->pl.state;
+	ev.rtt_ms = p->pl.have_rtt ? p->pl.srtt / 1e6 : -1;
+	ev.loss_pct = probe_loss_permille(&p->pl) / 10.0;
+	log_info("link %s: %s -> %s", p->conf.name, link_state_name(from),
+	    link_state_name(p->pl.state));
+	if (e->ops->link_event != NULL)
+		e->ops->link_event(e->arg, &ev);
+	advertise_now(e, p, now);
+	if (from == LINK_DOWN) {
+		/* A new neighbour: synchronise databases right away. */
+		send_summary(e, i, now);
+	}
+}
+
+static void
+check_advertisement(struct engine *e, struct peer *p, uint64_t now)
+{
+	if (!adv_significant(e, p)) {
+		p->adv_change_since = 0;
+		return;
+	}
+	if (p->adv_change_since == 0)
+		p->adv_change_since = now;
+	if (now - p->adv_change_since >= e->conf.p.adv_hold)
+		advertise_now(e, p, now);
+}
+
+static void
+send_probe(struct engine *e, size_t i, uint64_t now)
+{
+	struct peer *p = &e->peers[i];
+	struct wire_probe pr;
+	struct wire_hdr h;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.probe_seq = probe_sent(&p->pl, &e->conf.p, now);
+	pr.tx_ns = now;
+	pr.digest = e->db.digest;
+	pr.lsa_count = e->db.nrows > 0xffff ? 0xffff : (uint16_t)e->db.nrows;
+	hdr(e, &h, WIRE_PROBE);
+	xmit(e, i, wire_encode_probe(e->pkt, sizeof(e->pkt), e->conf.key, &h,
+	    &pr));
+	p->next_probe = now + jitter(e, e->conf.p.probe_interval, 10);
+}
+
+static void
+handle_probe(struct engine *e, size_t i, const struct wire_msg *m,
+    uint64_t now, uint64_t rx_ts)
+{
+	struct peer *p = &e->peers[i];
+	struct wire_probe pr;
+	struct wire_hdr h;
+	enum link_state from = p->pl.state;
+	int r;
+
+	note_digest(e, p, m->u.probe.digest, now);
+	if (m->hdr.type == WIRE_PROBE) {
+		pr = m->u.probe;
+		pr.turnaround_ns = now > rx_ts && now - rx_ts < UINT32_MAX ?
+		    (uint32_t)(now - rx_ts) : 0;
+		pr.digest = e->db.digest;
+		pr.lsa_count = e->db.nrows > 0xffff ? 0xffff :
+		    (uint16_t)e->db.nrows;
+		hdr(e, &h, WIRE_PROBE_REPLY);
+		xmit(e, i, wire_encode_probe(e->pkt, sizeof(e->pkt),
+		    e->conf.key, &h, &pr));
+		return;
+	}
+	r = probe_reply(&p->pl, &e->conf.p, m->u.probe.probe_seq,
+	    m->u.probe.turnaround_ns, rx_ts);
+	if (r < 0) {
+		e->c.rejected[REJ_MALFORMED]++;
+		return;
+	}
+	if (r > 0)
+		link_changed(e, i, from, now);
+	else
+		check_advertisement(e, p, now);
+}
+
+/* ---------------------------------------------------------- SPF/routes */
+
+static struct spf_tree *
+reverse_tree(struct engine *e, uint32_t slot)
+{
+	size_t i;
+
+	for (i = 0; i < e->nrtrees; i++)
+		if (e->rtrees[i].slot == slot)
+			return &e->rtrees[i].t;
+	if (e->nrtrees == e->caprtrees) {
+		e->caprtrees = e->caprtrees ? e->caprtrees * 2 : 4;
+		e->rtrees = xreallocarray(e->rtrees, e->caprtrees,
+		    sizeof(*e->rtrees));
+		for (i = e->nrtrees; i < e->caprtrees; i++)
+			spf_tree_init(&e->rtrees[i].t);
+	}
+	e->rtrees[e->nrtrees].slot = slot;
+	spf_run_reverse(&e->rtrees[e->nrtrees].t, &e->g, &e->db, slot);
+	return &e->rtrees[e->nrtrees++].t;
+}
+
+static size_t
+tree_path(const struct spf_tree *t, uint32_t dst, uint32_t *out, size_t max,
+    const struct lsdb *db)
+{
+	size_t n = 0, i;
+	long s;
+
+	for (s = dst; s >= 0 && n < max; s = t->pred[s])
+		out[n++] = db->slots[s].id;
+	for (i = 0; i < n / 2; i++) {
+		uint32_t x = out[i];
+
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = x;
+	}
+	return n;
+}
+
+struct cand {
+	int		ok;
+	uint32_t	cong, hops, egress;
+	uint64_t	cost;
+	uint32_t	egress_slot;
+};
+
+static int
+cand_better(const struct cand *a, const struct cand *b)
+{
+	int c;
+
+	if (!b->ok)
+		return a->ok;
+	if (!a->ok)
+		return 0;
+	c = spf_cmp(a->cong, a->cost, a->hops, b->cong, b->cost, b->hops);
+	return c < 0 || (c == 0 && a->egress < b->egress);
+}
+
+static void
+compute_route(struct engine *e, struct eroute *er, uint32_t root)
+{
+	const struct engine_origin_conf *o = &e->conf.origins[er->origin];
+	struct engine_route *r = &er->r;
+	struct cand best = { 0 }, ru = { 0 }, c;
+	uint32_t ru_first = 0, first_slot = UINT32_MAX;
+	size_t i, j, n = e->db.nslots;
+	long es;
+
+	er->path = xreallocarray(er->path, n + 1, sizeof(uint32_t));
+	er->ru_path = xreallocarray(er->ru_path, n + 2, sizeof(uint32_t));
+	for (i = 0; i < o->negress; i++) {
+		memset(&c, 0, sizeof(c));
+		c.egress = o->egress[i];
+		if (o->egress[i] == e->conf.id) {
+			c.ok = 1;
+			c.egress_slot = root;
+		} else if ((es = lsdb_slot(&e->db, o->egress[i])) >= 0 &&
+		    spf_reached(&e->t, (uint32_t)es)) {
+			c.ok = 1;
+			c.cong = e->t.cong[es];
+			c.cost = e->t.cost[es];
+			c.hops = e->t.hops[es];
+			c.egress_slot = (uint32_t)es;
+		}
+		if (cand_better(&c, &best))
+			best = c;
+	}
+	r->reachable = best.ok;
+	r->has_runner_up = 0;
+	r->direct_cost_ms = -1;
+	if (!best.ok) {
+		r->egress = 0;
+		r->egress_name = NULL;
+		r->pathlen = 0;
+		r->next_hop = 0;
+		r->next_hop_name = NULL;
+		r->cost_ms = -1;
+		r->congested_hops = 0;
+		return;
+	}
+	r->egress = best.egress;
+	r->egress_name = engine_node_name(e, best.egress);
+	r->cost_ms = best.cost / 1000.0;
+	r->congested_hops = (int)best.cong;
+	r->pathlen = tree_path(&e->t, best.egress_slot, er->path, n + 1,
+	    &e->db);
+	r->path = er->path;
+	if (best.egress_slot == root) {
+		r->next_hop = e->conf.id;
+	} else {
+		first_slot = (uint32_t)e->t.first[best.egress_slot];
+		r->next_hop = e->db.slots[first_slot].id;
+	}
+	r->next_hop_name = engine_node_name(e, r->next_hop);
+	for (i = e->g.off[root]; i < e->g.off[root + 1]; i++)
+		if (e->g.edges[i].to == best.egress_slot)
+			r->direct_cost_ms = e->g.edges[i].cost / 1000.0;
+	if (best.egress_slot == root)
+		return;
+
+	/*
+	 * Runner-up: the best path to any egress of this origin whose first
+	 * hop differs from the chosen one, from reverse trees rooted at each
+	 * egress. A neighbour whose own best path comes back through us is
+	 * no alternative.
+	 */
+	for (j = 0; j < o->negress; j++) {
+		struct spf_tree *rt;
+
+		if (o->egress[j] == e->conf.id ||
+		    (es = lsdb_slot(&e->db, o->egress[j])) < 0 ||
+		    !spf_reached(&e->t, (uint32_t)es))
+			continue;
+		rt = reverse_tree(e, (uint32_t)es);
+		for (i = e->g.off[root]; i < e->g.off[root + 1]; i++) {
+			const struct spf_edge *ed = &e->g.edges[i];
+			long s;
+
+			if (ed->to == first_slot || !spf_reached(rt, ed->to))
+				continue;
+			for (s = ed->to; s >= 0 && (uint32_t)s != root;
+			    s = rt->pred[s])
+				;
+			if (s >= 0)
+				continue;	/* loops back through us */
+			memset(&c, 0, sizeof(c));
+			c.ok = 1;
+			c.cong = ed->cong + rt->cong[ed->to];
+			c.cost = ed->cost + rt->cost[ed->to];
+			c.hops = 1 + rt->hops[ed->to];
+			c.egress = o->egress[j];
+			c.egress_slot = (uint32_t)es;
+			if (cand_better(&c, &ru)) {
+				ru = c;
+				ru_first = ed->to;
+			}
+		}
+	}
+	if (ru.ok) {
+		struct spf_tree *rt = reverse_tree(e, ru.egress_slot);
+		size_t k = 0;
+		long s;
+
+		er->ru_path[k++] = e->conf.id;
+		for (s = ru_first; s >= 0 && k < n + 2; s = rt->pred[s])
+			er->ru_path[k++] = e->db.slots[s].id;
+		r->has_runner_up = 1;
+		r->runner_up_cost_ms = ru.cost / 1000.0;
+		r->runner_up_congested_hops = (int)ru.cong;
+		r->runner_up_path = er->ru_path;
+		r->runner_up_pathlen = k;
+	}
+}
+
+static int
+route_differs(const struct engine_route *a, const struct engine_route *b)
+{
+	if (a->reachable != b->reachable)
+		return 1;
+	if (!a->reachable)
+		return 0;
+	if (a->egress != b->egress || a->next_hop != b->next_hop ||
+	    a->pathlen != b->pathlen)
+		return 1;
+	return memcmp(a->path, b->path, a->pathlen * sizeof(uint32_t)) != 0;
+}
+
+static void
+run_spf(struct engine *e, uint64_t now)
+{
+	struct engine_route old;
+	struct engine_route_event ev;
+	uint32_t *oldpath = NULL;
+	long root = lsdb_slot(&e->db, e->conf.id);
+	size_t i;
+
+	e->spf_pending = 0;
+	/* Back-to-back runs double the hold, a quiet period resets it. */
+	if (e->last_spf && now - e->last_spf < 2 * e->spf_hold)
+		e->spf_hold = e->spf_hold * 2 > e->conf.p.spf_hold_max ?
+		    e->conf.p.spf_hold_max : e->spf_hold * 2;
+	else
+		e->spf_hold = e->conf.p.spf_hold_min;
+	e->last_spf = now;
+	e->c.spf_runs++;
+	if (root < 0)
+		return;
+	spf_graph_build(&e->g, &e->db, &e->conf.p);
+	spf_run(&e->t, &e->g, &e->db, (uint32_t)root);
+	e->nrtrees = 0;
+
+	for (i = 0; i < e->nroutes; i++) {
+		struct eroute *er = &e->routes[i];
+
+		old = er->r;
+		oldpath = xreallocarray(oldpath, er->r.pathlen + 1,
+		    sizeof(uint32_t));
+		if (er->r.pathlen > 0)
+			memcpy(oldpath, er->path,
+			    er->r.pathlen * sizeof(uint32_t));
+		old.path = oldpath;
+		compute_route(e, er, (uint32_t)root);
+		if (!route_differs(&old, &er->r) && old.since != 0)
+			continue;
+		er->r.since = now;
+		if (old.since == 0 && !er->r.reachable)
+			continue;	/* never had a route, still none */
+		e->c.route_changes++;
+		ev.old = old.since != 0 && old.reachable ? &old : NULL;
+		ev.new = er->r.reachable ? &er->r : NULL;
+		if (ev.old != NULL || ev.new != NULL) {
+			log_info("route %s %s: %s via %s", er->r.origin,
+			    er->r.prefix, er->r.reachable ?
+			    er->r.egress_name : "unreachable",
+			    er->r.reachable && er->r.next_hop_name ?
+			    er->r.next_hop_name : "-");
+			if (e->ops->route_event != NULL)
+				e->ops->route_event(e->arg, &ev);
+		}
+	}
+	free(oldpath);
+}
+
+static void
+routes_build(struct engine *e)
+{
+	size_t i, j, k = 0, n = 0;
+
+	for (i = 0; i < e->nroutes; i++) {
+		free(e->routes[i].path);
+		free(e->routes[i].ru_path);
+	}
+	free(e->routes);
+	for (i = 0; i < e->conf.norigins; i++)
+		n += e->conf.origins[i].nprefixes;
+	e->routes = xcalloc(n, sizeof(*e->routes));
+	e->nroutes = n;
+	for (i = 0; i < e->conf.norigins; i++)
+		for (j = 0; j < e->conf.origins[i].nprefixes; j++, k++) {
+			e->routes[k].origin = i;
+			e->routes[k].r.origin = e->conf.origins[i].name;
+			e->routes[k].r.prefix = e->conf.origins[i].prefixes[j];
+		}
+}
+
+/* ------------------------------------------------------------- public */
+
+static void
+peer_init(struct engine *e, struct peer *p, const struct engine_peer_conf *pc,
+    uint64_t now)
+{
+	memset(p, 0, sizeof(*p));
+	p->conf = *pc;
+	probe_init(&p->pl, now);
+	replay_reset(&p->rp);
+	/* Spread first probes over one interval. */
+	p->next_probe = now + rnd(e) % (e->conf.p.probe_interval + 1);
+	p->adv_rtt = WIRE_RTT_UNKNOWN;
+	p->adv_state = LINK_DOWN;
+}
+
+struct engine *
+engine_new(const struct engine_conf *ec, const struct engine_ops *ops,
+    void *arg, uint64_t now, uint32_t boot, uint64_t seed)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+	size_t i;
+
+	conf_copy(&e->conf, ec);
+	e->ops = ops;
+	e->arg = arg;
+	e->boot = boot;
+	e->lsa_boot = boot;
+	e->rng = seed ? seed : 0x9e3779b97f4a7c15ULL;
+	e->start = now;
+	lsdb_init(&e->db);
+	spf_graph_init(&e->g);
+	spf_tree_init(&e->t);
+	e->spf_hold = ec->p.spf_hold_min;
+	e->npeers = ec->npeers;
+	e->peers = xcalloc(e->npeers, sizeof(*e->peers));
+	for (i = 0; i < e->npeers; i++)
+		peer_init(e, &e->peers[i], &ec->peers[i], now);
+	routes_build(e);
+	e->next_expire = now + EXPIRE_CHECK;
+	originate(e, now);
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->nroutes; i++) {
+		free(e->routes[i].path);
+		free(e->routes[i].ru_path);
+	}
+	free(e->routes);
+	for (i = 0; i < e->caprtrees; i++)
+		spf_tree_free(&e->rtrees[i].t);
+	free(e->rtrees);
+	spf_tree_free(&e->t);
+	spf_graph_free(&e->g);
+	lsdb_free(&e->db);
+	free(e->peers);
+	engine_conf_free(&e->conf);
+	free(e);
+}
+
+int
+engine_reconfigure(struct engine *e, const struct engine_conf *ec,
+    uint64_t now)
+{
+	struct peer *np;
+	size_t i, j;
+
+	if (ec->id != e->conf.id) {
+		log_warnx("reload: node name changed (%s -> %s); restart "
+		    "argod to rename a PoP", e->conf.name, ec->name);
+		return -1;
+	}
+	np = xcalloc(ec->npeers, sizeof(*np));
+	for (i = 0; i < ec->npeers; i++) {
+		for (j = 0; j < e->npeers; j++)
+			if (e->peers[j].conf.id == ec->peers[i].id)
+				break;
+		if (j < e->npeers) {
+			np[i] = e->peers[j];	/* keeps link state */
+			np[i].conf = ec->peers[i];
+		} else
+			peer_init(e, &np[i], &ec->peers[i], now);
+	}
+	free(e->peers);
+	e->peers = np;
+	e->npeers = ec->npeers;
+	engine_conf_free(&e->conf);
+	conf_copy(&e->conf, ec);
+	routes_build(e);
+	schedule_originate(e, now);
+	schedule_spf(e, now);
+	return 0;
+}
+
+void
+engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
+    size_t len, uint64_t rx_ts)
+{
+	struct wire_msg m;
+	enum wire_reject why;
+	struct peer *p;
+
+	e->c.rx_packets++;
+	e->c.rx_bytes += len;
+	if (peer < 0 || (size_t)peer >= e->npeers) {
+		e->c.rejected[REJ_UNKNOWN_PEER]++;
+		return;
+	}
+	p = &e->peers[peer];
+	if (wire_decode(e->conf.key, buf, len, &m, &why) == -1) {
+		e->c.rejected[why]++;
+		return;
+	}
+	if (m.hdr.sender != p->conf.id) {
+		e->c.rejected[REJ_SENDER]++;
+		return;
+	}
+	if (replay_check(&p->rp, m.hdr.boot, m.hdr.seq) == -1) {
+		e->c.rejected[REJ_REPLAY]++;
+		return;
+	}
+	switch (m.hdr.type) {
+	case WIRE_PROBE:
+	case WIRE_PROBE_REPLY:
+		handle_probe(e, (size_t)peer, &m, now, rx_ts);
+		break;
+	case WIRE_LSA:
+		handle_lsa(e, (size_t)peer, &m.u.lsa, now);
+		break;
+	case WIRE_SUMMARY:
+		handle_summary(e, (size_t)peer, &m.u.list, now);
+		break;
+	case WIRE_REQUEST:
+		handle_request(e, (size_t)peer, &m.u.list, now);
+		break;
+	}
+	/* Work that became due as a consequence (e.g. origination). */
+	engine_run(e, now);
+}
+
+void
+engine_run(struct engine *e, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < e->npeers; i++) {
+		struct peer *p = &e->peers[i];
+		enum link_state from = p->pl.state;
+
+		if (probe_expire(&p->pl, &e->conf.p, now))
+			link_changed(e, i, from, now);
+		if (now >= p->next_probe)
+			send_probe(e, i, now);
+		if (p->adv_change_since != 0)
+			check_advertisement(e, p, now);
+		if (p->mismatch_since != 0 && p->pl.state != LINK_DOWN &&
+		    now - p->mismatch_since >= SYNC_DELAY &&
+		    now - p->last_summary >= SYNC_INTERVAL)
+			send_summary(e, i, now);
+	}
+	if (now >= e->next_expire) {
+		e->next_expire = now + EXPIRE_CHECK;
+		if (lsdb_expire(&e->db, now) > 0)
+			schedule_spf(e, now);
+	}
+	if ((e->originate_pending && now >= e->originate_at) ||
+	    now >= e->next_refresh)
+		originate(e, now);
+	if (e->spf_pending && now >= e->spf_at)
+		run_spf(e, now);
+}
+
+uint64_t
+engine_next_deadline(const struct engine *e)
+{
+	uint64_t d = e->next_expire, x;
+	size_t i;
+
+#define MIN(v) do { x = (v); if (x < d) d = x; } while (0)
+	MIN(e->next_refresh);
+	if (e->originate_pending)
+		MIN(e->originate_at);
+	if (e->spf_pending)
+		MIN(e->spf_at);
+	for (i = 0; i < e->npeers; i++) {
+		const struct peer *p = &e->peers[i];
+
+		MIN(p->next_probe);
+		MIN(probe_next_deadline(&p->pl));
+		if (p->adv_change_since != 0)
+			MIN(p->adv_change_since + e->conf.p.adv_hold);
+		if (p->mismatch_since != 0 && p->pl.state != LINK_DOWN) {
+			uint64_t a = p->mismatch_since + SYNC_DELAY,
+			    b = p->last_summary + SYNC_INTERVAL;
+			MIN(a > b ? a : b);
+		}
+	}
+#undef MIN
+	return d;
+}
+
+size_t
+engine_npeers(const struct engine *e)
+{
+	return e->npeers;
+}
+
+void
+engine_peer(const struct engine *e, size_t i, struct engine_peer_info *pi)
+{
+	const struct peer *p = &e->peers[i];
+	uint64_t base = probe_baseline(&p->pl);
+
+	memset(pi, 0, sizeof(*pi));
+	pi->name = p->conf.name;
+	pi->id = p->conf.id;
+	pi->state = p->pl.state;
+	pi->state_since = p->pl.state_since;
+	pi->rtt_ms = p->pl.have_rtt ? p->pl.srtt / 1e6 : -1;
+	pi->rtt_min_ms = base ? base / 1e6 : -1;
+	pi->jitter_ms = p->pl.have_rtt ? p->pl.jitter / 1e6 : 0;
+	pi->loss_pct = probe_loss_permille(&p->pl) / 10.0;
+	pi->last_seen = p->pl.last_seen;
+	pi->adv_rtt_ms = p->adv_rtt == WIRE_RTT_UNKNOWN ? -1 :
+	    p->adv_rtt / 10.0;
+	pi->probes_sent = p->pl.sent;
+	pi->replies_received = p->pl.received;
+}
+
+size_t
+engine_nroutes(const struct engine *e)
+{
+	return e->nroutes;
+}
+
+const struct engine_route *
+engine_route(const struct engine *e, size_t i)
+{
+	return &e->routes[i].r;
+}
+
+const char *
+engine_node_name(const struct engine *e, uint32_t id)
+{
+	const struct lsdb_node *n;
+	size_t i, j;
+
+	if (id == e->conf.id)
+		return e->conf.name;
+	for (i = 0; i < e->npeers; i++)
+		if (e->peers[i].conf.id == id)
+			return e->peers[i].conf.name;
+	n = lsdb_find(&e->db, id);
+	if (n != NULL && n->has_row)
+		return n->name;
+	for (i = 0; i < e->conf.norigins; i++)
+		for (j = 0; j < e->conf.origins[i].negress; j++)
+			if (e->conf.origins[i].egress[j] == id)
+				return e->conf.origins[i].egress_names[j];
+	return NULL;
+}
+
+const struct engine_counters *
+engine_counters(const struct engine *e)
+{
+	return &e->c;
+}
+
+const char *
+engine_name(const struct engine *e)
+{
+	return e->conf.name;
+}
+
+uint32_t
+engine_id(const struct engine *e)
+{
+	return e->conf.id;
+}
+
+uint64_t
+engine_digest(const struct engine *e)
+{
+	return e->db.digest;
+}
+
+const struct lsdb *
+engine_lsdb(const struct engine *e)
+{
+	return &e->db;
+}

@@ -1,0 +1,260 @@
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "probe.h"
+
+static void loss_record(struct probe_link *, const struct engine_params *, int);
+
+void
+probe_init(struct probe_link *l, uint64_t now)
+{
+	memset(l, 0, sizeof(*l));
+	l->state = LINK_DOWN;
+	l->state_since = now;
+	l->base_start = now;
+	l->next_seq = 1;
+}
+
+uint64_t
+probe_timeout(const struct probe_link *l, const struct engine_params *p)
+{
+	double t;
+
+	if (!l->have_rtt)
+		return p->probe_timeout_max;
+	t = 2 * l->srtt + 4 * l->jitter;
+	if (t < (double)p->probe_timeout_min)
+		return p->probe_timeout_min;
+	if (t > (double)p->probe_timeout_max)
+		return p->probe_timeout_max;
+	return (uint64_t)t;
+}
+
+uint32_t
+probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now)
+{
+	struct probe_out *o;
+	uint32_t seq = l->next_seq++;
+
+	if (l->next_seq == 0)
+		l->next_seq = 1;
+	o = &l->out[seq % PROBE_OUTSTANDING];
+	/*
+	 * The slot still pending means a probe so old its deadline cannot
+	 * have passed yet (timeout longer than 64 intervals): resolve it as
+	 * lost rather than forget it.
+	 */
+	if (o->pending) {
+		o->pending = 0;
+		l->missed++;
+		loss_record(l, p, 1);
+	}
+	o->seq = seq;
+	o->tx = now;
+	o->deadline = now + probe_timeout(l, p);
+	o->pending = 1;
+	l->sent++;
+	return seq;
+}
+
+static void
+loss_record(struct probe_link *l, const struct engine_params *p, int lost)
+{
+	unsigned win = p->loss_window;
+
+	if (win > PROBE_LOSS_MAX)
+		win = PROBE_LOSS_MAX;
+	if (win == 0)
+		win = 1;
+	if (l->loss_n == win) {
+		unsigned tail = (l->loss_head + PROBE_LOSS_MAX - win) %
+		    PROBE_LOSS_MAX;
+		l->loss_lost -= l->loss_ring[tail];
+		l->loss_n--;
+	}
+	while (l->loss_n > win) {	/* window shrank on reload */
+		unsigned tail = (l->loss_head + PROBE_LOSS_MAX - l->loss_n) %
+		    PROBE_LOSS_MAX;
+		l->loss_lost -= l->loss_ring[tail];
+		l->loss_n--;
+	}
+	l->loss_ring[l->loss_head] = (uint8_t)lost;
+	l->loss_head = (l->loss_head + 1) % PROBE_LOSS_MAX;
+	l->loss_n++;
+	l->loss_lost += lost;
+}
+
+unsigned
+probe_loss_permille(const struct probe_link *l)
+{
+	if (l->loss_n == 0)
+		return 0;
+	return (unsigned)((uint64_t)l->loss_lost * 1000 / l->loss_n);
+}
+
+static void
+baseline_sample(struct probe_link *l, const struct engine_params *p,
+    uint64_t now, uint64_t rtt)
+{
+	uint64_t sub = p->baseline_window / PROBE_BASELINE_BUCKETS;
+	unsigned i;
+
+	if (sub == 0)
+		sub = 1;
+	while (now - l->base_start >= sub) {
+		/* Move to the next bucket; bound the loop after long idle. */
+		if (now - l->base_start >= sub * PROBE_BASELINE_BUCKETS) {
+			for (i = 0; i < PROBE_BASELINE_BUCKETS; i++)
+				l->base_min[i] = 0;
+			l->base_start = now;
+			break;
+		}
+		l->base_cur = (l->base_cur + 1) % PROBE_BASELINE_BUCKETS;
+		l->base_min[l->base_cur] = 0;
+		l->base_start += sub;
+	}
+	if (l->base_min[l->base_cur] == 0 || rtt < l->base_min[l->base_cur])
+		l->base_min[l->base_cur] = rtt;
+}
+
+uint64_t
+probe_baseline(const struct probe_link *l)
+{
+	uint64_t m = 0;
+	unsigned i;
+
+	for (i = 0; i < PROBE_BASELINE_BUCKETS; i++)
+		if (l->base_min[i] != 0 && (m == 0 || l->base_min[i] < m))
+			m = l->base_min[i];
+	return m;
+}
+
+static int
+set_state(struct probe_link *l, enum link_state s, uint64_t now)
+{
+	if (l->state == s)
+		return 0;
+	l->state = s;
+	l->state_since = now;
+	l->below_exit_since = 0;
+	return 1;
+}
+
+/* Congestion evaluation after every resolved probe. */
+static int
+evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
+{
+	uint64_t base = probe_baseline(l);
+	double qdelay_us = 0;
+	unsigned loss = probe_loss_permille(l);
+	int enter, below;
+
+	if (l->state == LINK_DOWN)
+		return 0;
+	if (l->have_rtt && base != 0 && l->srtt > (double)base)
+		qdelay_us = (l->srtt - (double)base) / 1000.0;
+	enter = qdelay_us > p->cong_delay_enter || loss > p->cong_loss_enter;
+	below = qdelay_us < p->cong_delay_exit && loss < p->cong_loss_exit;
+	if (l->state == LINK_UP)
+		return enter ? set_state(l, LINK_CONGESTED, now) : 0;
+	/* LINK_CONGESTED */
+	if (!below) {
+		l->below_exit_since = 0;
+		return 0;
+	}
+	if (l->below_exit_since == 0)
+		l->below_exit_since = now;
+	if (now - l->below_exit_since >= p->cong_hold)
+		return set_state(l, LINK_UP, now);
+	return 0;
+}
+
+int
+probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
+    uint32_t turnaround, uint64_t rx)
+{
+	struct probe_out *o = &l->out[seq % PROBE_OUTSTANDING];
+	uint64_t rtt;
+	double d;
+	int changed = 0, was_pending;
+
+	if (o->seq != seq || o->tx == 0 || rx < o->tx)
+		return -1;
+	if (!o->pending && o->deadline == 0)
+		return -1;	/* duplicate reply */
+	was_pending = o->pending;
+	o->pending = 0;
+	o->deadline = 0;
+	rtt = rx - o->tx;
+	rtt = turnaround < rtt ? rtt - turnaround : 1;
+	l->received++;
+	l->last_seen = rx;
+	l->missed = 0;
+	if (was_pending)
+		loss_record(l, p, 0);
+	else
+		l->late++;	/* already counted lost at its deadline */
+
+	if (!l->have_rtt) {
+		l->srtt = (double)rtt;
+		l->rttvar = (double)rtt / 2;
+		l->jitter = 0;
+		l->have_rtt = 1;
+	} else {
+		d = (double)rtt - l->srtt;
+		l->rttvar += (fabs(d) - l->rttvar) / 4;
+		l->srtt += d / 8;
+		l->jitter += (fabs((double)rtt - l->last_rtt) - l->jitter) / 16;
+	}
+	l->last_rtt = (double)rtt;
+	baseline_sample(l, p, rx, rtt);
+
+	if (l->state == LINK_DOWN) {
+		/*
+		 * Back from the dead: the loss window is full of the probes
+		 * that marked it down and srtt may predate the outage. Start
+		 * both afresh so they describe the link as it is now.
+		 */
+		l->loss_n = l->loss_lost = 0;
+		l->srtt = (double)rtt;
+		l->rttvar = (double)rtt / 2;
+		l->jitter = 0;
+		changed = set_state(l, LINK_UP, rx);
+	}
+	return evaluate(l, p, rx) || changed;
+}
+
+int
+probe_expire(struct probe_link *l, const struct engine_params *p, uint64_t now)
+{
+	unsigned i;
+	int changed = 0;
+
+	for (i = 0; i < PROBE_OUTSTANDING; i++) {
+		struct probe_out *o = &l->out[i];
+
+		if (!o->pending || o->deadline > now)
+			continue;
+		o->pending = 0;	/* keep seq/tx: a late reply still counts */
+		l->missed++;
+		loss_record(l, p, 1);
+	}
+	if (l->missed >= p->down_after && l->state != LINK_DOWN) {
+		changed = set_state(l, LINK_DOWN, now);
+	}
+	return evaluate(l, p, now) || changed;
+}
+
+uint64_t
+probe_next_deadline(const struct probe_link *l)
+{
+	uint64_t d = UINT64_MAX;
+	unsigned i;
+
+	for (i = 0; i < PROBE_OUTSTANDING; i++)
+		if (l->out[i].pending && l->out[i].deadline < d)
+			d = l->out[i].deadline;
+	return d;
+}

@@ -1,0 +1,82 @@
+/*
+ * Per-link probing state: RTT estimators, loss window and the link state
+ * machine (up, congested, down). Pure computation on (now, event); the
+ * engine decides when probes go out and carries them on the wire.
+ *
+ * Estimators, per link:
+ *  - srtt: EWMA of RTT samples with gain 1/8, rttvar with gain 1/4, as in
+ *    TCP's RTO estimator (RFC 6298), seeded by the first sample;
+ *  - jitter: EWMA of |sample - previous sample| with gain 1/16 (RFC 3550
+ *    section 6.4.1's interarrival jitter, applied to RTT);
+ *  - baseline: minimum RTT over baseline_window, kept as the minima of ten
+ *    sub-windows so it forgets old minima in O(1) per sample;
+ *  - loss: fraction of the last loss_window probes whose fate is known
+ *    that got no answer before their deadline.
+ *
+ * States (DESIGN.md decision 3: liveness is fast, performance is slow):
+ *  - down after down_after consecutive unanswered probes, up again on the
+ *    first answer;
+ *  - congested when srtt - baseline > cong_delay_enter or loss >
+ *    cong_loss_enter; back to up only after both have stayed below their
+ *    exit thresholds for cong_hold.
+ */
+#ifndef ARGO_PROBE_H
+#define ARGO_PROBE_H
+
+#include <stdint.h>
+
+#include "engine.h"
+
+#define PROBE_OUTSTANDING	64	/* probes in flight we remember */
+#define PROBE_BASELINE_BUCKETS	10
+#define PROBE_LOSS_MAX		1000	/* loss window limit */
+
+struct probe_out {
+	uint32_t	seq;
+	uint64_t	tx;
+	uint64_t	deadline;
+	int		pending;
+};
+
+struct probe_link {
+	enum link_state	state;
+	uint64_t	state_since;
+	uint32_t	next_seq;
+	struct probe_out out[PROBE_OUTSTANDING];
+	unsigned	missed;		/* consecutive */
+
+	int		have_rtt;
+	double		srtt, rttvar, jitter, last_rtt;	/* ns */
+	uint64_t	base_min[PROBE_BASELINE_BUCKETS];
+	uint64_t	base_start;	/* start of the current bucket */
+	unsigned	base_cur;
+
+	uint8_t		loss_ring[PROBE_LOSS_MAX];	/* 1 = lost */
+	unsigned	loss_head, loss_n, loss_lost;
+
+	uint64_t	below_exit_since;	/* 0: not below */
+	uint64_t	last_seen;
+	uint64_t	sent, received, late;
+};
+
+void	probe_init(struct probe_link *, uint64_t now);
+/* Record a probe sent now; returns its sequence number. */
+uint32_t probe_sent(struct probe_link *, const struct engine_params *,
+	    uint64_t now);
+/*
+ * A reply for seq arrived at rx (kernel timestamp); the peer held the
+ * probe for turnaround. Returns 1 if the link state changed, -1 if the
+ * reply matches no probe we sent (dropped), 0 otherwise.
+ */
+int	probe_reply(struct probe_link *, const struct engine_params *,
+	    uint32_t seq, uint32_t turnaround, uint64_t rx);
+/* Expire deadlines; returns 1 if the link state changed. */
+int	probe_expire(struct probe_link *, const struct engine_params *,
+	    uint64_t now);
+uint64_t probe_next_deadline(const struct probe_link *);
+uint64_t probe_timeout(const struct probe_link *, const struct engine_params *);
+
+uint64_t probe_baseline(const struct probe_link *);	/* 0: unknown */
+unsigned probe_loss_permille(const struct probe_link *);
+
+#endif

@@ -1,0 +1,496 @@
+/*
+ * Encoding and decoding of argod datagrams; see wire.h for the layout.
+ *
+ * Decoding order matters: the fixed header is checked for shape (magic,
+ * version, length), then the MAC over the whole datagram, and only then is
+ * the body parsed, through the bounded reader, against the per-type
+ * minimum length in wire_types[]. Nothing unauthenticated is interpreted.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "wire.h"
+
+const char *const wire_reject_names[REJ_MAX] = {
+	[REJ_SHORT] = "short",
+	[REJ_MAGIC] = "bad_magic",
+	[REJ_VERSION] = "bad_version",
+	[REJ_LENGTH] = "bad_length",
+	[REJ_MAC] = "bad_mac",
+	[REJ_TYPE] = "unknown_type",
+	[REJ_TRUNCATED] = "truncated",
+	[REJ_MALFORMED] = "malformed",
+	[REJ_REPLAY] = "replay",
+	[REJ_UNKNOWN_PEER] = "unknown_peer",
+	[REJ_SENDER] = "sender_mismatch",
+};
+
+/* Minimum body length per type (BIRD's tlv_data[] pattern). */
+static const struct {
+	const char	*name;
+	size_t		 min_len;
+} wire_types[WIRE_TYPE_MAX] = {
+	[WIRE_PROBE] =		{ "probe", 4 + 8 + 4 + 8 + 2 + 2 },
+	[WIRE_PROBE_REPLY] =	{ "probe-reply", 4 + 8 + 4 + 8 + 2 + 2 },
+	[WIRE_LSA] =		{ "lsa", 4 + 4 + 4 + 2 + 1 + 1 + 1 + 1 + 2 },
+	[WIRE_SUMMARY] =	{ "summary", 2 + 2 },
+	[WIRE_REQUEST] =	{ "request", 2 + 2 },
+};
+
+void
+rbuf_init(struct rbuf *r, const void *p, size_t len)
+{
+	r->p = p;
+	r->len = len;
+	r->off = 0;
+	r->err = 0;
+}
+
+size_t
+rbuf_left(const struct rbuf *r)
+{
+	return r->len - r->off;
+}
+
+static int
+rbuf_need(struct rbuf *r, size_t n)
+{
+	if (r->err || r->len - r->off < n) {
+		r->err = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+rbuf_get_u8(struct rbuf *r, uint8_t *v)
+{
+	if (rbuf_need(r, 1) == -1)
+		return -1;
+	*v = r->p[r->off++];
+	return 0;
+}
+
+int
+rbuf_get_u16(struct rbuf *r, uint16_t *v)
+{
+	if (rbuf_need(r, 2) == -1)
+		return -1;
+	*v = (uint16_t)(r->p[r->off] << 8 | r->p[r->off + 1]);
+	r->off += 2;
+	return 0;
+}
+
+int
+rbuf_get_u32(struct rbuf *r, uint32_t *v)
+{
+	const uint8_t *p;
+
+	if (rbuf_need(r, 4) == -1)
+		return -1;
+	p = r->p + r->off;
+	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+	r->off += 4;
+	return 0;
+}
+
+int
+rbuf_get_u64(struct rbuf *r, uint64_t *v)
+{
+	uint32_t hi, lo;
+
+	if (rbuf_need(r, 8) == -1)
+		return -1;
+	rbuf_get_u32(r, &hi);
+	rbuf_get_u32(r, &lo);
+	*v = (uint64_t)hi << 32 | lo;
+	return 0;
+}
+
+int
+rbuf_get_bytes(struct rbuf *r, void *dst, size_t n)
+{
+	if (rbuf_need(r, n) == -1)
+		return -1;
+	memcpy(dst, r->p + r->off, n);
+	r->off += n;
+	return 0;
+}
+
+int
+rbuf_skip(struct rbuf *r, size_t n, const uint8_t **at)
+{
+	if (rbuf_need(r, n) == -1)
+		return -1;
+	if (at != NULL)
+		*at = r->p + r->off;
+	r->off += n;
+	return 0;
+}
+
+void
+wbuf_init(struct wbuf *w, void *p, size_t cap)
+{
+	w->p = p;
+	w->cap = cap;
+	w->len = 0;
+	w->err = 0;
+}
+
+static int
+wbuf_need(struct wbuf *w, size_t n)
+{
+	if (w->err || w->cap - w->len < n) {
+		w->err = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+wbuf_put_u8(struct wbuf *w, uint8_t v)
+{
+	if (wbuf_need(w, 1) == 0)
+		w->p[w->len++] = v;
+}
+
+void
+wbuf_put_u16(struct wbuf *w, uint16_t v)
+{
+	if (wbuf_need(w, 2) == -1)
+		return;
+	w->p[w->len++] = v >> 8;
+	w->p[w->len++] = v & 0xff;
+}
+
+void
+wbuf_put_u32(struct wbuf *w, uint32_t v)
+{
+	if (wbuf_need(w, 4) == -1)
+		return;
+	w->p[w->len++] = v >> 24;
+	w->p[w->len++] = (v >> 16) & 0xff;
+	w->p[w->len++] = (v >> 8) & 0xff;
+	w->p[w->len++] = v & 0xff;
+}
+
+void
+wbuf_put_u64(struct wbuf *w, uint64_t v)
+{
+	wbuf_put_u32(w, v >> 32);
+	wbuf_put_u32(w, v & 0xffffffff);
+}
+
+void
+wbuf_put_bytes(struct wbuf *w, const void *p, size_t n)
+{
+	if (wbuf_need(w, n) == -1)
+		return;
+	memcpy(w->p + w->len, p, n);
+	w->len += n;
+}
+
+int
+wire_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+uint32_t
+wire_node_id(const char *name)
+{
+	uint8_t h[16];
+	uint32_t id;
+
+	crypto_generichash(h, sizeof(h), (const uint8_t *)name, strlen(name),
+	    NULL, 0);
+	id = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+	    (uint32_t)h[2] << 8 | h[3];
+	return id ? id : 1;	/* 0 means "none" in places */
+}
+
+static void
+wire_mac(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
+    uint8_t mac[WIRE_MAC_LEN])
+{
+	crypto_generichash(mac, WIRE_MAC_LEN, buf, len, key, WIRE_KEY_LEN);
+}
+
+static void
+wire_put_hdr(struct wbuf *w, const struct wire_hdr *h)
+{
+	wbuf_put_u16(w, WIRE_MAGIC);
+	wbuf_put_u8(w, WIRE_VERSION);
+	wbuf_put_u8(w, h->type);
+	wbuf_put_u16(w, 0);		/* length, patched in wire_finish() */
+	wbuf_put_u16(w, 0);
+	wbuf_put_u32(w, h->sender);
+	wbuf_put_u32(w, h->boot);
+	wbuf_put_u64(w, h->seq);
+}
+
+static size_t
+wire_finish(struct wbuf *w, const uint8_t key[WIRE_KEY_LEN])
+{
+	size_t total = w->len + WIRE_MAC_LEN;
+
+	if (w->err || total > w->cap || total > 0xffff)
+		return 0;
+	w->p[4] = total >> 8;
+	w->p[5] = total & 0xff;
+	wire_mac(key, w->p, w->len, w->p + w->len);
+	w->len = total;
+	return total;
+}
+
+int
+wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
+    struct wire_msg *m, enum wire_reject *why)
+{
+	struct rbuf r;
+	uint8_t mac[WIRE_MAC_LEN], version, namelen;
+	uint16_t magic, length, reserved, pad;
+	size_t body, per;
+
+	memset(m, 0, sizeof(*m));
+	if (len < WIRE_HDR_LEN + WIRE_MAC_LEN) {
+		*why = REJ_SHORT;
+		return -1;
+	}
+	rbuf_init(&r, buf, len - WIRE_MAC_LEN);
+	rbuf_get_u16(&r, &magic);
+	rbuf_get_u8(&r, &version);
+	rbuf_get_u8(&r, &m->hdr.type);
+	rbuf_get_u16(&r, &length);
+	rbuf_get_u16(&r, &reserved);
+	rbuf_get_u32(&r, &m->hdr.sender);
+	rbuf_get_u32(&r, &m->hdr.boot);
+	rbuf_get_u64(&r, &m->hdr.seq);
+	if (magic != WIRE_MAGIC) {
+		*why = REJ_MAGIC;
+		return -1;
+	}
+	if (version != WIRE_VERSION) {
+		*why = REJ_VERSION;
+		return -1;
+	}
+	if (length != len) {
+		*why = REJ_LENGTH;
+		return -1;
+	}
+	wire_mac(key, buf, len - WIRE_MAC_LEN, mac);
+	if (sodium_memcmp(mac, buf + len - WIRE_MAC_LEN, WIRE_MAC_LEN) != 0) {
+		*why = REJ_MAC;
+		return -1;
+	}
+	if (m->hdr.type == 0 || m->hdr.type >= WIRE_TYPE_MAX) {
+		*why = REJ_TYPE;
+		return -1;
+	}
+	body = rbuf_left(&r);
+	if (body < wire_types[m->hdr.type].min_len) {
+		*why = REJ_TRUNCATED;
+		return -1;
+	}
+
+	switch (m->hdr.type) {
+	case WIRE_PROBE:
+	case WIRE_PROBE_REPLY:
+		rbuf_get_u32(&r, &m->u.probe.probe_seq);
+		rbuf_get_u64(&r, &m->u.probe.tx_ns);
+		rbuf_get_u32(&r, &m->u.probe.turnaround_ns);
+		rbuf_get_u64(&r, &m->u.probe.digest);
+		rbuf_get_u16(&r, &m->u.probe.lsa_count);
+		rbuf_get_u16(&r, &pad);
+		break;
+	case WIRE_LSA:
+		rbuf_get_u32(&r, &m->u.lsa.origin);
+		rbuf_get_u32(&r, &m->u.lsa.boot);
+		rbuf_get_u32(&r, &m->u.lsa.seq);
+		rbuf_get_u16(&r, &m->u.lsa.age);
+		rbuf_get_u8(&r, &m->u.lsa.part);
+		rbuf_get_u8(&r, &m->u.lsa.nparts);
+		rbuf_get_u8(&r, &namelen);
+		if (namelen == 0 || namelen > WIRE_NAME_MAX ||
+		    m->u.lsa.nparts == 0 || m->u.lsa.part >= m->u.lsa.nparts ||
+		    m->u.lsa.origin == 0) {
+			*why = REJ_MALFORMED;
+			return -1;
+		}
+		if (rbuf_get_bytes(&r, m->u.lsa.name, namelen) == -1)
+			break;
+		m->u.lsa.name[namelen] = '\0';
+		if (strlen(m->u.lsa.name) != namelen) {
+			*why = REJ_MALFORMED;
+			return -1;
+		}
+		rbuf_get_u16(&r, &m->u.lsa.nentries);
+		per = WIRE_LSA_ENTRY_LEN;
+		rbuf_skip(&r, per * m->u.lsa.nentries, &m->u.lsa.entries);
+		break;
+	case WIRE_SUMMARY:
+	case WIRE_REQUEST:
+		rbuf_get_u16(&r, &m->u.list.n);
+		rbuf_get_u16(&r, &pad);
+		per = m->hdr.type == WIRE_SUMMARY ? WIRE_SUMMARY_ENTRY_LEN : 4;
+		rbuf_skip(&r, per * m->u.list.n, &m->u.list.p);
+		break;
+	}
+	if (r.err) {
+		*why = REJ_TRUNCATED;
+		return -1;
+	}
+	if (rbuf_left(&r) != 0) {
+		/* Trailing bytes: a newer minor format we do not know. */
+		*why = REJ_MALFORMED;
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+void
+wire_lsa_entry(const struct wire_lsa *l, size_t i, struct wire_lsa_entry *e)
+{
+	const uint8_t *p = l->entries + i * WIRE_LSA_ENTRY_LEN;
+
+	e->peer = get32(p);
+	e->rtt = (uint16_t)(p[4] << 8 | p[5]);
+	e->loss = p[6];
+	e->state = p[7];
+}
+
+void
+wire_summary_entry(const struct wire_list *l, size_t i,
+    struct wire_summary_entry *e)
+{
+	const uint8_t *p = l->p + i * WIRE_SUMMARY_ENTRY_LEN;
+
+	e->origin = get32(p);
+	e->boot = get32(p + 4);
+	e->seq = get32(p + 8);
+}
+
+uint32_t
+wire_request_entry(const struct wire_list *l, size_t i)
+{
+	return get32(l->p + i * 4);
+}
+
+size_t
+wire_encode_probe(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
+    const struct wire_hdr *h, const struct wire_probe *p)
+{
+	struct wbuf w;
+
+	wbuf_init(&w, buf, cap);
+	wire_put_hdr(&w, h);
+	wbuf_put_u32(&w, p->probe_seq);
+	wbuf_put_u64(&w, p->tx_ns);
+	wbuf_put_u32(&w, p->turnaround_ns);
+	wbuf_put_u64(&w, p->digest);
+	wbuf_put_u16(&w, p->lsa_count);
+	wbuf_put_u16(&w, 0);
+	return wire_finish(&w, key);
+}
+
+size_t
+wire_encode_lsa(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
+    const struct wire_hdr *h, const struct wire_lsa *l,
+    const struct wire_lsa_entry *e)
+{
+	struct wbuf w;
+	size_t namelen = strlen(l->name), i;
+
+	if (namelen == 0 || namelen > WIRE_NAME_MAX)
+		return 0;
+	wbuf_init(&w, buf, cap);
+	wire_put_hdr(&w, h);
+	wbuf_put_u32(&w, l->origin);
+	wbuf_put_u32(&w, l->boot);
+	wbuf_put_u32(&w, l->seq);
+	wbuf_put_u16(&w, l->age);
+	wbuf_put_u8(&w, l->part);
+	wbuf_put_u8(&w, l->nparts);
+	wbuf_put_u8(&w, (uint8_t)namelen);
+	wbuf_put_bytes(&w, l->name, namelen);
+	wbuf_put_u16(&w, l->nentries);
+	for (i = 0; i < l->nentries; i++) {
+		wbuf_put_u32(&w, e[i].peer);
+		wbuf_put_u16(&w, e[i].rtt);
+		wbuf_put_u8(&w, e[i].loss);
+		wbuf_put_u8(&w, e[i].state);
+	}
+	return wire_finish(&w, key);
+}
+
+size_t
+wire_encode_summary(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
+    const struct wire_hdr *h, const struct wire_summary_entry *e, size_t n)
+{
+	struct wbuf w;
+	size_t i;
+
+	if (n > 0xffff)
+		return 0;
+	wbuf_init(&w, buf, cap);
+	wire_put_hdr(&w, h);
+	wbuf_put_u16(&w, (uint16_t)n);
+	wbuf_put_u16(&w, 0);
+	for (i = 0; i < n; i++) {
+		wbuf_put_u32(&w, e[i].origin);
+		wbuf_put_u32(&w, e[i].boot);
+		wbuf_put_u32(&w, e[i].seq);
+	}
+	return wire_finish(&w, key);
+}
+
+size_t
+wire_encode_request(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
+    const struct wire_hdr *h, const uint32_t *origins, size_t n)
+{
+	struct wbuf w;
+	size_t i;
+
+	if (n > 0xffff)
+		return 0;
+	wbuf_init(&w, buf, cap);
+	wire_put_hdr(&w, h);
+	wbuf_put_u16(&w, (uint16_t)n);
+	wbuf_put_u16(&w, 0);
+	for (i = 0; i < n; i++)
+		wbuf_put_u32(&w, origins[i]);
+	return wire_finish(&w, key);
+}
+
+size_t
+wire_lsa_max_entries(size_t namelen)
+{
+	size_t fixed = WIRE_HDR_LEN + wire_types[WIRE_LSA].min_len + namelen +
+	    WIRE_MAC_LEN;
+
+	return (WIRE_MTU - fixed) / WIRE_LSA_ENTRY_LEN;
+}
+
+size_t
+wire_summary_max_entries(void)
+{
+	return (WIRE_MTU - WIRE_HDR_LEN - 4 - WIRE_MAC_LEN) /
+	    WIRE_SUMMARY_ENTRY_LEN;
+}
+
+size_t
+wire_request_max_entries(void)
+{
+	return (WIRE_MTU - WIRE_HDR_LEN - 4 - WIRE_MAC_LEN) / 4;
+}

@@ -1,0 +1,496 @@
+/*
+ * The whole engine, several instances in one process on a virtual clock:
+ * packets between engines are delivered after a per-link one-way delay.
+ * Checks convergence to identical databases, routes against an offline
+ * Dijkstra, failure detection and rerouting, congestion and recovery,
+ * restart and rejoin, relay across a missing link, anti-entropy repair,
+ * and rejection of bad, foreign and replayed packets.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+#include "lsdb.h"
+#include "tap.h"
+
+#define N	5
+#define QMAX	200000
+
+struct pkt {
+	uint64_t	at;
+	int		from, to;
+	size_t		len;
+	uint8_t		buf[WIRE_MTU];
+};
+
+static struct engine *E[N];
+static struct engine_conf C[N];
+static int alive[N];
+static double owd[N][N];	/* one-way delay in ms; <0 = cut */
+static int drop_lsa[N][N];	/* drop LSAs (type 3) on this direction */
+static struct pkt *q;
+static size_t qn;
+static uint64_t now;
+static int idx[N];
+static uint8_t key[WIRE_KEY_LEN];
+static const char *names[N] = { "ash", "cmh", "yyz", "dub", "mad" };
+static int route_events[N], link_down_events[N];
+static uint8_t captured[WIRE_MTU];
+static size_t captured_len;
+static int capture;
+
+static void
+ev_send(void *arg, size_t peer, const void *buf, size_t len)
+{
+	int from = *(int *)arg, to;
+	struct pkt *p;
+
+	/* peers are configured in index order, skipping self */
+	to = (int)peer >= from ? (int)peer + 1 : (int)peer;
+	if (capture && from == 0 && to == 1 && ((const uint8_t *)buf)[3] ==
+	    WIRE_PROBE) {
+		memcpy(captured, buf, len);
+		captured_len = len;
+		capture = 0;
+	}
+	if (owd[from][to] < 0 || qn == QMAX)
+		return;
+	if (drop_lsa[from][to] && ((const uint8_t *)buf)[3] == WIRE_LSA)
+		return;
+	p = &q[qn++];
+	p->at = now + (uint64_t)(owd[from][to] * MSEC);
+	p->from = from;
+	p->to = to;
+	p->len = len;
+	memcpy(p->buf, buf, len);
+}
+
+static void
+ev_route(void *arg, const struct engine_route_event *ev)
+{
+	route_events[*(int *)arg]++;
+}
+
+static void
+ev_link(void *arg, const struct engine_link_event *ev)
+{
+	if (ev->to == LINK_DOWN)
+		link_down_events[*(int *)arg]++;
+}
+
+static const struct engine_ops ops = { ev_send, ev_link, ev_route };
+
+static long
+peer_index(int at, int from)
+{
+	return from > at ? from - 1 : from;
+}
+
+static void
+start(int i, uint32_t boot)
+{
+	E[i] = engine_new(&C[i], &ops, &idx[i], now, boot, 1000 + (uint64_t)i);
+	alive[i] = 1;
+}
+
+static void
+stop(int i)
+{
+	engine_free(E[i]);
+	E[i] = NULL;
+	alive[i] = 0;
+}
+
+/* Advance the virtual clock to t, delivering packets and timers in order. */
+static void
+run_until(uint64_t t)
+{
+	for (;;) {
+		uint64_t next = t;
+		long pi = -1;
+		int ei = -1, i;
+		size_t k;
+
+		for (k = 0; k < qn; k++)
+			if (q[k].at <= next) {
+				next = q[k].at;
+				pi = (long)k;
+			}
+		for (i = 0; i < N; i++) {
+			uint64_t dl;
+
+			if (!alive[i])
+				continue;
+			dl = engine_next_deadline(E[i]);
+			if (dl < next || (dl == next && pi < 0 && dl < t)) {
+				next = dl;
+				ei = i;
+				pi = -1;
+			}
+		}
+		if (next >= t && pi < 0 && ei < 0) {
+			now = t;
+			return;
+		}
+		now = next;
+		if (pi >= 0) {
+			struct pkt p = q[pi];
+
+			q[pi] = q[--qn];
+			if (alive[p.to])
+				engine_input(E[p.to], now,
+				    peer_index(p.to, p.from), p.buf, p.len,
+				    now);
+		} else
+			engine_run(E[ei], now);
+	}
+}
+
+static int
+converged(void)
+{
+	uint64_t d = 0;
+	int i, first = 1;
+
+	for (i = 0; i < N; i++) {
+		if (!alive[i])
+			continue;
+		if (first)
+			d = engine_digest(E[i]);
+		else if (engine_digest(E[i]) != d)
+			return 0;
+		first = 0;
+	}
+	return 1;
+}
+
+/* Offline Dijkstra on the emulated RTTs (owd both ways), with SPF's ties. */
+static void
+offline(int src, int dst, int *path, int *len)
+{
+	double dist[N];
+	int prev[N], done[N], hops[N], i, k, u;
+
+	for (i = 0; i < N; i++) {
+		dist[i] = 1e18;
+		prev[i] = -1;
+		done[i] = 0;
+		hops[i] = 0;
+	}
+	dist[src] = 0;
+	for (k = 0; k < N; k++) {
+		u = -1;
+		for (i = 0; i < N; i++)
+			if (!done[i] && alive[i] && dist[i] < 1e17 &&
+			    (u < 0 || dist[i] < dist[u]))
+				u = i;
+		if (u < 0)
+			break;
+		done[u] = 1;
+		for (i = 0; i < N; i++) {
+			double w;
+
+			if (i == u || !alive[i] || owd[u][i] < 0 ||
+			    owd[i][u] < 0)
+				continue;
+			w = owd[u][i] + owd[i][u];
+			if (dist[u] + w < dist[i] - 0.05 ||
+			    (dist[u] + w < dist[i] + 0.05 &&
+			    hops[u] + 1 < hops[i])) {
+				dist[i] = dist[u] + w;
+				prev[i] = u;
+				hops[i] = hops[u] + 1;
+			}
+		}
+	}
+	*len = 0;
+	for (u = dst; u >= 0; u = prev[u])
+		path[(*len)++] = u;
+	for (i = 0; i < *len / 2; i++) {
+		k = path[i];
+		path[i] = path[*len - 1 - i];
+		path[*len - 1 - i] = k;
+	}
+}
+
+static int
+route_path_is(int at, int origin, const int *want, int wlen)
+{
+	const struct engine_route *r = engine_route(E[at], (size_t)origin);
+	int i;
+
+	if (!r->reachable || (int)r->pathlen != wlen)
+		return 0;
+	for (i = 0; i < wlen; i++)
+		if (r->path[i] != C[want[i]].id)
+			return 0;
+	return 1;
+}
+
+static int
+all_routes_offline(void)
+{
+	int i, o, path[N], len, bad = 0;
+
+	for (i = 0; i < N; i++) {
+		if (!alive[i])
+			continue;
+		for (o = 0; o < N; o++) {
+			if (o == i || !alive[o])
+				continue;
+			offline(i, o, path, &len);
+			if (!route_path_is(i, o, path, len)) {
+				bad++;
+				if (bad < 5)
+					printf("# %s -> %s differs from "
+					    "offline\n", names[i], names[o]);
+			}
+		}
+	}
+	return bad == 0;
+}
+
+/* No route at any live PoP crosses the link a-b in either direction. */
+static int
+no_route_uses(int a, int b)
+{
+	size_t k, o;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		if (!alive[i])
+			continue;
+		for (o = 0; o < engine_nroutes(E[i]); o++) {
+			const struct engine_route *r = engine_route(E[i], o);
+
+			for (k = 0; r->reachable && k + 1 < r->pathlen; k++)
+				if ((r->path[k] == C[a].id &&
+				    r->path[k + 1] == C[b].id) ||
+				    (r->path[k] == C[b].id &&
+				    r->path[k + 1] == C[a].id))
+					return 0;
+		}
+	}
+	return 1;
+}
+
+static enum link_state
+peer_state(int at, int who)
+{
+	struct engine_peer_info pi;
+
+	engine_peer(E[at], (size_t)peer_index(at, who), &pi);
+	return pi.state;
+}
+
+static void
+setup(void)
+{
+	/* Symmetric RTTs (ms) loosely after aws32: us-east-2, us-east-1,
+	 * ca-central-1, eu-west-1, eu-south-2. */
+	static const double rtt[N][N] = {
+		{ 0, 12, 22, 84, 104 },
+		{ 12, 0, 17, 70, 92 },
+		{ 22, 17, 0, 72, 96 },
+		{ 84, 70, 72, 0, 32 },
+		{ 104, 92, 96, 32, 0 },
+	};
+	int i, j, k, o;
+
+	for (i = 0; i < WIRE_KEY_LEN; i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	for (i = 0; i < N; i++) {
+		idx[i] = i;
+		for (j = 0; j < N; j++)
+			owd[i][j] = rtt[i][j] / 2;
+		memset(&C[i], 0, sizeof(C[i]));
+		snprintf(C[i].name, sizeof(C[i].name), "%s", names[i]);
+		C[i].id = wire_node_id(names[i]);
+		memcpy(C[i].key, key, sizeof(key));
+		engine_params_default(&C[i].p);
+		C[i].npeers = N - 1;
+		C[i].peers = calloc(N - 1, sizeof(*C[i].peers));
+		for (j = k = 0; j < N; j++) {
+			if (j == i)
+				continue;
+			snprintf(C[i].peers[k].name,
+			    sizeof(C[i].peers[k].name), "%s", names[j]);
+			C[i].peers[k].id = wire_node_id(names[j]);
+			k++;
+		}
+		/* origin o is a prefix behind PoP o */
+		C[i].norigins = N;
+		C[i].origins = calloc(N, sizeof(*C[i].origins));
+		for (o = 0; o < N; o++) {
+			struct engine_origin_conf *oc = &C[i].origins[o];
+			char pfx[32];
+
+			snprintf(oc->name, sizeof(oc->name), "o-%s", names[o]);
+			snprintf(pfx, sizeof(pfx), "10.%d.0.0/16", o);
+			oc->nprefixes = 1;
+			oc->prefixes = calloc(1, sizeof(char *));
+			oc->prefixes[0] = strdup(pfx);
+			oc->negress = 1;
+			oc->egress = calloc(1, sizeof(uint32_t));
+			oc->egress[0] = wire_node_id(names[o]);
+			oc->egress_names = calloc(1, sizeof(*oc->egress_names));
+			snprintf(oc->egress_names[0],
+			    sizeof(oc->egress_names[0]), "%s", names[o]);
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct engine_counters *ec;
+	const struct engine_route *r;
+	struct engine_peer_info pi;
+	uint64_t t0, t_detect;
+	int i, before, path[N], len;
+
+	wire_init();
+	log_init("test_engine", LOG_TO_STDERR, -1);
+	q = calloc(QMAX, sizeof(*q));
+	setup();
+	for (i = 0; i < N; i++)
+		start(i, 1000);
+
+	/* 1. Convergence: identical databases, routes == offline. */
+	run_until(5 * SEC);
+	ok(converged(), "all databases identical after 5 s");
+	is_int(engine_lsdb(E[0])->nrows, N, "every row present");
+	ok(all_routes_offline(), "every route equals offline Dijkstra");
+	engine_peer(E[0], 0, &pi);
+	ok(pi.rtt_ms > 11.9 && pi.rtt_ms < 12.1, "measured RTT %.3f ms", pi.rtt_ms);
+	r = engine_route(E[0], 4);	/* ash -> mad */
+	ok(r->reachable && r->has_runner_up, "route has a runner-up");
+	ok(r->direct_cost_ms > 103 && r->direct_cost_ms < 105,
+	    "direct cost recorded (%.1f)", r->direct_cost_ms);
+	ok(r->cost_ms <= r->direct_cost_ms, "chosen no worse than direct");
+	ok(r->runner_up_cost_ms >= r->cost_ms, "runner-up no better than chosen");
+
+	/* 2. Congestion: +60 ms of queueing on cmh-dub, which carries
+	 * ash->dub (12 + 70 beats the direct 84). */
+	offline(0, 3, path, &len);
+	ok(len == 3 && path[1] == 1, "ash reaches dub via cmh before congestion");
+	before = route_events[0];
+	owd[1][3] += 30;
+	owd[3][1] += 30;
+	run_until(now + 10 * SEC);
+	ok(peer_state(1, 3) == LINK_CONGESTED, "cmh sees cmh-dub congested");
+	ok(no_route_uses(1, 3), "every route moved off the congested link");
+	r = engine_route(E[0], 3);
+	ok(r->reachable && r->pathlen == 2 && r->congested_hops == 0,
+	    "ash->dub now direct (%zu hops)", r->pathlen);
+	ok(converged(), "databases identical while congested");
+	ok(route_events[0] > before, "route change reported");
+
+	/* 3. Restore: the route comes back once, no flapping. */
+	owd[1][3] -= 30;
+	owd[3][1] -= 30;
+	before = route_events[0];
+	run_until(now + 20 * SEC);
+	ok(peer_state(1, 3) == LINK_UP, "cmh-dub up again after hold");
+	ok(all_routes_offline(), "routes back to offline Dijkstra");
+	ok(route_events[0] - before <= 3,
+	    "ash changed routes %d times while restoring (no flapping)",
+	    route_events[0] - before);
+
+	/* 4. Kill a PoP: peers mark it down and route around within 1 s. */
+	t0 = now;
+	before = link_down_events[1];
+	stop(2);
+	t_detect = 0;
+	while (now < t0 + 3 * SEC) {
+		run_until(now + 10 * MSEC);
+		if (!t_detect && peer_state(1, 2) == LINK_DOWN)
+			t_detect = now;
+	}
+	ok(t_detect && t_detect - t0 < 1 * SEC,
+	    "cmh marks yyz down after %.0f ms", (t_detect - t0) / 1e6);
+	ok(!engine_route(E[0], 2)->reachable, "yyz's origin unreachable");
+	ok(all_routes_offline(), "routes around the dead PoP");
+
+	/* 5. Restart it with a newer boot: it rejoins. */
+	start(2, 2000);
+	run_until(now + 5 * SEC);
+	ok(peer_state(1, 2) == LINK_UP, "yyz back up at cmh");
+	ok(converged(), "databases identical after rejoin");
+	ok(all_routes_offline(), "routes restored after rejoin");
+
+	/* 6. Relay: ash and mad cannot exchange LSAs directly (probes
+	 * still pass); their rows still reach each other. */
+	drop_lsa[0][4] = drop_lsa[4][0] = 1;
+	owd[0][4] = owd[4][0] = -1;	/* and the link dies */
+	run_until(now + 5 * SEC);
+	ok(converged(), "databases identical with ash-mad cut");
+	ok(all_routes_offline(), "routes avoid the cut link");
+	ec = engine_counters(E[1]);
+	ok(ec->lsa_relayed > 0 || engine_counters(E[2])->lsa_relayed > 0 ||
+	    engine_counters(E[3])->lsa_relayed > 0, "someone relayed");
+	owd[0][4] = owd[4][0] = 52;
+	drop_lsa[0][4] = drop_lsa[4][0] = 0;
+	run_until(now + 5 * SEC);
+
+	/* 7. Anti-entropy: dub misses LSAs from ash for a while. */
+	drop_lsa[0][3] = 1;
+	owd[0][1] += 4;	/* significant for re-advertising, not congestion */
+	owd[1][0] += 4;
+	run_until(now + 3 * SEC);
+	drop_lsa[0][3] = 0;
+	run_until(now + 5 * SEC);
+	ok(converged(), "anti-entropy repaired dub's missing rows");
+	ok(engine_counters(E[3])->requests_sent > 0 ||
+	    engine_counters(E[0])->summaries_sent > 0, "via summaries");
+	owd[0][1] -= 4;
+	owd[1][0] -= 4;
+	run_until(now + 5 * SEC);
+
+	/* 8. Bad packets are dropped and counted, never fatal. */
+	capture = 1;
+	run_until(now + 1 * SEC);
+	ok(captured_len > 0, "captured a probe");
+	{
+		const struct engine_counters *c1 = engine_counters(E[1]);
+		uint64_t rep = c1->rejected[REJ_REPLAY],
+		    mac = c1->rejected[REJ_MAC],
+		    unk = c1->rejected[REJ_UNKNOWN_PEER],
+		    snd = c1->rejected[REJ_SENDER];
+		uint8_t bad[WIRE_MTU];
+
+		engine_input(E[1], now, 0, captured, captured_len, now);
+		is_int(c1->rejected[REJ_REPLAY], rep + 1, "replay rejected");
+		memcpy(bad, captured, captured_len);
+		bad[30] ^= 1;
+		engine_input(E[1], now, 0, bad, captured_len, now);
+		is_int(c1->rejected[REJ_MAC], mac + 1, "bad MAC rejected");
+		engine_input(E[1], now, -1, captured, captured_len, now);
+		is_int(c1->rejected[REJ_UNKNOWN_PEER], unk + 1,
+		    "unknown source rejected");
+		engine_input(E[1], now, 1, captured, captured_len, now);
+		is_int(c1->rejected[REJ_SENDER], snd + 1,
+		    "packet from the wrong peer's address rejected");
+	}
+	run_until(now + 2 * SEC);
+	ok(converged() && all_routes_offline(), "still healthy afterwards");
+
+	/* 9. Reconfigure keeps link state. */
+	engine_peer(E[0], 0, &pi);
+	C[0].p.probe_interval = 50 * MSEC;
+	ok(engine_reconfigure(E[0], &C[0], now) == 0, "reconfigure");
+	engine_peer(E[0], 0, &pi);
+	ok(pi.state == LINK_UP && pi.rtt_ms > 0, "link state kept across reload");
+
+	for (i = 0; i < N; i++) {
+		if (alive[i])
+			stop(i);
+		engine_conf_free(&C[i]);
+	}
+	free(q);
+	return done_testing();
+}
