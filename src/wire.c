@@ -252,8 +252,8 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
     struct wire_msg *m, enum wire_reject *why)
 {
 	struct rbuf r;
-	uint8_t mac[WIRE_MAC_LEN], version, namelen;
-	uint16_t magic, length, reserved, pad;
+	uint8_t mac[WIRE_MAC_LEN], version = 0, namelen = 0;
+	uint16_t magic = 0, length = 0, reserved, pad;
 	size_t body, per;
 
 	memset(m, 0, sizeof(*m));

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Set up a fresh Debian 12 machine (as root) to build and run argod:
+# install the build and test dependencies, generate the build system,
+# configure and build. Extra arguments go to ./configure.
+set -eu
+cd "$(dirname "$0")"
+
+PKGS="build-essential autoconf automake libtool pkg-config
+libev-dev libc-ares-dev libnl-3-dev libnl-route-3-dev libjansson-dev
+libcurl4-openssl-dev libncurses-dev libsodium-dev
+iproute2 iputils-ping python3 tmux clang"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "bootstrap: need root to install:$missing" >&2
+		exit 1
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+
+[ -x configure ] || autoreconf -fi
+./configure -q "$@"
+make -j"$(nproc)"
