@@ -233,26 +233,14 @@ show_status(json_t *reply, char *err, size_t errlen)
 	}
 	printf("rejected   %s\n", rej[0] ? rej : "none");
 	printf("counters\n");
-	table_init(&t, "lr");
+	/* an empty first column indents the counters by the separator */
+	table_init(&t, "llr");
 	for (i = 0; i < st.ncounters; i++) {
 		snprintf(buf, sizeof(buf), "%llu",
 		    (unsigned long long)st.counters[i].value);
-		table_row(&t, st.counters[i].name, buf);
+		table_row(&t, "", st.counters[i].name, buf);
 	}
-	for (i = 0; i < t.nrows; i++)
-		;
-	if (t.nrows > 0) {
-		/* indent under "counters" */
-		for (i = 0; i < t.nrows; i++) {
-			char *old = t.cell[i * 2];
-
-			t.cell[i * 2] = xcalloc(1, strlen(old) + 3);
-			snprintf(t.cell[i * 2], strlen(old) + 3, "  %s", old);
-			free(old);
-		}
-		table_print(&t);
-	} else
-		free(t.cell);
+	table_print(&t);
 	ctlc_status_free(&st);
 	return 0;
 }
@@ -340,7 +328,6 @@ show_matrix(json_t *reply, char *err, size_t errlen)
 	struct ctlc_matrix m;
 	struct table t;
 	char *align, buf[32];
-	const char **row;
 	size_t i, j;
 	double rtt;
 	int st;
@@ -351,8 +338,7 @@ show_matrix(json_t *reply, char *err, size_t errlen)
 	memset(align, 'r', m.n + 1);
 	align[0] = 'l';
 	table_init(&t, align);
-	/* table_row() is variadic; build rows through a cell array */
-	row = xcalloc(m.n + 1, sizeof(*row));
+	/* table_row() takes a fixed column count: fill the cells directly */
 	t.cell = xreallocarray(NULL, (m.n + 1) * (m.n + 1), sizeof(*t.cell));
 	t.cell[0] = xstrdup("");
 	for (j = 0; j < m.n; j++)
@@ -379,7 +365,6 @@ show_matrix(json_t *reply, char *err, size_t errlen)
 	table_print(&t);
 	printf("rtt in ms; row: reporting node, column: far end; "
 	    "* congested, x down, - unknown\n");
-	free(row);
 	free(align);
 	ctlc_matrix_free(&m);
 	return 0;
@@ -500,7 +485,9 @@ print_json(json_t *j)
 {
 	char *s;
 
-	if ((s = json_dumps(j, JSON_COMPACT)) == NULL)
+	/* 15 digits: the daemon rounds, so 12.3 stays 12.3 */
+	if ((s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15))) ==
+	    NULL)
 		trouble("cannot encode JSON");
 	printf("%s\n", s);
 	free(s);

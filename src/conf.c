@@ -132,6 +132,8 @@ struct parser {
 	size_t			 nnames;
 };
 
+static void	vreport(struct parser *, int, const char *, const char *,
+		    va_list) __attribute__((format(printf, 4, 0)));
 static void	perr(struct parser *, int, const char *, ...) ARGO_PRINTF(3, 4);
 static void	pwarn(struct parser *, int, const char *, ...) ARGO_PRINTF(3, 4);
 
@@ -1429,7 +1431,7 @@ blk_prefix(struct parser *p, struct engine_origin_conf *o, int line)
 	struct prefix_ref *r;
 	char text[TOKEN_MAX + 1], addr[INET6_ADDRSTRLEN], norm[PREFIX_STRLEN];
 	uint8_t b[16];
-	const char *s, *why;
+	const char *s;
 	char *slash;
 	uint64_t len;
 	unsigned bits, i, max;
@@ -1460,7 +1462,7 @@ blk_prefix(struct parser *p, struct engine_origin_conf *o, int line)
 		    "address", text, addr);
 		return -1;
 	}
-	if ((why = parse_count(slash + 1, &len)) != NULL || len > max) {
+	if (parse_count(slash + 1, &len) != NULL || len > max) {
 		perr(p, line, "prefix \"%s\": length must be 0..%u", text,
 		    max);
 		return -1;

@@ -42,7 +42,7 @@
 #include "wire.h"
 
 #define CTL_MAX_CLIENTS		64
-#define CTL_READ_CHUNK		16384
+#define CTL_READ_CHUNK		4096	/* bounds the work of one wakeup */
 #define CTL_BACKLOG		16
 #define CTL_ACCEPT_BURST	16	/* accepts per wakeup */
 #define CTL_ACCEPT_PAUSE	1.0	/* s without accepting after EMFILE */

@@ -505,11 +505,12 @@ ctlc_input(struct ctlc *c)
 {
 	ssize_t n;
 
-	/* drain the socket, but yield now and then to the UI */
+	/* drain the socket, but yield now and then to the UI; a blocking
+	 * socket gets one read, or this would wait for the next event */
 	do {
 		if ((n = ctlc_recv(c)) == -1)
 			return -1;
-	} while (n > 0 && c->in.len - c->in.off < 1024 * 1024);
+	} while (c->nonblock && n > 0 && c->in.len - c->in.off < 1024 * 1024);
 	return 0;
 }
 

@@ -212,7 +212,8 @@ lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
 
 	/* Sorted, without self links, duplicates or unknown states. */
 	e = xcalloc(n ? n : 1, sizeof(*e));
-	memcpy(e, in, n * sizeof(*e));
+	if (n > 0)
+		memcpy(e, in, n * sizeof(*e));
 	qsort(e, n, sizeof(*e), entry_cmp);
 	for (i = k = 0; i < n; i++) {
 		if (e[i].peer == origin || e[i].peer == 0 || e[i].state > 2)
@@ -293,10 +294,12 @@ lsdb_install_part(struct lsdb *db, const struct wire_lsa *l, uint64_t now,
 	if (l->nparts == 1) {
 		r = lsdb_install_row(db, l->origin, l->name, l->boot, l->seq,
 		    l->age, e, l->nentries, now, maxage);
-		if (r == LSDB_INSTALLED) {
-			node = lsdb_find(db, l->origin);
+		node = lsdb_find(db, l->origin);
+		/* drop only parts this row supersedes, not newer ones */
+		if (r == LSDB_INSTALLED && node->asm_nparts != 0 &&
+		    lsdb_version_cmp(node->asm_boot, node->asm_seq, l->boot,
+		    l->seq) <= 0)
 			asm_reset(node);
-		}
 		free(e);
 		return r;
 	}
@@ -321,6 +324,8 @@ lsdb_install_part(struct lsdb *db, const struct wire_lsa *l, uint64_t now,
 		}
 	}
 	if (node->asm_nparts == 0) {
+		node->asm_started = now;
+		db->maxage = maxage;
 		node->asm_nparts = l->nparts;
 		node->asm_boot = l->boot;
 		node->asm_seq = l->seq;
@@ -361,6 +366,15 @@ lsdb_expire(struct lsdb *db, uint64_t now)
 
 		if (node->in_use && node->has_row && node->expires <= now) {
 			unlink_row(db, node);
+			n++;
+		}
+		/*
+		 * Parts of a row whose other parts never came: the row they
+		 * belong to would have expired by now anyway.
+		 */
+		if (node->in_use && node->asm_nparts != 0 &&
+		    node->asm_started + db->maxage <= now) {
+			asm_reset(node);
 			n++;
 		}
 	}

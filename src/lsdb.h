@@ -43,6 +43,7 @@ struct lsdb_node {
 	/* reassembly of a multi-part row */
 	uint32_t	 asm_boot, asm_seq;
 	uint8_t		 asm_nparts;
+	uint64_t	 asm_started;	/* ns */
 	uint8_t		 asm_have[32];	/* bitmap of parts received */
 	struct wire_lsa_entry *asm_links;
 	size_t		 asm_nlinks;
@@ -56,6 +57,7 @@ struct lsdb {
 	size_t		 hashcap;
 	uint64_t	 digest;
 	uint64_t	 generation;	/* bumped on every row change */
+	uint64_t	 maxage;	/* last maxage given, ns */
 };
 
 enum lsdb_result {

@@ -68,13 +68,7 @@ loss_record(struct probe_link *l, const struct engine_params *p, int lost)
 		win = PROBE_LOSS_MAX;
 	if (win == 0)
 		win = 1;
-	if (l->loss_n == win) {
-		unsigned tail = (l->loss_head + PROBE_LOSS_MAX - win) %
-		    PROBE_LOSS_MAX;
-		l->loss_lost -= l->loss_ring[tail];
-		l->loss_n--;
-	}
-	while (l->loss_n > win) {	/* window shrank on reload */
+	while (l->loss_n >= win) {	/* full, or shrank on reload */
 		unsigned tail = (l->loss_head + PROBE_LOSS_MAX - l->loss_n) %
 		    PROBE_LOSS_MAX;
 		l->loss_lost -= l->loss_ring[tail];
@@ -138,7 +132,7 @@ set_state(struct probe_link *l, enum link_state s, uint64_t now)
 		return 0;
 	l->state = s;
 	l->state_since = now;
-	l->below_exit_since = 0;
+	l->below_exit = 0;
 	return 1;
 }
 
@@ -161,11 +155,13 @@ evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
 		return enter ? set_state(l, LINK_CONGESTED, now) : 0;
 	/* LINK_CONGESTED */
 	if (!below) {
-		l->below_exit_since = 0;
+		l->below_exit = 0;
 		return 0;
 	}
-	if (l->below_exit_since == 0)
+	if (!l->below_exit) {
+		l->below_exit = 1;
 		l->below_exit_since = now;
+	}
 	if (now - l->below_exit_since >= p->cong_hold)
 		return set_state(l, LINK_UP, now);
 	return 0;
@@ -180,7 +176,7 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 	double d;
 	int changed = 0, was_pending;
 
-	if (o->seq != seq || o->tx == 0 || rx < o->tx)
+	if (o->seq != seq || rx < o->tx)
 		return -1;
 	if (!o->pending && o->deadline == 0)
 		return -1;	/* duplicate reply */

@@ -54,7 +54,8 @@ struct probe_link {
 	uint8_t		loss_ring[PROBE_LOSS_MAX];	/* 1 = lost */
 	unsigned	loss_head, loss_n, loss_lost;
 
-	uint64_t	below_exit_since;	/* 0: not below */
+	int		below_exit;	/* below exit thresholds ... */
+	uint64_t	below_exit_since;	/* ... since then */
 	uint64_t	last_seen;
 	uint64_t	sent, received, late;
 };

@@ -476,8 +476,9 @@ wire_encode_request(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 size_t
 wire_lsa_max_entries(size_t namelen)
 {
-	size_t fixed = WIRE_HDR_LEN + wire_types[WIRE_LSA].min_len + namelen +
-	    WIRE_MAC_LEN;
+	/* min_len already counts one byte of the (non-empty) name */
+	size_t fixed = WIRE_HDR_LEN + wire_types[WIRE_LSA].min_len - 1 +
+	    namelen + WIRE_MAC_LEN;
 
 	return (WIRE_MTU - fixed) / WIRE_LSA_ENTRY_LEN;
 }
