@@ -1029,6 +1029,8 @@ engine_reconfigure(struct engine *e, const struct engine_conf *ec,
 	return 0;
 }
 
+static void run_global(struct engine *, uint64_t);
+
 void
 engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
     size_t len, uint64_t rx_ts)
@@ -1071,8 +1073,12 @@ engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
 		handle_request(e, (size_t)peer, &m.u.list, now);
 		break;
 	}
-	/* Work that became due as a consequence (e.g. origination). */
-	engine_run(e, now);
+	/*
+	 * Work that became due as a consequence (origination after a link
+	 * change, an SPF run). Per-peer timers are left to engine_run():
+	 * walking every peer on every packet would make input O(peers).
+	 */
+	run_global(e, now);
 }
 
 void
@@ -1095,6 +1101,12 @@ engine_run(struct engine *e, uint64_t now)
 		    now - p->last_summary >= SYNC_INTERVAL)
 			send_summary(e, i, now);
 	}
+	run_global(e, now);
+}
+
+static void
+run_global(struct engine *e, uint64_t now)
+{
 	if (now >= e->next_expire) {
 		e->next_expire = now + EXPIRE_CHECK;
 		if (lsdb_expire(&e->db, now) > 0)

@@ -6,6 +6,7 @@
 #include "probe.h"
 
 static void loss_record(struct probe_link *, const struct engine_params *, int);
+static void recompute_deadline(struct probe_link *);
 
 void
 probe_init(struct probe_link *l, uint64_t now)
@@ -15,6 +16,7 @@ probe_init(struct probe_link *l, uint64_t now)
 	l->state_since = now;
 	l->base_start = now;
 	l->next_seq = 1;
+	l->next_deadline = UINT64_MAX;
 }
 
 uint64_t
@@ -37,6 +39,7 @@ probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now)
 {
 	struct probe_out *o;
 	uint32_t seq = l->next_seq++;
+	int reused;
 
 	if (l->next_seq == 0)
 		l->next_seq = 1;
@@ -46,6 +49,7 @@ probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now)
 	 * have passed yet (timeout longer than 64 intervals): resolve it as
 	 * lost rather than forget it.
 	 */
+	reused = o->pending;
 	if (o->pending) {
 		o->pending = 0;
 		l->missed++;
@@ -56,6 +60,10 @@ probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now)
 	o->deadline = now + probe_timeout(l, p);
 	o->pending = 1;
 	l->sent++;
+	if (reused)
+		recompute_deadline(l);
+	else if (o->deadline < l->next_deadline)
+		l->next_deadline = o->deadline;
 	return seq;
 }
 
@@ -182,6 +190,10 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		return -1;	/* duplicate reply */
 	was_pending = o->pending;
 	o->pending = 0;
+	if (was_pending && o->deadline == l->next_deadline) {
+		o->deadline = 0;
+		recompute_deadline(l);
+	}
 	o->deadline = 0;
 	rtt = rx - o->tx;
 	rtt = turnaround < rtt ? rtt - turnaround : 1;
@@ -228,6 +240,8 @@ probe_expire(struct probe_link *l, const struct engine_params *p, uint64_t now)
 	unsigned i;
 	int changed = 0;
 
+	if (now < l->next_deadline)
+		goto eval;
 	for (i = 0; i < PROBE_OUTSTANDING; i++) {
 		struct probe_out *o = &l->out[i];
 
@@ -237,14 +251,17 @@ probe_expire(struct probe_link *l, const struct engine_params *p, uint64_t now)
 		l->missed++;
 		loss_record(l, p, 1);
 	}
+	recompute_deadline(l);
+eval:
 	if (l->missed >= p->down_after && l->state != LINK_DOWN) {
 		changed = set_state(l, LINK_DOWN, now);
 	}
 	return evaluate(l, p, now) || changed;
 }
 
-uint64_t
-probe_next_deadline(const struct probe_link *l)
+/* The engine asks for the deadline after every event: keep it cached. */
+static void
+recompute_deadline(struct probe_link *l)
 {
 	uint64_t d = UINT64_MAX;
 	unsigned i;
@@ -252,5 +269,11 @@ probe_next_deadline(const struct probe_link *l)
 	for (i = 0; i < PROBE_OUTSTANDING; i++)
 		if (l->out[i].pending && l->out[i].deadline < d)
 			d = l->out[i].deadline;
-	return d;
+	l->next_deadline = d;
+}
+
+uint64_t
+probe_next_deadline(const struct probe_link *l)
+{
+	return l->next_deadline;
 }

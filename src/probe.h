@@ -44,6 +44,7 @@ struct probe_link {
 	uint32_t	next_seq;
 	struct probe_out out[PROBE_OUTSTANDING];
 	unsigned	missed;		/* consecutive */
+	uint64_t	next_deadline;	/* earliest pending, cached */
 
 	int		have_rtt;
 	double		srtt, rttvar, jitter, last_rtt;	/* ns */
