@@ -456,6 +456,15 @@ main(int argc, char *argv[])
 		fatalx("libsodium initialisation failed");
 	if ((d.conf = conf_parse(file)) == NULL)
 		return 1;
+	/* daemon() moves to /: reloads must find the file from there. */
+	if (!check && file[0] != '/') {
+		char *abs = realpath(file, NULL);
+
+		if (abs != NULL) {
+			free(d.conf->file);
+			d.conf->file = abs;
+		}
+	}
 	if (check) {
 		conf_print(stdout, d.conf);
 		conf_free(d.conf);

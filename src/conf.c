@@ -330,45 +330,35 @@ tok_string(struct parser *p, struct token *t)
 
 	for (;;) {
 		ch = p_getc(p);
-		if (ch == EOF || ch == '\n') {
-			p_ungetc(p, ch);
-			perr(p, t->line, "unterminated string");
-			t->type = T_ERR;
-			return t;
-		}
 		if (ch == '"')
 			break;
 		if (ch == '\\') {
 			ch = p_getc(p);
-			if (ch != '"' && ch != '\\') {
-				if (!bad && ch != EOF && ch != '\n' &&
-				    !is_ctrl(ch))
+			if (ch != '"' && ch != '\\' && ch != EOF && ch != '\n') {
+				if (!bad && !is_ctrl(ch))
 					perr(p, t->line, "unknown escape "
 					    "\"\\%c\" in string (only \\\" and "
 					    "\\\\)", ch);
-				else if (!bad && ch != EOF && ch != '\n')
+				else if (!bad)
 					perr(p, t->line, "unknown escape in "
 					    "string (only \\\" and \\\\)");
-				if (ch == EOF || ch == '\n') {
-					p_ungetc(p, ch);
-					if (!bad)
-						perr(p, t->line,
-						    "unterminated string");
-					t->type = T_ERR;
-					return t;
-				}
 				bad = 1;
 				continue;
 			}
-		} else if (is_ctrl(ch)) {
+		}
+		if (ch == EOF || ch == '\n') {
+			/* The newline still ends the statement. */
+			p_ungetc(p, ch);
 			if (!bad)
+				perr(p, t->line, "unterminated string");
+			t->type = T_ERR;
+			return t;
+		}
+		if (is_ctrl(ch) || n == TOKEN_MAX) {
+			if (!bad && is_ctrl(ch))
 				perr(p, t->line, "control character 0x%02x "
 				    "in string", ch);
-			bad = 1;
-			continue;
-		}
-		if (n == TOKEN_MAX) {
-			if (!bad)
+			else if (!bad)
 				perr(p, t->line, "string longer than %d bytes",
 				    TOKEN_MAX);
 			bad = 1;
@@ -562,8 +552,8 @@ gcd64(uint64_t a, uint64_t b)
 /*
  * Parse "I" or "I.F" at the start of s, multiply by mult (the value of one
  * unit) and require an integer result: values are exact, never rounded,
- * so that printing and parsing again is the identity. Returns 0 and sets
- * *end to the first byte after the number, or an error string.
+ * so that printing and parsing again is the identity. Returns NULL and sets
+ * *end to the first byte after the number, or an error message.
  */
 static const char *
 parse_fixed(const char *s, uint64_t mult, uint64_t *out, const char **end)
