@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""Five real argod PoPs in network namespaces, full mesh, with the measured
+median RTTs between five AWS regions (tests/data/aws32_rtt_p50_ms.csv).
+
+  1. every daemon ends up with the same database, and with routes equal to
+     an offline Dijkstra on the emulated matrix;
+  2. congesting a link on an active path (queueing delay) moves every
+     affected route off it;
+  3. restoring it brings the routes back, each changing once (no flapping);
+  4. killing a PoP: its peers mark it down and route around it within one
+     second at default timers (measured by the daemons' own clocks);
+  5. restarting it: it rejoins.
+
+Everything is polled with a deadline; the lab removes its namespaces and
+processes on any exit. Prints the control traffic of one PoP.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import argolab  # noqa: E402
+from argolab import wait_for  # noqa: E402
+
+REGIONS = ["us-east-2", "us-east-1", "ca-central-1", "eu-west-1",
+           "eu-south-2"]
+NAMES = ["cmh", "iad", "yyz", "dub", "mad"]
+
+failures = 0
+checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", checks, what),
+          flush=True)
+    if not cond:
+        failures += 1
+    return cond
+
+
+def all_pops(ov):
+    return [i for i in range(ov.n) if ov.alive(i)]
+
+
+def digests(ov):
+    return {ov.ctl(i, "status")["digest"] for i in all_pops(ov)}
+
+
+def routes_match(ov, exclude=(), dead=()):
+    for i in all_pops(ov):
+        want = ov.expected_routes(i, exclude, dead)
+        got = ov.routes(i)
+        if got != want:
+            return False
+    return True
+
+
+def diff_routes(ov, exclude=(), dead=()):
+    for i in all_pops(ov):
+        want = ov.expected_routes(i, exclude, dead)
+        got = ov.routes(i)
+        for p in want:
+            if got.get(p) != want[p]:
+                print("#   %s %s: got %s want %s" % (ov.names[i], p,
+                                                      got.get(p), want[p]))
+
+
+def uses_link(path, a, b):
+    return any({path[k], path[k + 1]} == {a, b}
+               for k in range(len(path) - 1)) if path else False
+
+
+def converge(ov, what, exclude=(), dead=(), timeout=30):
+    try:
+        wait_for(lambda: len(digests(ov)) == 1 and
+                 routes_match(ov, exclude, dead), timeout, interval=0.2,
+                 what=what)
+        return check(True, what)
+    except argolab.WaitTimeout:
+        diff_routes(ov, exclude, dead)
+        return check(False, what)
+
+
+def main():
+    names, rtt = argolab.aws32(REGIONS)
+    ov = argolab.Overlay(NAMES, rtt)
+    margin = ov.ambiguity(0)
+    for i in range(1, ov.n):
+        margin = min(margin, ov.ambiguity(i))
+    print("# scenario: %s; smallest margin between best and second-best "
+          "path %.1f ms" % (", ".join("%s=%s" % x for x in zip(NAMES,
+                                                             REGIONS)),
+                            margin))
+    with ov:
+        # 1. Convergence.
+        converge(ov, "all databases identical, routes == offline Dijkstra")
+        m = [ov.ctl(i, "matrix") for i in range(ov.n)]
+        check(all(x["rtt_ms"] == m[0]["rtt_ms"] for x in m),
+              "every PoP holds the same matrix")
+        worst = 0.0
+        for i in range(ov.n):
+            for p in ov.ctl(i, "peers")["peers"]:
+                j = NAMES.index(p["name"])
+                worst = max(worst, abs(p["rtt_ms"] - ov.link_rtt(i, j)))
+        check(worst < 3.0, "measured RTTs match the emulated ones "
+              "(worst error %.2f ms)" % worst)
+        detours = sum(1 for i in range(ov.n)
+                      for p in ov.routes(i).values() if p and len(p) > 2)
+        print("# %d of %d routes take a detour" % (detours,
+                                                   ov.n * (ov.n - 1)))
+
+        # Control traffic of one PoP over 10 s of steady state.
+        s0 = ov.ctl(0, "status")
+        t0 = time.monotonic()
+        time.sleep(10)
+        s1 = ov.ctl(0, "status")
+        dt = time.monotonic() - t0
+        c0, c1 = s0["counters"], s1["counters"]
+        print("# control traffic of %s (4 peers): sent %.0f B/s (%.0f "
+              "pkt/s), received %.0f B/s (%.0f pkt/s)" % (
+                  NAMES[0], (c1["tx_bytes"] - c0["tx_bytes"]) / dt,
+                  (c1["tx_packets"] - c0["tx_packets"]) / dt,
+                  (c1["rx_bytes"] - c0["rx_bytes"]) / dt,
+                  (c1["rx_packets"] - c0["rx_packets"]) / dt))
+
+        # 2. Congest the link that carries the most routes.
+        use = {}
+        for i in range(ov.n):
+            for p in ov.routes(i).values():
+                for k in range(len(p or []) - 1):
+                    e = frozenset((p[k], p[k + 1]))
+                    use[e] = use.get(e, 0) + 1
+        link = max(use, key=lambda e: (use[e], sorted(e)))
+        a, b = sorted(link)
+        ia, ib = NAMES.index(a), NAMES.index(b)
+        affected = [(i, pfx) for i in range(ov.n)
+                    for pfx, p in ov.routes(i).items() if uses_link(p, a, b)]
+        print("# congesting %s-%s (+60 ms RTT), carrying %d routes" % (
+            a, b, len(affected)))
+        mons = [argolab.Ctl(ov.sock(i)) for i in range(ov.n)]
+        for c in mons:
+            c.cmd("monitor")
+        base = ov.lab.link_params(ia, ib)
+        ov.lab.set_link(ia, ib, delay_ms=ov.rtt[ia][ib] / 2 + 30,
+                        direction="i2j")
+        ov.lab.set_link(ia, ib, delay_ms=ov.rtt[ib][ia] / 2 + 30,
+                        direction="j2i")
+        try:
+            wait_for(lambda: not any(uses_link(p, a, b)
+                                     for i in range(ov.n)
+                                     for p in ov.routes(i).values()),
+                     20, interval=0.2, what="routes off the congested link")
+            check(True, "every affected route moved off %s-%s" % (a, b))
+        except argolab.WaitTimeout:
+            check(False, "every affected route moved off %s-%s" % (a, b))
+        st = {p["name"]: p["state"] for p in ov.ctl(ia, "peers")["peers"]}
+        check(st[b] == "congested", "%s sees %s as congested" % (a, b))
+        converge(ov, "routes == offline Dijkstra without %s-%s" % (a, b),
+                 exclude=[(ia, ib)])
+
+        # 3. Restore: each route comes back once.
+        for c in mons:
+            c.events()   # drop the congestion phase
+        ov.lab.set_link(ia, ib, delay_ms=ov.rtt[ia][ib] / 2, direction="i2j")
+        ov.lab.set_link(ia, ib, delay_ms=ov.rtt[ib][ia] / 2, direction="j2i")
+        converge(ov, "routes back to the original after restore", timeout=40)
+        time.sleep(3)   # let any flap show itself
+        changes = {}
+        for i, c in enumerate(mons):
+            for ev in c.events():
+                if ev.get("event") == "route":
+                    k = (i, ev["prefix"])
+                    changes[k] = changes.get(k, 0) + 1
+        flaps = {k: v for k, v in changes.items() if v > 1}
+        check(not flaps, "no flapping: %d route changes while restoring, "
+              "none changed more than once %s" % (sum(changes.values()),
+                                                 flaps or ""))
+        for c in mons:
+            c.close()
+        del base
+
+        # 4. Kill a PoP.
+        victim = 2
+        ov.kill_pop(victim)
+        dead_name = NAMES[victim]
+        try:
+            wait_for(lambda: all(
+                {p["name"]: p["state"] for p in ov.ctl(i, "peers")["peers"]}
+                [dead_name] == "down" for i in all_pops(ov)), 10,
+                interval=0.1, what="peers mark %s down" % dead_name)
+            check(True, "every peer marks %s down" % dead_name)
+        except argolab.WaitTimeout:
+            check(False, "every peer marks %s down" % dead_name)
+        # Detection latency by the daemons' own clocks: from the last
+        # reply they got to the moment they declared the link down.
+        worst = 0.0
+        for i in all_pops(ov):
+            for p in ov.ctl(i, "peers")["peers"]:
+                if p["name"] == dead_name:
+                    worst = max(worst, p["last_seen_s"] - p["state_since_s"])
+        check(worst < 1.0, "down detected %.0f ms after the last reply "
+              "(worst peer; default timers)" % (worst * 1000))
+        converge(ov, "routes around the dead PoP", dead=[victim], timeout=10)
+
+        # 5. Restart it.
+        ov.start_pop(victim)
+        converge(ov, "restarted PoP rejoins, routes restored", timeout=30)
+
+        # Bad packets were never seen in this clean run.
+        rej = ov.ctl(0, "status")["counters"]["rejected"]
+        check(sum(rej.values()) == 0 or set(k for k, v in rej.items() if v)
+              <= {"unknown_peer"}, "no packets rejected in a clean run: %s"
+              % {k: v for k, v in rej.items() if v})
+
+    print("1..%d" % checks)
+    print("# %d passed, %d failed" % (checks - failures, failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
