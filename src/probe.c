@@ -144,6 +144,14 @@ set_state(struct probe_link *l, enum link_state s, uint64_t now)
 	return 1;
 }
 
+static unsigned
+loss_min_samples(const struct engine_params *p)
+{
+	unsigned n = p->loss_window / 4;
+
+	return n < 1 ? 1 : n;
+}
+
 /* Congestion evaluation after every resolved probe. */
 static int
 evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
@@ -157,6 +165,13 @@ evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
 		return 0;
 	if (l->have_rtt && base != 0 && l->srtt > (double)base)
 		qdelay_us = (l->srtt - (double)base) / 1000.0;
+	/*
+	 * A loss rate over a handful of probes is noise: one lost probe of
+	 * three is not 33 % loss. Loss counts once a quarter of the window
+	 * is filled.
+	 */
+	if (l->loss_n < loss_min_samples(p))
+		loss = 0;
 	enter = qdelay_us > p->cong_delay_enter || loss > p->cong_loss_enter;
 	below = qdelay_us < p->cong_delay_exit && loss < p->cong_loss_exit;
 	if (l->state == LINK_UP)
@@ -182,6 +197,7 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 	struct probe_out *o = &l->out[seq % PROBE_OUTSTANDING];
 	uint64_t rtt;
 	double d;
+	unsigned i;
 	int changed = 0, was_pending;
 
 	if (o->seq != seq || rx < o->tx)
@@ -230,6 +246,18 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		l->rttvar = (double)rtt / 2;
 		l->jitter = 0;
 		changed = set_state(l, LINK_UP, rx);
+		/*
+		 * Probes sent while the link was down, still waiting out a
+		 * timeout sized for an unknown RTT, say nothing about the
+		 * link as it is now: forget them rather than count them
+		 * lost a moment after it came up.
+		 */
+		for (i = 0; i < PROBE_OUTSTANDING; i++)
+			if (l->out[i].pending && l->out[i].tx < o->tx) {
+				l->out[i].pending = 0;
+				l->out[i].deadline = 0;
+			}
+		recompute_deadline(l);
 	}
 	return evaluate(l, p, rx) || changed;
 }
