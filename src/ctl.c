@@ -42,7 +42,13 @@
 #include "wire.h"
 
 #define CTL_MAX_CLIENTS		64
-#define CTL_READ_CHUNK		4096	/* bounds the work of one wakeup */
+
+/*
+ * Requests handled per wakeup are bounded by the bytes read per wakeup: a
+ * 4 KiB read holds at most ~240 requests, so a client that pipelines
+ * requests delays probe replies and timers behind it only briefly.
+ */
+#define CTL_READ_CHUNK		4096
 #define CTL_BACKLOG		16
 #define CTL_ACCEPT_BURST	16	/* accepts per wakeup */
 #define CTL_ACCEPT_PAUSE	1.0	/* s without accepting after EMFILE */

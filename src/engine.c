@@ -906,26 +906,52 @@ run_spf(struct engine *e, uint64_t now)
 	free(oldpath);
 }
 
+/*
+ * (Re)build the route table from the origins of the config. A route that
+ * survives a reload (same origin name and prefix) keeps its state, so a
+ * reload shows no spurious route changes.
+ */
 static void
 routes_build(struct engine *e)
 {
-	size_t i, j, k = 0, n = 0;
+	struct eroute *old = e->routes;
+	size_t nold = e->nroutes, i, j, k = 0, n = 0;
 
-	for (i = 0; i < e->nroutes; i++) {
-		free(e->routes[i].path);
-		free(e->routes[i].ru_path);
-	}
-	free(e->routes);
 	for (i = 0; i < e->conf.norigins; i++)
 		n += e->conf.origins[i].nprefixes;
 	e->routes = xcalloc(n, sizeof(*e->routes));
 	e->nroutes = n;
 	for (i = 0; i < e->conf.norigins; i++)
 		for (j = 0; j < e->conf.origins[i].nprefixes; j++, k++) {
-			e->routes[k].origin = i;
-			e->routes[k].r.origin = e->conf.origins[i].name;
-			e->routes[k].r.prefix = e->conf.origins[i].prefixes[j];
+			struct eroute *er = &e->routes[k];
+			size_t m;
+
+			for (m = 0; m < nold; m++)
+				if (old[m].r.origin != NULL &&
+				    strcmp(old[m].r.origin,
+				    e->conf.origins[i].name) == 0 &&
+				    strcmp(old[m].r.prefix,
+				    e->conf.origins[i].prefixes[j]) == 0)
+					break;
+			if (m < nold) {
+				*er = old[m];
+				old[m].path = old[m].ru_path = NULL;
+				old[m].r.origin = NULL;
+			}
+			er->origin = i;
+			er->r.origin = e->conf.origins[i].name;
+			er->r.prefix = e->conf.origins[i].prefixes[j];
+			/* Names pointed into the old config. */
+			er->r.egress_name = er->r.reachable ?
+			    engine_node_name(e, er->r.egress) : NULL;
+			er->r.next_hop_name = er->r.reachable ?
+			    engine_node_name(e, er->r.next_hop) : NULL;
 		}
+	for (i = 0; i < nold; i++) {
+		free(old[i].path);
+		free(old[i].ru_path);
+	}
+	free(old);
 }
 
 /* ------------------------------------------------------------- public */
@@ -999,6 +1025,7 @@ int
 engine_reconfigure(struct engine *e, const struct engine_conf *ec,
     uint64_t now)
 {
+	struct engine_conf oldconf;
 	struct peer *np;
 	size_t i, j;
 
@@ -1021,9 +1048,10 @@ engine_reconfigure(struct engine *e, const struct engine_conf *ec,
 	free(e->peers);
 	e->peers = np;
 	e->npeers = ec->npeers;
-	engine_conf_free(&e->conf);
+	oldconf = e->conf;
 	conf_copy(&e->conf, ec);
-	routes_build(e);
+	routes_build(e);	/* matches by name against the old conf */
+	engine_conf_free(&oldconf);
 	schedule_originate(e, now);
 	schedule_spf(e, now);
 	return 0;

@@ -482,9 +482,15 @@ main(void)
 	/* 9. Reconfigure keeps link state. */
 	engine_peer(E[0], 0, &pi);
 	C[0].p.probe_interval = 50 * MSEC;
+	before = route_events[0];
 	ok(engine_reconfigure(E[0], &C[0], now) == 0, "reconfigure");
 	engine_peer(E[0], 0, &pi);
 	ok(pi.state == LINK_UP && pi.rtt_ms > 0, "link state kept across reload");
+	r = engine_route(E[0], 4);
+	ok(r->reachable && r->egress_name != NULL &&
+	    strcmp(r->egress_name, "mad") == 0, "routes kept across reload");
+	run_until(now + 2 * SEC);
+	is_int(route_events[0], before, "reload caused no route change");
 
 	for (i = 0; i < N; i++) {
 		if (alive[i])
