@@ -547,9 +547,17 @@ advertise_now(struct engine *e, struct peer *p, uint64_t now)
 	schedule_originate(e, now);
 }
 
-/* Is what we measure now significantly different from what we said? */
+/*
+ * Is what we measure now significantly different from what we said?
+ * For a while after a link comes up, what we said came from a cold
+ * estimator (the first sample or two, often taken while the peer was
+ * still starting); until srtt has settled any change of adv_rtt_min
+ * counts, so the first advertisement does not stick for good.
+ */
+#define ADV_SETTLE(pp)	(5 * (pp)->adv_hold)
+
 static int
-adv_significant(const struct engine *e, const struct peer *p)
+adv_significant(const struct engine *e, const struct peer *p, uint64_t now)
 {
 	const struct engine_params *pp = &e->conf.p;
 	uint16_t cur = rtt_units(&p->pl);
@@ -563,7 +571,8 @@ adv_significant(const struct engine *e, const struct peer *p)
 		return 1;
 	diff = cur > p->adv_rtt ? cur - p->adv_rtt : p->adv_rtt - cur;
 	thr = p->adv_rtt * pp->adv_rtt_pct / 100;
-	if (thr < pp->adv_rtt_min / 100)
+	if (thr < pp->adv_rtt_min / 100 ||
+	    now - p->pl.state_since < ADV_SETTLE(pp))
 		thr = pp->adv_rtt_min / 100;
 	if (diff > thr)
 		return 1;
@@ -598,7 +607,7 @@ link_changed(struct engine *e, size_t i, enum link_state from, uint64_t now)
 static void
 check_advertisement(struct engine *e, struct peer *p, uint64_t now)
 {
-	if (!adv_significant(e, p)) {
+	if (!adv_significant(e, p, now)) {
 		p->adv_change_since = 0;
 		return;
 	}
