@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "engine.h"
+#include "kern.h"
 #include "log.h"
 #include "wire.h"
 
@@ -49,6 +50,8 @@ static struct {
 	ev_timer	 timer;
 	ev_signal	 sighup, sigterm, sigint;
 	struct ctl	*ctl, *ctl_ro;
+	struct kern	*kern;
+	ev_timer	 kern_timer;
 	int		 pidfd;
 	struct log_limit send_limit;
 } d;
@@ -148,6 +151,92 @@ engine_link_event(void *arg, const struct engine_link_event *ev)
 		ctl_link_event(d.ctl_ro, ev);
 }
 
+/*
+ * Forwarding: a route goes into the kernel towards the underlay address
+ * of its next hop, which is always a configured peer. Local egress and
+ * unreachable prefixes have no route in our table: the egress PoP hands
+ * packets to the origin by its main table.
+ */
+static void
+route_to_kernel(const struct engine_route *r)
+{
+	struct kern_addr nh;
+	size_t i;
+
+	if (d.kern == NULL || r->prefix == NULL)
+		return;
+	if (!r->reachable || r->next_hop == d.conf->ec.id) {
+		kern_route_set(d.kern, r->prefix, NULL);
+		return;
+	}
+	for (i = 0; i < d.conf->ec.npeers; i++)
+		if (d.conf->ec.peers[i].id == r->next_hop)
+			break;
+	if (i == d.conf->ec.npeers) {
+		log_warnx("route %s: next hop %s is no configured peer",
+		    r->prefix, r->next_hop_name ? r->next_hop_name : "?");
+		kern_route_set(d.kern, r->prefix, NULL);
+		return;
+	}
+	memset(&nh, 0, sizeof(nh));
+	nh.family = d.conf->peers[i].addr.ss.ss_family;
+	if (nh.family == AF_INET)
+		memcpy(nh.addr, &((const struct sockaddr_in *)(const void *)
+		    &d.conf->peers[i].addr.ss)->sin_addr, 4);
+	else
+		memcpy(nh.addr, &((const struct sockaddr_in6 *)(const void *)
+		    &d.conf->peers[i].addr.ss)->sin6_addr, 16);
+	kern_route_set(d.kern, r->prefix, &nh);
+}
+
+static void
+push_routes(void)
+{
+	size_t i;
+
+	for (i = 0; i < engine_nroutes(d.engine); i++)
+		route_to_kernel(engine_route(d.engine, i));
+}
+
+static void
+push_rules(void)
+{
+	char **v = NULL;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < d.conf->ec.norigins; i++)
+		for (j = 0; j < d.conf->ec.origins[i].nprefixes; j++) {
+			v = xreallocarray(v, n + 1, sizeof(*v));
+			v[n++] = d.conf->ec.origins[i].prefixes[j];
+		}
+	kern_rules_set(d.kern, v, n);
+	free(v);
+}
+
+static void
+kern_changed(void *arg)
+{
+	push_rules();
+	push_routes();
+}
+
+/*
+ * Routes of a previous incarnation stay in the kernel while this one
+ * converges (no gap after a restart); once it has had time to learn the
+ * overlay, whatever it does not want is removed. Then the same check runs
+ * periodically to repair drift (someone else deleting our routes).
+ */
+#define KERN_SETTLE	3.0
+#define KERN_RESYNC	30.0
+
+static void
+kern_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	kern_reconcile(d.kern);
+	ev_timer_set(&d.kern_timer, KERN_RESYNC, 0);
+	ev_timer_start(loop, &d.kern_timer);
+}
+
 static void
 engine_route_event(void *arg, const struct engine_route_event *ev)
 {
@@ -155,6 +244,10 @@ engine_route_event(void *arg, const struct engine_route_event *ev)
 		ctl_route_event(d.ctl, ev);
 	if (d.ctl_ro)
 		ctl_route_event(d.ctl_ro, ev);
+	if (ev->new != NULL)
+		route_to_kernel(ev->new);
+	else if (ev->old != NULL && d.kern != NULL)
+		kern_route_set(d.kern, ev->old->prefix, NULL);
 }
 
 static const struct engine_ops ops = {
@@ -301,6 +394,30 @@ listen_equal(const struct conf *a, const struct conf *b)
 }
 
 static int
+has_prefix(const struct conf *c, const char *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->ec.norigins; i++)
+		for (j = 0; j < c->ec.origins[i].nprefixes; j++)
+			if (strcmp(c->ec.origins[i].prefixes[j], p) == 0)
+				return 1;
+	return 0;
+}
+
+static void
+forget_removed_prefixes(const struct conf *old, const struct conf *nc)
+{
+	size_t i, j;
+
+	for (i = 0; i < old->ec.norigins; i++)
+		for (j = 0; j < old->ec.origins[i].nprefixes; j++)
+			if (!has_prefix(nc, old->ec.origins[i].prefixes[j]))
+				kern_route_set(d.kern,
+				    old->ec.origins[i].prefixes[j], NULL);
+}
+
+static int
 reload(void *arg, char *err, size_t errlen)
 {
 	struct conf *nc;
@@ -317,6 +434,7 @@ reload(void *arg, char *err, size_t errlen)
 		conf_free(nc);
 		return -1;
 	}
+	forget_removed_prefixes(d.conf, nc);
 	if (!listen_equal(d.conf, nc)) {
 		socks_close();
 		if (socks_open(nc) == -1) {
@@ -346,6 +464,9 @@ reload(void *arg, char *err, size_t errlen)
 	nc->pidfile = xstrdup(d.conf->pidfile);
 	conf_free(d.conf);
 	d.conf = nc;
+	kern_reconfigure(d.kern, &nc->kern);
+	push_rules();
+	push_routes();
 	log_info("reloaded: %zu peers, %zu origins", nc->ec.npeers,
 	    nc->ec.norigins);
 	rearm();
@@ -410,6 +531,7 @@ ctl_clock(void)
 
 static const struct ctl_hooks hooks = {
 	.reload = reload,
+	.kern_changed = kern_changed,
 };
 
 static void __attribute__((noreturn))
@@ -491,17 +613,24 @@ main(int argc, char *argv[])
 	d.engine = engine_new(&d.conf->ec, &ops, NULL, now,
 	    (uint32_t)(real_now() / SEC), seed);
 
+	d.kern = kern_open(&d.conf->kern);
+	push_rules();
+
 	d.ctl = ctl_open(d.loop, d.conf->control, d.conf->control_mode, 0,
 	    d.conf->control_max_output, d.engine, &hooks, ctl_clock);
 	if (d.ctl == NULL)
 		return 1;
+	ctl_set_kern(d.ctl, d.kern);
 	if (d.conf->control_ro != NULL) {
 		d.ctl_ro = ctl_open(d.loop, d.conf->control_ro,
 		    d.conf->control_ro_mode, 1, d.conf->control_max_output,
 		    d.engine, &hooks, ctl_clock);
 		if (d.ctl_ro == NULL)
 			return 1;
+		ctl_set_kern(d.ctl_ro, d.kern);
 	}
+	ev_timer_init(&d.kern_timer, kern_timer_cb, KERN_SETTLE, 0);
+	ev_timer_start(d.loop, &d.kern_timer);
 
 	ev_timer_init(&d.timer, timer_cb, 0, 0);
 	ev_signal_init(&d.sighup, signal_cb, SIGHUP);
@@ -520,6 +649,7 @@ main(int argc, char *argv[])
 		ctl_close(d.ctl_ro);
 	ctl_close(d.ctl);
 	socks_close();
+	kern_close(d.kern);
 	engine_free(d.engine);
 	unlink(d.conf->pidfile);
 	close(d.pidfd);

@@ -139,7 +139,9 @@ static void	pwarn(struct parser *, int, const char *, ...) ARGO_PRINTF(3, 4);
 
 static kwfn	kw_node, kw_key, kw_keyfile, kw_listen, kw_control,
 		kw_control_ro, kw_max_output, kw_pidfile, kw_param, kw_peer,
-		kw_origin;
+		kw_origin, kw_dry_run, kw_tunnel, kw_tunnel_device,
+		kw_tunnel_mtu, kw_route_table, kw_route_protocol,
+		kw_policy_rules, kw_keep_routes;
 
 #define P(f)	offsetof(struct engine_params, f)
 
@@ -213,6 +215,23 @@ static const struct keyword kwtab[] = {
 	{ "cost", "clamp", kw_param, 0, 2, { V_US, V_US },
 	    { P(cost_min), P(cost_max) }, { 1, 1 }, { 60000000, 60000000 },
 	    R_LT, { "MIN", "MAX" } },
+
+	{ "dry-run", NULL, kw_dry_run, 0, 0, { 0 }, { 0 }, { 0 }, { 0 },
+	    R_NONE, { NULL } },
+	{ "tunnel", NULL, kw_tunnel, 0, 0, { 0 }, { 0 }, { 0 }, { 0 },
+	    R_NONE, { NULL } },
+	{ "tunnel-device", NULL, kw_tunnel_device, 0, 0, { 0 }, { 0 }, { 0 },
+	    { 0 }, R_NONE, { NULL } },
+	{ "tunnel-mtu", NULL, kw_tunnel_mtu, 0, 0, { 0 }, { 0 }, { 0 }, { 0 },
+	    R_NONE, { NULL } },
+	{ "route-table", NULL, kw_route_table, 0, 0, { 0 }, { 0 }, { 0 },
+	    { 0 }, R_NONE, { NULL } },
+	{ "route-protocol", NULL, kw_route_protocol, 0, 0, { 0 }, { 0 },
+	    { 0 }, { 0 }, R_NONE, { NULL } },
+	{ "policy-rules", NULL, kw_policy_rules, 0, 0, { 0 }, { 0 }, { 0 },
+	    { 0 }, R_NONE, { NULL } },
+	{ "keep-routes", NULL, kw_keep_routes, 0, 0, { 0 }, { 0 }, { 0 },
+	    { 0 }, R_NONE, { NULL } },
 
 	{ "peer", NULL, kw_peer, 1, 0, { 0 }, { 0 }, { 0 }, { 0 }, R_NONE,
 	    { NULL } },
@@ -1279,6 +1298,186 @@ kw_pidfile(struct parser *p, const struct keyword *k, int line)
 	return path_arg(p, "pidfile", line, 0, &p->c->pidfile);
 }
 
+/*
+ * Forwarding (kern.h)
+ */
+
+static int
+yesno_arg(struct parser *p, const char *stmt, int line, int *v)
+{
+	const char *s;
+
+	if ((s = arg(p, stmt, "yes or no", line)) == NULL)
+		return -1;
+	if (strcmp(s, "yes") == 0)
+		*v = 1;
+	else if (strcmp(s, "no") == 0)
+		*v = 0;
+	else {
+		perr(p, line, "%s: \"%s\": expected yes or no", stmt, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* A whole number in [min, max], given as the next word or after word. */
+static int
+num_arg(struct parser *p, const char *stmt, const char *what, int line,
+    uint64_t min, uint64_t max, uint64_t *v)
+{
+	const char *s, *why;
+
+	if ((s = arg(p, stmt, what, line)) == NULL)
+		return -1;
+	if ((why = parse_count(s, v)) != NULL) {
+		perr(p, line, "%s: %s \"%s\": %s", stmt, what, s, why);
+		return -1;
+	}
+	if (*v < min || *v > max) {
+		perr(p, line, "%s: %s %llu out of range %llu..%llu", stmt, what,
+		    (unsigned long long)*v, (unsigned long long)min,
+		    (unsigned long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+kw_dry_run(struct parser *p, const struct keyword *k, int line)
+{
+	return yesno_arg(p, "dry-run", line, &p->c->kern.dry_run);
+}
+
+static int
+kw_keep_routes(struct parser *p, const struct keyword *k, int line)
+{
+	return yesno_arg(p, "keep-routes", line, &p->c->kern.keep);
+}
+
+static int
+kw_tunnel(struct parser *p, const struct keyword *k, int line)
+{
+	struct kern_conf *kc = &p->c->kern;
+	const char *s;
+	uint64_t v;
+
+	if ((s = arg(p, "tunnel", "vxlan, gre or ipip", line)) == NULL)
+		return -1;
+	if (strcmp(s, "vxlan") == 0)
+		kc->tunnel = KERN_TUN_VXLAN;
+	else if (strcmp(s, "gre") == 0)
+		kc->tunnel = KERN_TUN_GRE;
+	else if (strcmp(s, "ipip") == 0)
+		kc->tunnel = KERN_TUN_IPIP;
+	else {
+		perr(p, line, "tunnel: \"%s\": expected vxlan, gre or ipip",
+		    s);
+		return -1;
+	}
+	for (;;) {
+		if (opt_word(p, "port")) {
+			if (kc->tunnel != KERN_TUN_VXLAN) {
+				perr(p, line, "tunnel: port is for vxlan only");
+				return -1;
+			}
+			if (num_arg(p, "tunnel", "port", line, 1, 65535,
+			    &v) == -1)
+				return -1;
+			kc->port = (unsigned)v;
+		} else if (opt_word(p, "vni")) {
+			if (kc->tunnel != KERN_TUN_VXLAN) {
+				perr(p, line, "tunnel: vni is for vxlan only");
+				return -1;
+			}
+			if (num_arg(p, "tunnel", "vni", line, 1, 16777215,
+			    &v) == -1)
+				return -1;
+			kc->vni = (uint32_t)v;
+		} else
+			return 0;
+	}
+}
+
+static int
+kw_tunnel_device(struct parser *p, const struct keyword *k, int line)
+{
+	const char *s;
+	size_t i;
+
+	if ((s = arg(p, "tunnel-device", "NAME", line)) == NULL)
+		return -1;
+	if (strlen(s) == 0 || strlen(s) >= IFNAMSIZ) {
+		perr(p, line, "tunnel-device: \"%s\": 1 to %d characters", s,
+		    IFNAMSIZ - 1);
+		return -1;
+	}
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] == '/' || s[i] == ':' || s[i] <= ' ' || s[i] > '~') {
+			perr(p, line, "tunnel-device: \"%s\": not a valid "
+			    "interface name", s);
+			return -1;
+		}
+	snprintf(p->c->kern.device, sizeof(p->c->kern.device), "%s", s);
+	return 0;
+}
+
+static int
+kw_tunnel_mtu(struct parser *p, const struct keyword *k, int line)
+{
+	uint64_t v;
+
+	if (num_arg(p, "tunnel-mtu", "MTU", line, 576, 65535, &v) == -1)
+		return -1;
+	p->c->kern.mtu = (unsigned)v;
+	return 0;
+}
+
+static int
+kw_route_table(struct parser *p, const struct keyword *k, int line)
+{
+	uint64_t v;
+
+	if (num_arg(p, "route-table", "table", line, 1, 0xfffffffeULL,
+	    &v) == -1)
+		return -1;
+	/* 253..255 are default, main and local: never ours. */
+	if (v >= 253 && v <= 255) {
+		perr(p, line, "route-table: %llu is a system table (default, "
+		    "main or local)", (unsigned long long)v);
+		return -1;
+	}
+	p->c->kern.table = (uint32_t)v;
+	return 0;
+}
+
+static int
+kw_route_protocol(struct parser *p, const struct keyword *k, int line)
+{
+	uint64_t v;
+
+	/* 0..4 are unspec, redirect, kernel, boot and static. */
+	if (num_arg(p, "route-protocol", "protocol", line, 5, 255, &v) == -1)
+		return -1;
+	p->c->kern.protocol = (unsigned)v;
+	return 0;
+}
+
+static int
+kw_policy_rules(struct parser *p, const struct keyword *k, int line)
+{
+	uint64_t v;
+
+	if (yesno_arg(p, "policy-rules", line, &p->c->kern.rules) == -1)
+		return -1;
+	if (opt_word(p, "priority")) {
+		if (num_arg(p, "policy-rules", "priority", line, 1,
+		    0xfffffffeULL, &v) == -1)
+			return -1;
+		p->c->kern.rule_prio = (uint32_t)v;
+	}
+	return 0;
+}
+
 static void
 stmt_name(char *buf, size_t len, const struct keyword *k)
 {
@@ -1856,6 +2055,7 @@ conf_parse_stream(FILE *f, const char *name)
 	c->control_ro_mode = 0666;
 	c->control_max_output = CTL_DEFAULT_MAX_OUTPUT;
 	c->pidfile = xstrdup(CONF_DEFAULT_PIDFILE);
+	kern_conf_default(&c->kern);
 
 	parse_statements(p);
 	if (p->nerrors == 0)
@@ -1978,6 +2178,19 @@ conf_print(FILE *f, const struct conf *c)
 		}
 		fputc('\n', f);
 	}
+
+	fputc('\n', f);
+	fprintf(f, "dry-run %s\n", c->kern.dry_run ? "yes" : "no");
+	fprintf(f, "tunnel %s", kern_tunnel_name(c->kern.tunnel));
+	if (c->kern.tunnel == KERN_TUN_VXLAN)
+		fprintf(f, " port %u vni %u", c->kern.port, c->kern.vni);
+	fprintf(f, "\ntunnel-device %s\n", c->kern.device);
+	fprintf(f, "tunnel-mtu %u\n", c->kern.mtu);
+	fprintf(f, "route-table %u\n", c->kern.table);
+	fprintf(f, "route-protocol %u\n", c->kern.protocol);
+	fprintf(f, "policy-rules %s priority %u\n", c->kern.rules ? "yes" :
+	    "no", c->kern.rule_prio);
+	fprintf(f, "keep-routes %s\n", c->kern.keep ? "yes" : "no");
 
 	if (c->ec.npeers > 0)
 		fputc('\n', f);

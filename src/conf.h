@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "engine.h"
+#include "kern.h"
 
 #define CONF_DEFAULT_FILE	"/etc/argod/argod.conf"
 #define CONF_DEFAULT_PORT	4790
@@ -45,6 +46,7 @@ struct conf {
 	unsigned		 control_ro_mode;
 	size_t			 control_max_output;	/* bytes per client */
 	char			*pidfile;
+	struct kern_conf	 kern;		/* forwarding */
 };
 
 /* Returns NULL after printing file:line: message to stderr. */

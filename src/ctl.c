@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "kern.h"
 #include "engine.h"
 #include "log.h"
 #include "lsdb.h"
@@ -83,6 +86,7 @@ struct ctl {
 	int			 ro;
 	size_t			 max_output;
 	struct engine		*e;
+	struct kern		*kern;		/* NULL: no forwarding layer */
 	struct ctl_hooks	 hooks;
 	uint64_t		(*clock)(void);
 	TAILQ_HEAD(, ctl_client) clients;
@@ -122,6 +126,10 @@ static int	cmd_reload(struct ctl_client *, json_t *, json_t *, char *,
 		    size_t);
 static int	cmd_help(struct ctl_client *, json_t *, json_t *, char *,
 		    size_t);
+static int	cmd_fib(struct ctl_client *, json_t *, json_t *, char *,
+		    size_t);
+static int	cmd_dry_run(struct ctl_client *, json_t *, json_t *, char *,
+		    size_t);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "status", 0, 1, cmd_status,
@@ -136,8 +144,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "the rows of the link state database" },
 	{ "monitor", 0, 0, cmd_monitor,
 	    "stream link and route events on this connection" },
+	{ "fib", 0, 0, cmd_fib,
+	    "the routes argod has installed, as the kernel reports them" },
 	{ "reload", 1, 0, cmd_reload,
 	    "re-read the configuration file" },
+	{ "dry-run", 1, 0, cmd_dry_run,
+	    "{\"on\": true|false}: stop or resume installing routes" },
 	{ "help", 0, 0, cmd_help,
 	    "list the commands" },
 };
@@ -245,6 +257,42 @@ ctl_now(const struct ctl *ctl)
  * Commands. Each fills reply (which already holds "ok" and "cmd") and
  * returns 0, or returns -1 with err set.
  */
+static json_t *
+kern_json(const struct kern *k)
+{
+	const struct kern_conf *kc;
+	const struct kern_stats *st;
+	json_t *o = json_object(), *sj;
+
+	if (k == NULL) {
+		json_object_set_new(o, "mode", json_string("none"));
+		return o;
+	}
+	kc = kern_conf(k);
+	st = kern_stats(k);
+	json_object_set_new(o, "mode", json_string(kern_dry_run(k) ?
+	    "dry-run" : "forwarding"));
+	json_object_set_new(o, "reason", kern_reason(k) != NULL ?
+	    json_string(kern_reason(k)) : json_null());
+	json_object_set_new(o, "tunnel",
+	    json_string(kern_tunnel_name(kc->tunnel)));
+	json_object_set_new(o, "device", json_string(kc->device));
+	json_object_set_new(o, "table", juint(kc->table));
+	json_object_set_new(o, "protocol", juint(kc->protocol));
+	json_object_set_new(o, "policy_rules", json_boolean(kc->rules));
+	json_object_set_new(o, "keep_routes", json_boolean(kc->keep));
+	sj = json_object();
+	json_object_set_new(sj, "replaces", juint(st->replaces));
+	json_object_set_new(sj, "deletes", juint(st->deletes));
+	json_object_set_new(sj, "rule_adds", juint(st->rule_adds));
+	json_object_set_new(sj, "rule_deletes", juint(st->rule_deletes));
+	json_object_set_new(sj, "errors", juint(st->errors));
+	json_object_set_new(sj, "reconciles", juint(st->reconciles));
+	json_object_set_new(sj, "stale_removed", juint(st->stale_removed));
+	json_object_set_new(o, "counters", sj);
+	return o;
+}
+
 static int
 cmd_status(struct ctl_client *c, json_t *req, json_t *r, char *err,
     size_t errlen)
@@ -300,6 +348,7 @@ cmd_status(struct ctl_client *c, json_t *req, json_t *r, char *err,
 		    juint(k->rejected[j]));
 	json_object_set_new(cnt, "rejected", rej);
 	json_object_set_new(r, "counters", cnt);
+	json_object_set_new(r, "kernel", kern_json(c->ctl->kern));
 	return 0;
 }
 
@@ -516,7 +565,7 @@ cmd_routes(struct ctl_client *c, json_t *req, json_t *r, char *err,
 	const struct engine *e = c->ctl->e;
 	const struct engine_route *rt;
 	uint64_t now = ctl_now(c->ctl);
-	json_t *a;
+	json_t *a, *o;
 	size_t i, n;
 
 	a = json_array();
@@ -524,7 +573,11 @@ cmd_routes(struct ctl_client *c, json_t *req, json_t *r, char *err,
 	for (i = 0; i < n; i++) {
 		if ((rt = engine_route(e, i)) == NULL)
 			continue;
-		json_array_append_new(a, route_json(e, rt, now, 1));
+		o = route_json(e, rt, now, 1);
+		json_object_set_new(o, "installed", json_boolean(
+		    c->ctl->kern != NULL && rt->prefix != NULL &&
+		    kern_installed(c->ctl->kern, rt->prefix)));
+		json_array_append_new(a, o);
 	}
 	json_object_set_new(r, "routes", a);
 	return 0;
@@ -592,6 +645,73 @@ cmd_reload(struct ctl_client *c, json_t *req, json_t *r, char *err,
 			snprintf(err, errlen, "reload failed");
 		return -1;
 	}
+	return 0;
+}
+
+static void
+fib_entry(void *arg, const struct kern_route *kr)
+{
+	json_t *a = arg, *o = json_object();
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	kern_prefix_fmt(&kr->prefix, buf, sizeof(buf));
+	json_object_set_new(o, "prefix", json_string(buf));
+	if (kr->nexthop.family != 0) {
+		inet_ntop(kr->nexthop.family, kr->nexthop.addr, buf,
+		    sizeof(buf));
+		json_object_set_new(o, "encap_dst", json_string(buf));
+	} else
+		json_object_set_new(o, "encap_dst", json_null());
+	json_object_set_new(o, "vni", juint(kr->vni));
+	json_object_set_new(o, "dev", json_string(kr->dev));
+	json_object_set_new(o, "protocol", juint(kr->protocol));
+	json_array_append_new(a, o);
+}
+
+static int
+cmd_fib(struct ctl_client *c, json_t *req, json_t *r, char *err,
+    size_t errlen)
+{
+	json_t *a;
+
+	if (c->ctl->kern == NULL) {
+		snprintf(err, errlen, "no forwarding layer");
+		return -1;
+	}
+	a = json_array();
+	if (kern_fib(c->ctl->kern, fib_entry, a, err, errlen) != 0) {
+		json_decref(a);
+		return -1;
+	}
+	json_object_set_new(r, "table", juint(kern_conf(c->ctl->kern)->table));
+	json_object_set_new(r, "fib", a);
+	json_object_set_new(r, "kernel", kern_json(c->ctl->kern));
+	return 0;
+}
+
+static int
+cmd_dry_run(struct ctl_client *c, json_t *req, json_t *r, char *err,
+    size_t errlen)
+{
+	json_t *on = json_object_get(req, "on");
+
+	if (c->ctl->kern == NULL) {
+		snprintf(err, errlen, "no forwarding layer");
+		return -1;
+	}
+	if (!json_is_boolean(on)) {
+		snprintf(err, errlen, "dry-run needs \"on\": true or false");
+		return -1;
+	}
+	if (kern_set_dry_run(c->ctl->kern, json_is_true(on)) != 0) {
+		snprintf(err, errlen, "cannot leave dry-run mode: %s",
+		    kern_reason(c->ctl->kern) != NULL ?
+		    kern_reason(c->ctl->kern) : "kernel error, see the log");
+		return -1;
+	}
+	if (c->ctl->hooks.kern_changed != NULL)
+		c->ctl->hooks.kern_changed(c->ctl->hooks.arg);
+	json_object_set_new(r, "kernel", kern_json(c->ctl->kern));
 	return 0;
 }
 
@@ -1224,6 +1344,12 @@ ctl_close(struct ctl *ctl)
 	ctl->closing = 1;
 	if (ctl->depth == 0)
 		ctl_free(ctl);
+}
+
+void
+ctl_set_kern(struct ctl *ctl, struct kern *k)
+{
+	ctl->kern = k;
 }
 
 void

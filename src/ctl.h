@@ -26,6 +26,8 @@ struct ctl;
 /* What the daemon lets the socket do; NULL members are "not supported". */
 struct ctl_hooks {
 	int	(*reload)(void *arg, char *err, size_t errlen);
+	/* dry-run was switched: the daemon re-pushes its routes */
+	void	(*kern_changed)(void *arg);
 	void	*arg;
 };
 
@@ -41,6 +43,9 @@ void		 ctl_close(struct ctl *);
 /* The engine was replaced or reconfigured. */
 void		 ctl_set_engine(struct ctl *, struct engine *);
 void		 ctl_set_max_output(struct ctl *, size_t);
+struct kern;
+/* The forwarding layer, for "installed", "fib" and "dry-run". */
+void		 ctl_set_kern(struct ctl *, struct kern *);
 
 /* Broadcast to monitor clients. */
 void		 ctl_link_event(struct ctl *, const struct engine_link_event *);
