@@ -97,6 +97,7 @@ class Overlay:
         self.lab = netlab.Lab.from_rtt(self.names, self.rtt, **labkw)
         self.key = secrets.token_hex(32)
         self.procs = [None] * self.n
+        self.pop_extra = {}     # i -> extra config lines for PoP i
         self.dir = None
 
     def __enter__(self):
@@ -131,6 +132,7 @@ class Overlay:
                  'pidfile "%s"' % os.path.join(self.dir,
                                                "%s.pid" % self.names[i])]
         lines += self.extra_conf.splitlines()
+        lines += self.pop_extra.get(i, "").splitlines()
         for j in self.lab.neighbours(i):
             lines.append("peer %s address %s" % (self.names[j],
                                                   self.lab.pop_addr(j)))
@@ -143,12 +145,75 @@ class Overlay:
         with open(self.conf_path(i), "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def start_pop(self, i):
+    def start_pop(self, i, wrapper=()):
         argod = os.path.join(BUILD, "argod")
-        self.procs[i] = self.lab.run(i, [argod, "-d", "-c",
-                                         self.conf_path(i)])
+        self.write_conf(i)
+        self.procs[i] = self.lab.run(i, list(wrapper) + [
+            argod, "-d", "-c", self.conf_path(i)])
         wait_for(lambda: os.path.exists(self.sock(i)), 10,
                  what="%s's status socket" % self.names[i])
+
+    def attach_host(self, name, pop, subnet):
+        """A host namespace behind PoP pop on 10.<subnet>.0.0/24: the PoP
+        is .1, the host .2 with its default route via the PoP. Deleted
+        with the lab. Returns the host's namespace name."""
+        ns = "%s%s" % (self.lab.prefix, name)
+        netlab._cmd(["ip", "netns", "add", ns])
+        self.lab.namespaces.append(ns)
+        a, b = "hv%d%s" % (os.getpid() % 10000, name[:3]), "hp%s" % name[:8]
+        netlab._cmd(["ip", "link", "add", a, "type", "veth", "peer", "name",
+                     b])
+        netlab._cmd(["ip", "link", "set", a, "netns", ns, "name", "eth0"])
+        netlab._cmd(["ip", "link", "set", b, "netns", self.lab.ns(pop)])
+        netlab._ip_batch(ns, ["link set lo up", "link set eth0 up",
+                              "addr add 10.%d.0.2/24 dev eth0" % subnet,
+                              "route add default via 10.%d.0.1" % subnet])
+        netlab._ip_batch(self.lab.ns(pop), [
+            "link set %s up" % b,
+            "addr add 10.%d.0.1/24 dev %s" % (subnet, b)])
+        return ns
+
+    def host_exec(self, ns, argv, **kw):
+        import subprocess
+        return subprocess.run(["ip", "netns", "exec", ns] + list(argv),
+                              capture_output=True, text=True, **kw)
+
+    def dev_stats(self, i, dev="argo0"):
+        """rx/tx packet counters of a device in PoP i (None: absent)."""
+        out = self.lab.exec(i, ["sh", "-c",
+                                "cat /sys/class/net/%s/statistics/rx_packets"
+                                " /sys/class/net/%s/statistics/tx_packets "
+                                "2>/dev/null || true" % (dev, dev)])
+        v = out.split()
+        return (int(v[0]), int(v[1])) if len(v) == 2 else None
+
+    def kernel_routes(self, i, table=4242, proto=241):
+        """Routes of ours in PoP i: [{"dst": prefix, "encap_dst": addr,
+        "dev": dev}]. Parsed from text: iproute2's JSON output lets the
+        encap's dst overwrite the route's."""
+        # A table that never held a route does not exist yet: empty.
+        out = self.lab.exec(i, ["ip", "route", "show", "table", str(table),
+                                "proto", str(proto)], check=False)
+        routes = []
+        for line in out.splitlines():
+            f = line.split()
+            if not f:
+                continue
+            r = {"dst": f[0] if "/" in f[0] or f[0] == "default"
+                 else f[0] + "/32"}
+            if "encap" in f:
+                k = f.index("encap")
+                if "dst" in f[k:]:
+                    r["encap_dst"] = f[f.index("dst", k) + 1]
+            if "dev" in f:
+                r["dev"] = f[f.index("dev") + 1]
+            routes.append(r)
+        return routes
+
+    def kernel_rules(self, i, table=4242):
+        out = self.lab.exec(i, ["ip", "-j", "rule", "show"])
+        return [r for r in json.loads(out or "[]")
+                if str(r.get("table")) == str(table)]
 
     def kill_pop(self, i, sig=signal.SIGKILL):
         self.lab.kill(self.procs[i], sig)
