@@ -35,7 +35,7 @@
 
 static const char *const commands[] = {
 	"status", "peers", "matrix", "routes", "lsdb", "monitor", "reload",
-	"help",
+	"help", "fib", "dry-run",
 };
 
 static __attribute__((noreturn)) void
@@ -43,8 +43,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: argoctl [-j] [-s socket] [-t timeout] "
 	    "command\n"
-	    "commands: status peers matrix routes lsdb monitor reload "
-	    "help\n");
+	    "commands: status peers matrix routes lsdb fib monitor reload "
+	    "dry-run on|off help\n");
 	exit(EXIT_TROUBLE);
 }
 
@@ -278,6 +278,56 @@ show_peers(json_t *reply, char *err, size_t errlen)
 	return 0;
 }
 
+/* FIB column: installed in the kernel, or why there is nothing there. */
+static const char *
+fib_state(const struct ctlc_route *r)
+{
+	if (r->installed == 1)
+		return "installed";
+	if (r->installed == -1)
+		return "?";
+	if (r->reachable && r->path.n == 1)
+		return "local";
+	return "-";
+}
+
+static int
+show_fib(json_t *reply, char *err, size_t errlen)
+{
+	json_t *a = json_object_get(reply, "fib"), *o, *k;
+	struct table t;
+	char vni[16];
+	size_t i;
+
+	if (!json_is_array(a)) {
+		snprintf(err, errlen, "fib: expected an array");
+		return -1;
+	}
+	k = json_object_get(reply, "kernel");
+	if (json_is_object(k))
+		printf("kernel: %s, %s device %s, table %lld, protocol %lld%s%s\n",
+		    json_string_value(json_object_get(k, "mode")) ?: "?",
+		    json_string_value(json_object_get(k, "tunnel")) ?: "?",
+		    json_string_value(json_object_get(k, "device")) ?: "?",
+		    json_integer_value(json_object_get(k, "table")),
+		    json_integer_value(json_object_get(k, "protocol")),
+		    json_string_value(json_object_get(k, "reason")) ?
+		    ": " : "",
+		    json_string_value(json_object_get(k, "reason")) ?: "");
+	table_init(&t, "lllr");
+	table_row(&t, "PREFIX", "ENCAP-DST", "DEV", "VNI");
+	json_array_foreach(a, i, o) {
+		snprintf(vni, sizeof(vni), "%lld",
+		    json_integer_value(json_object_get(o, "vni")));
+		table_row(&t,
+		    json_string_value(json_object_get(o, "prefix")) ?: "?",
+		    json_string_value(json_object_get(o, "encap_dst")) ?: "-",
+		    json_string_value(json_object_get(o, "dev")) ?: "-", vni);
+	}
+	table_print(&t);
+	return 0;
+}
+
 static int
 show_routes(json_t *reply, char *err, size_t errlen)
 {
@@ -290,9 +340,9 @@ show_routes(json_t *reply, char *err, size_t errlen)
 
 	if (ctlc_decode_routes(reply, &rs, err, errlen) == -1)
 		return -1;
-	table_init(&t, "llllrrll");
+	table_init(&t, "llllrrlll");
 	table_row(&t, "ORIGIN", "PREFIX", "EGRESS", "NEXT-HOP", "COST",
-	    "DIRECT", "PATH", "RUNNER-UP");
+	    "DIRECT", "PATH", "RUNNER-UP", "FIB");
 	for (i = 0; i < rs.n; i++) {
 		r = &rs.v[i];
 		if (r->has_runner_up)
@@ -305,7 +355,7 @@ show_routes(json_t *reply, char *err, size_t errlen)
 		if (!r->reachable) {
 			table_row(&t, r->origin, r->prefix, "-", "-", "-",
 			    fmt_ms(direct, sizeof(direct), r->direct_cost_ms),
-			    "unreachable", ru);
+			    "unreachable", ru, fib_state(r));
 			continue;
 		}
 		table_row(&t, r->origin, r->prefix,
@@ -314,7 +364,8 @@ show_routes(json_t *reply, char *err, size_t errlen)
 		    fmt_cost(cost, sizeof(cost), r->cost_ms,
 		    r->congested_hops),
 		    fmt_ms(direct, sizeof(direct), r->direct_cost_ms),
-		    fmt_path(path, sizeof(path), &r->path), ru);
+		    fmt_path(path, sizeof(path), &r->path), ru,
+		    fib_state(r));
 	}
 	table_print(&t);
 	ctlc_routes_free(&rs);
@@ -539,6 +590,8 @@ main(int argc, char *argv[])
 		{ "routes", show_routes },
 		{ "lsdb", show_lsdb },
 		{ "reload", show_reload },
+		{ "dry-run", show_reload },
+		{ "fib", show_fib },
 		{ "help", show_help },
 	};
 	const char *sock = CONF_DEFAULT_CONTROL, *cmd, *msg;
@@ -546,7 +599,7 @@ main(int argc, char *argv[])
 	double timeout = DEFAULT_TIMEOUT;
 	int ch, json = 0, timeout_ms, rc;
 	struct ctlc *c;
-	json_t *reply;
+	json_t *reply, *args = NULL;
 	size_t i;
 
 	log_init("argoctl", LOG_TO_STDERR, 0);
@@ -572,9 +625,16 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc < 1)
 		usage();
 	cmd = argv[0];
+	if (strcmp(cmd, "dry-run") == 0) {
+		if (argc != 2 || (strcmp(argv[1], "on") != 0 &&
+		    strcmp(argv[1], "off") != 0))
+			usage();
+		args = json_pack("{s:b}", "on", strcmp(argv[1], "on") == 0);
+	} else if (argc != 1)
+		usage();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i], cmd) == 0)
 			break;
@@ -594,7 +654,9 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "monitor") == 0)
 		monitor(c, json, timeout_ms);
 
-	if ((reply = ctlc_request(c, cmd, timeout_ms)) == NULL)
+	reply = ctlc_request_args(c, cmd, args, timeout_ms);
+	json_decref(args);
+	if (reply == NULL)
 		trouble("%s", ctlc_error(c));
 	rc = ctlc_reply_ok(reply, &msg);
 	if (json)

@@ -484,10 +484,17 @@ ctlc_send(struct ctlc *c, const char *cmd, json_t *args, int timeout_ms)
 json_t *
 ctlc_request(struct ctlc *c, const char *cmd, int timeout_ms)
 {
+	return ctlc_request_args(c, cmd, NULL, timeout_ms);
+}
+
+json_t *
+ctlc_request_args(struct ctlc *c, const char *cmd, json_t *args,
+    int timeout_ms)
+{
 	int64_t dl = deadline(timeout_ms);
 	json_t *j;
 
-	if (ctlc_send(c, cmd, NULL, timeout_ms) == -1)
+	if (ctlc_send(c, cmd, args, timeout_ms) == -1)
 		return NULL;
 	/* replies come in order, so the first reply is ours */
 	while ((j = ctlc_wait(c, dl, 0, timeout_ms)) != NULL) {
@@ -910,6 +917,11 @@ dec_route(struct dec *d, json_t *o, struct ctlc_route *r, int full)
 		return 0;
 	if (dec_num(d, o, "direct_cost_ms", 1, &r->direct_cost_ms) == -1 ||
 	    dec_num(d, o, "since_s", 0, &r->since_s) == -1)
+		goto fail;
+	/* "installed" came with kernel forwarding; older daemons lack it */
+	r->installed = -1;
+	if (json_object_get(o, "installed") != NULL &&
+	    dec_bool(d, o, "installed", &r->installed) == -1)
 		goto fail;
 	ru = json_object_get(o, "runner_up");
 	if (ru == NULL || json_is_null(ru))

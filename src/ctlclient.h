@@ -101,6 +101,9 @@ json_t		*ctlc_read(struct ctlc *, int timeout_ms);
  * kept and returned by later ctlc_read()/ctlc_next() calls, in order.
  */
 json_t		*ctlc_request(struct ctlc *, const char *cmd, int timeout_ms);
+/* The same with arguments (borrowed, may be NULL). */
+json_t		*ctlc_request_args(struct ctlc *, const char *cmd, json_t *args,
+		    int timeout_ms);
 
 /* Non-blocking mode. */
 int		 ctlc_set_nonblock(struct ctlc *);
@@ -188,6 +191,7 @@ struct ctlc_route {
 	long long	 ru_congested_hops;
 	const char	*ru_next_hop;
 	double		 since_s;
+	int		 installed;	/* in the kernel; -1 unknown */
 };
 struct ctlc_routes {
 	json_t		 *json;
