@@ -257,6 +257,24 @@ def main():
         check(len(ov.kernel_routes(T2)) == 1 and
               len(ov.kernel_rules(T2)) == 1, "no duplicate after adoption")
 
+        # 7. A tunnel kind the kernel lacks is named, not fatal.
+        has_gre = ov.lab.exec(EGR, ["sh", "-c", "ip link add argogre0 type "
+                                    "gre external 2>/dev/null && ip link "
+                                    "del argogre0 && echo yes || echo no"]
+                              ).strip() == "yes"
+        ov.kill_pop(EGR, signal.SIGTERM)
+        ov.pop_extra[EGR] = "tunnel gre"
+        ov.start_pop(EGR)
+        st = ov.ctl(EGR, "status")["kernel"]
+        if has_gre:
+            check(st["mode"] == "forwarding" and st["tunnel"] == "gre",
+                  "tunnel gre on a kernel with GRE: forwarding")
+        else:
+            check(st["mode"] == "dry-run" and "CONFIG_NET_IPGRE" in
+                  (st["reason"] or ""), "tunnel gre on a kernel without "
+                  "GRE: dry run, reason: %s" % st["reason"])
+        check(ov.alive(EGR), "argod keeps running")
+
     print("1..%d" % checks)
     print("# %d passed, %d failed" % (checks - failures, failures))
     return 1 if failures else 0
