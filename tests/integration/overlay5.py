@@ -101,12 +101,14 @@ def main():
         m = [ov.ctl(i, "matrix") for i in range(ov.n)]
         check(all(x["rtt_ms"] == m[0]["rtt_ms"] for x in m),
               "every PoP holds the same matrix")
+        # The baseline (minimum RTT) is what the links impose; the smoothed
+        # RTT also carries whatever load this machine is under.
         worst = 0.0
         for i in range(ov.n):
             for p in ov.ctl(i, "peers")["peers"]:
                 j = NAMES.index(p["name"])
-                worst = max(worst, abs(p["rtt_ms"] - ov.link_rtt(i, j)))
-        check(worst < 3.0, "measured RTTs match the emulated ones "
+                worst = max(worst, abs(p["rtt_min_ms"] - ov.link_rtt(i, j)))
+        check(worst < 2.0, "measured RTT baselines match the emulated RTTs "
               "(worst error %.2f ms)" % worst)
         detours = sum(1 for i in range(ov.n)
                       for p in ov.routes(i).values() if p and len(p) > 2)
