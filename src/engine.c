@@ -59,6 +59,12 @@ struct eroute {
 	size_t			 origin;
 	uint32_t		*path;
 	uint32_t		*ru_path;
+	/*
+	 * Copies: engine_node_name() can point into the database's slot
+	 * array, which moves when it grows, and a row's name can change.
+	 */
+	char			 egress_name[WIRE_NAME_MAX + 1];
+	char			 next_hop_name[WIRE_NAME_MAX + 1];
 };
 
 struct rtree {
@@ -314,6 +320,15 @@ originate(struct engine *e, uint64_t now)
 		ent[i].rtt = e->peers[i].adv_rtt;
 		ent[i].loss = e->peers[i].adv_loss;
 		ent[i].state = e->peers[i].adv_state;
+	}
+	/*
+	 * Sequence numbers do not wrap (lsdb_version_cmp() is plain
+	 * comparison): past the last one of a boot, move to the next boot.
+	 * Only a row of ours seen at UINT32_MAX (own_row_seen()) gets here.
+	 */
+	if (e->lsa_seq == UINT32_MAX && e->lsa_boot < UINT32_MAX) {
+		e->lsa_boot++;
+		e->lsa_seq = 0;
 	}
 	e->lsa_seq++;
 	if (lsdb_install_row(&e->db, e->conf.id, e->conf.name, e->lsa_boot,
@@ -730,6 +745,15 @@ cand_better(const struct cand *a, const struct cand *b)
 	return c < 0 || (c == 0 && a->egress < b->egress);
 }
 
+static const char *
+name_copy(char dst[WIRE_NAME_MAX + 1], const char *src)
+{
+	if (src == NULL)
+		return NULL;
+	snprintf(dst, WIRE_NAME_MAX + 1, "%s", src);
+	return dst;
+}
+
 static void
 compute_route(struct engine *e, struct eroute *er, uint32_t root)
 {
@@ -773,7 +797,8 @@ compute_route(struct engine *e, struct eroute *er, uint32_t root)
 		return;
 	}
 	r->egress = best.egress;
-	r->egress_name = engine_node_name(e, best.egress);
+	r->egress_name = name_copy(er->egress_name,
+	    engine_node_name(e, best.egress));
 	r->cost_ms = best.cost / 1000.0;
 	r->congested_hops = (int)best.cong;
 	r->pathlen = tree_path(&e->t, best.egress_slot, er->path, n + 1,
@@ -785,7 +810,8 @@ compute_route(struct engine *e, struct eroute *er, uint32_t root)
 		first_slot = (uint32_t)e->t.first[best.egress_slot];
 		r->next_hop = e->db.slots[first_slot].id;
 	}
-	r->next_hop_name = engine_node_name(e, r->next_hop);
+	r->next_hop_name = name_copy(er->next_hop_name,
+	    engine_node_name(e, r->next_hop));
 	for (i = e->g.off[root]; i < e->g.off[root + 1]; i++)
 		if (e->g.edges[i].to == best.egress_slot)
 			r->direct_cost_ms = e->g.edges[i].cost / 1000.0;
@@ -864,6 +890,7 @@ run_spf(struct engine *e, uint64_t now)
 {
 	struct engine_route old;
 	struct engine_route_event ev;
+	char old_egress[WIRE_NAME_MAX + 1], old_next_hop[WIRE_NAME_MAX + 1];
 	uint32_t *oldpath = NULL;
 	long root = lsdb_slot(&e->db, e->conf.id);
 	size_t i;
@@ -886,13 +913,25 @@ run_spf(struct engine *e, uint64_t now)
 	for (i = 0; i < e->nroutes; i++) {
 		struct eroute *er = &e->routes[i];
 
+		/*
+		 * compute_route() rewrites (and may move) the buffers the
+		 * route points to: the event's old route needs copies.
+		 */
 		old = er->r;
-		oldpath = xreallocarray(oldpath, er->r.pathlen + 1,
-		    sizeof(uint32_t));
+		oldpath = xreallocarray(oldpath, er->r.pathlen +
+		    er->r.runner_up_pathlen + 1, sizeof(uint32_t));
 		if (er->r.pathlen > 0)
 			memcpy(oldpath, er->path,
 			    er->r.pathlen * sizeof(uint32_t));
 		old.path = oldpath;
+		if (er->r.has_runner_up && er->r.runner_up_pathlen > 0)
+			memcpy(oldpath + er->r.pathlen, er->ru_path,
+			    er->r.runner_up_pathlen * sizeof(uint32_t));
+		old.runner_up_path = er->r.has_runner_up ?
+		    oldpath + er->r.pathlen : NULL;
+		old.egress_name = name_copy(old_egress, er->r.egress_name);
+		old.next_hop_name = name_copy(old_next_hop,
+		    er->r.next_hop_name);
 		compute_route(e, er, (uint32_t)root);
 		if (!route_differs(&old, &er->r) && old.since != 0)
 			continue;
@@ -952,9 +991,11 @@ routes_build(struct engine *e)
 			er->r.prefix = e->conf.origins[i].prefixes[j];
 			/* Names pointed into the old config. */
 			er->r.egress_name = er->r.reachable ?
-			    engine_node_name(e, er->r.egress) : NULL;
+			    name_copy(er->egress_name,
+			    engine_node_name(e, er->r.egress)) : NULL;
 			er->r.next_hop_name = er->r.reachable ?
-			    engine_node_name(e, er->r.next_hop) : NULL;
+			    name_copy(er->next_hop_name,
+			    engine_node_name(e, er->r.next_hop)) : NULL;
 		}
 	for (i = 0; i < nold; i++) {
 		free(old[i].path);

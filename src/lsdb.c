@@ -196,7 +196,7 @@ lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
 	struct wire_lsa_entry *e;
 	struct lsdb_node *node;
 	uint32_t slot;
-	size_t i, k;
+	size_t i, k, need;
 
 	if ((uint64_t)age * SEC >= maxage)
 		return LSDB_SAME;
@@ -221,6 +221,21 @@ lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
 		if (k > 0 && e[k - 1].peer == e[i].peer)
 			continue;
 		e[k++] = e[i];
+	}
+
+	/*
+	 * Every entry may name a node we have not seen: bound the database
+	 * so that a key holder cannot grow memory (and SPF's n^2 scratch)
+	 * at will.
+	 */
+	need = lsdb_slot(db, origin) < 0;
+	for (i = 0; i < k; i++)
+		need += lsdb_slot(db, e[i].peer) < 0;
+	for (i = 0; i < db->nslots; i++)
+		need += db->slots[i].in_use;
+	if (need > LSDB_MAX_NODES) {
+		free(e);
+		return LSDB_BAD;
 	}
 
 	slot = node_get(db, origin);

@@ -20,6 +20,9 @@
 
 #include "wire.h"
 
+/* Nodes the database holds at most (rows and referenced-only nodes). */
+#define LSDB_MAX_NODES	4096
+
 struct lsdb_link {
 	uint32_t	peer;		/* node id */
 	uint32_t	slot;		/* slot of peer */

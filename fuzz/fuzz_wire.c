@@ -1,0 +1,371 @@
+/*
+ * libFuzzer harness for the datagram decoder, wire_decode() (src/wire.h).
+ *
+ * Random bytes almost never carry a valid MAC, so a plain harness would
+ * only ever see the header checks. The first input byte picks a mode:
+ *
+ *	0x00-0x3f  raw: the rest of the input is the datagram, as received
+ *	           from the network (header checks, MAC rejection);
+ *	0x40-0xff  forged: the rest is a message body; the harness puts a
+ *	           valid header of type (byte & 7) in front of it (0, 6 and 7
+ *	           are unknown types) and appends the MAC computed with the
+ *	           fixed key, so the body parser sees attacker-chosen bytes
+ *	           after authentication, as it would from a compromised or
+ *	           buggy peer that holds the key.
+ *
+ * The datagram lives in a heap block of exactly its length, so any read
+ * past its end is an ASan report. After a successful decode the harness
+ * reads every entry the message claims through the public accessors, and
+ * checks that
+ *	- entry pointers lie inside the authenticated part of the datagram;
+ *	- the LSA name is NUL-terminated with the length on the wire;
+ *	- re-encoding the decoded message gives back the same datagram
+ *	  (modulo the reserved and padding fields, which the decoder ignores
+ *	  and the encoders write as zero) and decodes again to the same thing.
+ *
+ * ARGO_FUZZ_WRITE_SEEDS=DIR in the environment writes a seed corpus (one
+ * valid message of each type, in both modes) to DIR and exits.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "wire.h"
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define MAX_DGRAM	0xffff	/* the length field is 16 bits */
+
+static uint8_t key[WIRE_KEY_LEN];
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "fuzz_wire: invariant violated: %s\n", what);
+	abort();
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (v >> 16) & 0xff;
+	p[2] = (v >> 8) & 0xff;
+	p[3] = v & 0xff;
+}
+
+/* Same construction as wire.c's wire_mac(): keyed BLAKE2b, 16 bytes, over
+ * everything before the MAC. */
+static void
+seal(uint8_t *dgram, size_t len)
+{
+	crypto_generichash(dgram + len - WIRE_MAC_LEN, WIRE_MAC_LEN, dgram,
+	    len - WIRE_MAC_LEN, key, WIRE_KEY_LEN);
+}
+
+/* Header + body + MAC in a heap block of exactly the datagram's size. */
+static uint8_t *
+forge(uint8_t type, const uint8_t *body, size_t blen, size_t *lenp)
+{
+	size_t len;
+	uint8_t *d;
+
+	if (blen > MAX_DGRAM - WIRE_HDR_LEN - WIRE_MAC_LEN)
+		blen = MAX_DGRAM - WIRE_HDR_LEN - WIRE_MAC_LEN;
+	len = WIRE_HDR_LEN + blen + WIRE_MAC_LEN;
+	if ((d = malloc(len)) == NULL)
+		abort();
+	put16(d, WIRE_MAGIC);
+	d[2] = WIRE_VERSION;
+	d[3] = type;
+	put16(d + 4, (uint16_t)len);
+	put16(d + 6, 0);
+	put32(d + 8, 0x01020304);		/* sender */
+	put32(d + 12, 7);			/* boot */
+	put32(d + 16, 0);			/* seq, high */
+	put32(d + 20, 42);			/* seq, low */
+	if (blen > 0)
+		memcpy(d + WIRE_HDR_LEN, body, blen);
+	seal(d, len);
+	*lenp = len;
+	return d;
+}
+
+static int
+inside(const uint8_t *p, size_t n, const uint8_t *d, size_t len)
+{
+	const uint8_t *end = d + len - WIRE_MAC_LEN;
+
+	if (n == 0)
+		return 1;	/* nothing is read through p */
+	return p != NULL && p >= d + WIRE_HDR_LEN && p <= end &&
+	    n <= (size_t)(end - p);
+}
+
+/* Re-encode m; the encoders zero reserved and padding fields. */
+static size_t
+reencode(const struct wire_msg *m, uint8_t *out, size_t cap)
+{
+	struct wire_lsa_entry *le;
+	struct wire_summary_entry *se;
+	uint32_t *re;
+	size_t i, n = 0;
+
+	switch (m->hdr.type) {
+	case WIRE_PROBE:
+	case WIRE_PROBE_REPLY:
+		return wire_encode_probe(out, cap, key, &m->hdr, &m->u.probe);
+	case WIRE_LSA:
+		le = calloc(m->u.lsa.nentries + 1, sizeof(*le));
+		if (le == NULL)
+			abort();
+		for (i = 0; i < m->u.lsa.nentries; i++)
+			wire_lsa_entry(&m->u.lsa, i, &le[i]);
+		n = wire_encode_lsa(out, cap, key, &m->hdr, &m->u.lsa, le);
+		free(le);
+		return n;
+	case WIRE_SUMMARY:
+		se = calloc(m->u.list.n + 1, sizeof(*se));
+		if (se == NULL)
+			abort();
+		for (i = 0; i < m->u.list.n; i++)
+			wire_summary_entry(&m->u.list, i, &se[i]);
+		n = wire_encode_summary(out, cap, key, &m->hdr, se,
+		    m->u.list.n);
+		free(se);
+		return n;
+	case WIRE_REQUEST:
+		re = calloc(m->u.list.n + 1, sizeof(*re));
+		if (re == NULL)
+			abort();
+		for (i = 0; i < m->u.list.n; i++)
+			re[i] = wire_request_entry(&m->u.list, i);
+		n = wire_encode_request(out, cap, key, &m->hdr, re,
+		    m->u.list.n);
+		free(re);
+		return n;
+	}
+	die("decoded an unknown type");
+	return 0;
+}
+
+static void
+check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
+{
+	static uint8_t again[MAX_DGRAM], canon[MAX_DGRAM];
+	struct wire_lsa_entry le;
+	struct wire_summary_entry se;
+	struct wire_msg m2;
+	enum wire_reject why;
+	size_t i, n;
+	volatile uint32_t sink = 0;
+
+	switch (m->hdr.type) {
+	case WIRE_PROBE:
+	case WIRE_PROBE_REPLY:
+		break;
+	case WIRE_LSA:
+		if (m->u.lsa.name[0] == '\0' ||
+		    memchr(m->u.lsa.name, '\0', sizeof(m->u.lsa.name)) == NULL)
+			die("LSA name empty or not terminated");
+		if (m->u.lsa.nparts == 0 || m->u.lsa.part >= m->u.lsa.nparts ||
+		    m->u.lsa.origin == 0)
+			die("LSA part/nparts/origin accepted out of range");
+		if (!inside(m->u.lsa.entries,
+		    (size_t)m->u.lsa.nentries * WIRE_LSA_ENTRY_LEN, d, len))
+			die("LSA entries outside the datagram");
+		for (i = 0; i < m->u.lsa.nentries; i++) {
+			wire_lsa_entry(&m->u.lsa, i, &le);
+			sink += le.peer + le.rtt + le.loss + le.state;
+		}
+		break;
+	case WIRE_SUMMARY:
+		if (!inside(m->u.list.p,
+		    (size_t)m->u.list.n * WIRE_SUMMARY_ENTRY_LEN, d, len))
+			die("summary entries outside the datagram");
+		for (i = 0; i < m->u.list.n; i++) {
+			wire_summary_entry(&m->u.list, i, &se);
+			sink += se.origin + se.boot + se.seq;
+		}
+		break;
+	case WIRE_REQUEST:
+		if (!inside(m->u.list.p, (size_t)m->u.list.n * 4, d, len))
+			die("request entries outside the datagram");
+		for (i = 0; i < m->u.list.n; i++)
+			sink += wire_request_entry(&m->u.list, i);
+		break;
+	default:
+		die("accepted an unknown type");
+	}
+	(void)sink;
+
+	/* Round trip: the canonical form of the input (reserved and padding
+	 * zeroed, MAC recomputed) must equal the re-encoding. */
+	n = reencode(m, again, sizeof(again));
+	if (n != len)
+		die("re-encoded length differs");
+	memcpy(canon, d, len);
+	put16(canon + 6, 0);
+	if (m->hdr.type == WIRE_PROBE || m->hdr.type == WIRE_PROBE_REPLY)
+		put16(canon + len - WIRE_MAC_LEN - 2, 0);
+	else if (m->hdr.type == WIRE_SUMMARY || m->hdr.type == WIRE_REQUEST)
+		put16(canon + WIRE_HDR_LEN + 2, 0);
+	seal(canon, len);
+	if (memcmp(canon, again, len) != 0)
+		die("re-encoding differs from the datagram");
+	if (wire_decode(key, again, n, &m2, &why) != 0)
+		die("re-encoded datagram does not decode");
+	if (memcmp(&m2.hdr, &m->hdr, sizeof(m->hdr)) != 0)
+		die("header changed in round trip");
+}
+
+static void
+one(const uint8_t *d, size_t len)
+{
+	struct wire_msg m;
+	enum wire_reject why = REJ_MAX;
+
+	if (wire_decode(key, d, len, &m, &why) == 0)
+		check_decoded(d, len, &m);
+	else if ((unsigned)why >= REJ_MAX)
+		die("rejected without a reason");
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *d;
+	size_t len;
+
+	if (size < 1)
+		return 0;
+	if (data[0] < 0x40) {
+		len = size - 1;
+		if ((d = malloc(len ? len : 1)) == NULL)
+			abort();
+		memcpy(d, data + 1, len);
+	} else
+		d = forge(data[0] & 7, data + 1, size - 1, &len);
+	one(d, len);
+	free(d);
+	return 0;
+}
+
+/* ------------------------------------------------------------- seeds */
+
+static void
+write_seed(const char *dir, const char *name, uint8_t mode,
+    const uint8_t *p, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "wb")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fputc(mode, f);
+	fwrite(p, 1, n, f);
+	fclose(f);
+}
+
+/* One seed per type: raw (whole datagram) and forged (body only). */
+static void
+seed_pair(const char *dir, const char *name, const uint8_t *dg, size_t n)
+{
+	char nm[256];
+
+	if (n == 0) {
+		fprintf(stderr, "seed %s does not encode\n", name);
+		exit(1);
+	}
+	snprintf(nm, sizeof(nm), "raw-%s", name);
+	write_seed(dir, nm, 0x00, dg, n);
+	snprintf(nm, sizeof(nm), "body-%s", name);
+	write_seed(dir, nm, 0x40 | dg[3], dg + WIRE_HDR_LEN,
+	    n - WIRE_HDR_LEN - WIRE_MAC_LEN);
+}
+
+static void
+write_seeds(const char *dir)
+{
+	static uint8_t dg[WIRE_MTU];
+	struct wire_hdr h = { 0, 0x01020304, 7, 42 };
+	struct wire_probe pr = { 9, 123456789, 0, 0xdeadbeefcafef00dULL, 3 };
+	struct wire_lsa l;
+	struct wire_lsa_entry le[3] = {
+		{ 0x11111111, 123, 0, 1 },
+		{ 0x22222222, WIRE_RTT_UNKNOWN, 200, 0 },
+		{ 0x33333333, 4000, 10, 2 },
+	};
+	struct wire_summary_entry se[2] = {
+		{ 0x11111111, 7, 3 }, { 0x22222222, 8, 1 },
+	};
+	uint32_t rq[3] = { 0x11111111, 0x22222222, 0x33333333 };
+
+	h.type = WIRE_PROBE;
+	seed_pair(dir, "probe", dg, wire_encode_probe(dg, sizeof(dg), key,
+	    &h, &pr));
+	h.type = WIRE_PROBE_REPLY;
+	pr.turnaround_ns = 5000;
+	seed_pair(dir, "probe-reply", dg, wire_encode_probe(dg, sizeof(dg),
+	    key, &h, &pr));
+	h.type = WIRE_LSA;
+	memset(&l, 0, sizeof(l));
+	l.origin = 0x44444444;
+	l.boot = 7;
+	l.seq = 3;
+	l.age = 1;
+	l.part = 0;
+	l.nparts = 1;
+	snprintf(l.name, sizeof(l.name), "ams-1");
+	l.nentries = 3;
+	seed_pair(dir, "lsa", dg, wire_encode_lsa(dg, sizeof(dg), key, &h,
+	    &l, le));
+	l.part = 1;
+	l.nparts = 2;
+	l.nentries = 0;
+	seed_pair(dir, "lsa-part", dg, wire_encode_lsa(dg, sizeof(dg), key,
+	    &h, &l, le));
+	h.type = WIRE_SUMMARY;
+	seed_pair(dir, "summary", dg, wire_encode_summary(dg, sizeof(dg), key,
+	    &h, se, 2));
+	h.type = WIRE_REQUEST;
+	seed_pair(dir, "request", dg, wire_encode_request(dg, sizeof(dg), key,
+	    &h, rq, 3));
+	seed_pair(dir, "request-empty", dg, wire_encode_request(dg,
+	    sizeof(dg), key, &h, rq, 0));
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *dir;
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	if (wire_init() == -1)
+		abort();
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(0xa0 + i);
+	if ((dir = getenv("ARGO_FUZZ_WRITE_SEEDS")) != NULL) {
+		write_seeds(dir);
+		exit(0);
+	}
+	return 0;
+}
