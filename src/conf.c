@@ -1151,7 +1151,8 @@ kw_keyfile(struct parser *p, const struct keyword *k, int line)
 	if (path_arg(p, "key-file", line, 0, &path) == -1)
 		return -1;
 	/* O_NONBLOCK: a FIFO named here must not hang the parser. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
 		perr(p, line, "key-file \"%s\": %s", path, strerror(errno));
 		goto out;
 	}
