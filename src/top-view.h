@@ -1,0 +1,69 @@
+/*
+ * argo-top's views: Peers, Matrix, Routes and Events, the title, tab and
+ * status bars and the help box. They draw the model (top-model.h) on a
+ * canvas (top-canvas.h) and know nothing of curses, so batch mode prints
+ * exactly what the screen would show. Keys arrive as VK_* codes that
+ * top-screen.c translates from curses.
+ */
+#ifndef ARGO_TOP_VIEW_H
+#define ARGO_TOP_VIEW_H
+
+#include "top-canvas.h"
+#include "top-model.h"
+
+enum view_id {
+	VIEW_PEERS,
+	VIEW_MATRIX,
+	VIEW_ROUTES,
+	VIEW_EVENTS,
+	VIEW_COUNT
+};
+
+/* The smallest screen the views are laid out for. */
+#define VIEW_MIN_W	40
+#define VIEW_MIN_H	10
+
+/* Keys beyond Unicode, so that plain characters keep their values. */
+enum view_key {
+	VK_UP = 0x110000,
+	VK_DOWN,
+	VK_LEFT,
+	VK_RIGHT,
+	VK_PGUP,
+	VK_PGDN,
+	VK_HOME,
+	VK_END,
+	VK_TAB,
+	VK_BTAB,
+	VK_F1,
+};
+
+struct view_state {
+	enum view_id	cur;
+	int		help;
+	int		sort[VIEW_COUNT];	/* column, if sortable */
+	int		reverse[VIEW_COUNT];
+	int		scroll[VIEW_COUNT];	/* first row shown; Events:
+						   rows back from the newest */
+	int		hscroll;		/* Matrix: first column */
+	int		matrix_loss;		/* Matrix: loss, not RTT */
+	int		page;			/* body rows, last frame */
+};
+
+void		 view_init(struct view_state *);
+/* The whole screen. now is the monotonic clock, in seconds. */
+void		 view_draw(struct canvas *, const struct model *,
+		    struct view_state *, double now);
+/*
+ * Batch mode: the title, then one view (or every view, for VIEW_COUNT)
+ * at full length, on a growing canvas.
+ */
+void		 view_batch(struct canvas *, const struct model *,
+		    struct view_state *, enum view_id);
+/* 1 if the key meant something to the views. */
+int		 view_key(struct view_state *, int key);
+/* "peers", ... and back; -1 for an unknown name. */
+const char	*view_name(enum view_id);
+int		 view_lookup(const char *);
+
+#endif
