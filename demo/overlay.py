@@ -1,15 +1,21 @@
 #!/usr/bin/python3
-"""The argod demo: a five-PoP overlay in network namespaces.
+"""The argod demo: a five-PoP overlay in network namespaces, in argo-top.
 
 Five PoPs named after AWS regions, in a full mesh whose link delays are the
-measured median RTTs between those regions. The demo cycles through a
-scenario (steady state, a congested link, recovery, a dead PoP, its
-return) and shows what one PoP sees through argoctl.
+measured median RTTs between those regions, with kernel forwarding on. A
+background thread cycles through a scenario (steady state, a congested
+link, recovery, a dead PoP, its return) while argo-top shows what one PoP
+sees. Quitting argo-top (q) or Ctrl-C ends the demo; either way every
+namespace and process it created is removed. Without a terminal, or with
+DEMO_TIME=seconds, it prints argo-top's batch screens instead and stops by
+itself.
 """
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,68 +27,80 @@ import argolab  # noqa: E402
 REGIONS = ["us-east-2", "us-east-1", "ca-central-1", "eu-west-1",
            "eu-south-2"]
 NAMES = ["cmh", "iad", "yyz", "dub", "mad"]
-ARGOCTL = os.path.join(os.environ["top_builddir"], "argoctl")
+TOP = os.path.join(os.environ["top_builddir"], "argo-top")
 WATCH = 0          # the PoP whose view is shown
 PHASE = 25         # seconds per scenario step
 
 
-def show(ov, title):
-    tty = sys.stdout.isatty()
-    out = []
-    if tty:
-        out.append("\033[H\033[2J")
-    out.append("argod demo: 5 PoPs, full mesh, aws32 median RTTs "
-               "(%s)\n" % ", ".join("%s=%s" % x for x in zip(NAMES,
-                                                             REGIONS)))
-    out.append("now: %s    (Ctrl-C ends the demo and cleans up)\n\n" % title)
-    for what in ("peers", "routes", "matrix"):
-        r = subprocess.run([ARGOCTL, "-s", ov.sock(WATCH), what],
-                           capture_output=True, text=True)
-        out.append("$ argoctl %s    # as seen by %s\n%s\n" % (
-            what, NAMES[WATCH], r.stdout or r.stderr))
-    sys.stdout.write("".join(out))
-    sys.stdout.flush()
-
-
-def main():
-    total = float(os.environ.get("DEMO_TIME", "0")) or None
-    _, rtt = argolab.aws32(REGIONS)
-    ov = argolab.Overlay(NAMES, rtt)
-    # The link carrying most of cmh's detours: cmh-iad.
-    a, b = 0, 1
+def scenario(ov, rtt, stop, log):
+    a, b = 0, 3    # cmh-dub: cmh's direct link to Europe
     steps = [
-        ("steady state: routes take detours where they beat direct "
-         "links", None),
-        ("congesting cmh-iad: +60 ms of queueing delay", lambda: (
+        ("congest cmh-dub: +60 ms of queueing delay", lambda: (
             ov.lab.set_link(a, b, delay_ms=rtt[a][b] / 2 + 30,
                             direction="i2j"),
             ov.lab.set_link(a, b, delay_ms=rtt[b][a] / 2 + 30,
                             direction="j2i"))),
-        ("cmh-iad restored: routes return after the hold time", lambda: (
+        ("restore cmh-dub: routes return after the hold time", lambda: (
             ov.lab.set_link(a, b, delay_ms=rtt[a][b] / 2, direction="i2j"),
             ov.lab.set_link(a, b, delay_ms=rtt[b][a] / 2,
                             direction="j2i"))),
-        ("PoP yyz killed: peers mark it down within a second",
+        ("kill PoP yyz: its peers mark it down within a second",
          lambda: ov.kill_pop(2)),
-        ("PoP yyz restarted: it rejoins", lambda: ov.start_pop(2)),
+        ("restart PoP yyz: it rejoins", lambda: ov.start_pop(2)),
     ]
-    start = time.monotonic()
+    k = 0
+    while not stop.wait(PHASE):
+        title, action = steps[k % len(steps)]
+        log(title)
+        action()
+        k += 1
+
+
+def main():
+    total = float(os.environ.get("DEMO_TIME", "0")) or None
+    tty = sys.stdout.isatty() and sys.stdin.isatty() and total is None
+    _, rtt = argolab.aws32(REGIONS)
+    ov = argolab.Overlay(NAMES, rtt)
+    stop = threading.Event()
+    events = []
+
+    def log(msg):
+        events.append("%s  %s" % (time.strftime("%H:%M:%S"), msg))
+        if not tty:
+            print("demo: %s" % msg, flush=True)
+
+    print("demo: starting 5 PoPs (%s) in network namespaces..." % ", ".join(
+        "%s=%s" % x for x in zip(NAMES, REGIONS)), flush=True)
     with ov:
-        k = 0
-        while True:
-            title, action = steps[k % len(steps)]
-            if action is not None:
-                action()
-            t_end = time.monotonic() + PHASE
-            while time.monotonic() < t_end:
-                show(ov, title)
-                time.sleep(1 if sys.stdout.isatty() else 5)
-                if total and time.monotonic() - start > total:
-                    return 0
-            k += 1
+        argolab.wait_for(lambda: ov.ctl(WATCH, "status")["peers_up"] == 4,
+                         30, what="cmh's peers up")
+        th = threading.Thread(target=scenario, args=(ov, rtt, stop, log),
+                              daemon=True)
+        th.start()
+        if tty:
+            print("demo: watching PoP cmh in argo-top. Keys: 1-4 views, "
+                  "? help, q quits the demo.\n      Every %d s the demo "
+                  "congests cmh-dub, restores it, kills PoP yyz and "
+                  "restarts it." % PHASE, flush=True)
+            time.sleep(3)
+            subprocess.call([TOP, "-s", ov.sock(WATCH)])
+        else:
+            start = time.monotonic()
+            while not total or time.monotonic() - start < total:
+                out = subprocess.run([TOP, "-b", "-w", "100", "-s",
+                                      ov.sock(WATCH)], capture_output=True,
+                                     text=True)
+                print(out.stdout or out.stderr, flush=True)
+                time.sleep(5)
+        stop.set()
+    for e in events:
+        print("demo: %s" % e)
+    print("demo: stopped, cleaned up")
+    return 0
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     try:
         sys.exit(main())
     except KeyboardInterrupt:
