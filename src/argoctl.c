@@ -155,24 +155,6 @@ fmt_pct(char *buf, size_t len, double v)
 }
 
 static const char *
-fmt_dur(char *buf, size_t len, double s)
-{
-	unsigned long long t;
-
-	if (isnan(s) || s < 0)
-		snprintf(buf, len, "-");
-	else if (s < 60)
-		snprintf(buf, len, "%.1fs", s);
-	else if ((t = (unsigned long long)s) < 3600)
-		snprintf(buf, len, "%llum%02llus", t / 60, t % 60);
-	else if (t < 86400)
-		snprintf(buf, len, "%lluh%02llum", t / 3600, t / 60 % 60);
-	else
-		snprintf(buf, len, "%llud%02lluh", t / 86400, t / 3600 % 24);
-	return buf;
-}
-
-static const char *
 fmt_path(char *buf, size_t len, const struct ctlc_path *p)
 {
 	size_t i, off = 0;
@@ -218,7 +200,7 @@ show_status(json_t *reply, char *err, size_t errlen)
 	printf("node       %s (id %s)\n", st.node, st.id);
 	printf("version    argod %s, protocol %lld\n", st.version,
 	    st.protocol);
-	printf("uptime     %s\n", fmt_dur(buf, sizeof(buf), st.uptime_s));
+	printf("uptime     %s\n", ctlc_fmt_duration(buf, sizeof(buf), st.uptime_s));
 	printf("peers      %llu up of %llu\n",
 	    (unsigned long long)st.peers_up, (unsigned long long)st.peers);
 	printf("lsdb       %llu rows, digest %s\n",
@@ -264,14 +246,14 @@ show_peers(json_t *reply, char *err, size_t errlen)
 		if (isnan(p->last_seen_s))
 			snprintf(seen, sizeof(seen), "never");
 		else
-			fmt_dur(seen, sizeof(seen), p->last_seen_s);
+			ctlc_fmt_duration(seen, sizeof(seen), p->last_seen_s);
 		table_row(&t, p->name,
 		    p->state_name != NULL ? p->state_name : "-",
 		    fmt_ms(rtt, sizeof(rtt), p->rtt_ms),
 		    fmt_ms(min, sizeof(min), p->rtt_min_ms),
 		    fmt_ms(jit, sizeof(jit), p->jitter_ms),
 		    fmt_pct(loss, sizeof(loss), p->loss_pct), seen,
-		    fmt_dur(since, sizeof(since), p->state_since_s));
+		    ctlc_fmt_duration(since, sizeof(since), p->state_since_s));
 	}
 	table_print(&t);
 	ctlc_peers_free(&ps);
@@ -442,7 +424,7 @@ show_lsdb(json_t *reply, char *err, size_t errlen)
 		snprintf(links, sizeof(links), "%llu",
 		    (unsigned long long)r->links);
 		table_row(&t, r->origin, r->id, boot, seq,
-		    fmt_dur(age, sizeof(age), r->age_s), links);
+		    ctlc_fmt_duration(age, sizeof(age), r->age_s), links);
 	}
 	table_print(&t);
 	ctlc_lsdb_free(&l);

@@ -1226,3 +1226,22 @@ ctlc_event_free(struct ctlc_event *ev)
 	json_decref(ev->json);
 	memset(ev, 0, sizeof(*ev));
 }
+
+/* Seconds as both clients print them: 4.2s, 3m07s, 2h05m, 1d03h. */
+const char *
+ctlc_fmt_duration(char *buf, size_t len, double s)
+{
+	unsigned long long t;
+
+	if (isnan(s) || s < 0)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%.1fs", s);
+	else if ((t = (unsigned long long)s) < 3600)
+		snprintf(buf, len, "%llum%02llus", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, len, "%lluh%02llum", t / 3600, t / 60 % 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", t / 86400, t / 3600 % 24);
+	return buf;
+}

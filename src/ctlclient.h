@@ -261,4 +261,7 @@ struct ctlc_event {
 int	ctlc_decode_event(json_t *, struct ctlc_event *, char *, size_t);
 void	ctlc_event_free(struct ctlc_event *);
 
+/* Shared rendering conventions. */
+const char	*ctlc_fmt_duration(char *, size_t, double seconds);
+
 #endif

@@ -74,24 +74,6 @@ fmt_ms(char *buf, size_t len, double v)
 	return buf;
 }
 
-static const char *
-fmt_dur(char *buf, size_t len, double s)
-{
-	unsigned long long t;
-
-	if (isnan(s) || s < 0)
-		snprintf(buf, len, "-");
-	else if (s < 60)
-		snprintf(buf, len, "%.1fs", s);
-	else if ((t = (unsigned long long)s) < 3600)
-		snprintf(buf, len, "%llum%02llus", t / 60, t % 60);
-	else if (t < 86400)
-		snprintf(buf, len, "%lluh%02llum", t / 3600, t / 60 % 60);
-	else
-		snprintf(buf, len, "%llud%02lluh", t / 86400, t / 3600 % 24);
-	return buf;
-}
-
 static int
 state_style(int state)
 {
@@ -538,7 +520,7 @@ draw_peers(struct canvas *cv, const struct model *m, struct view_state *vs,
 			tbl_set(&t, r, PC_LOSS, p->loss_pct > 0 ?
 			    ST_CONGESTED : ST_NORMAL, "%.1f", p->loss_pct);
 		tbl_set(&t, r, PC_SINCE, ST_NORMAL, "%s",
-		    fmt_dur(b[3], sizeof(b[3]), p->state_since_s));
+		    ctlc_fmt_duration(b[3], sizeof(b[3]), p->state_since_s));
 		if (isnan(p->rtt_ms))
 			tbl_at(&t, r, PC_RTT)->style = ST_DIM;
 	}
@@ -868,7 +850,7 @@ draw_routes(struct canvas *cv, const struct model *m,
 		    rt->direct_cost_ms), direct == 2 &&
 		    !isnan(rt->direct_cost_ms) ? "*" : "");
 		tbl_set(&t, r, RC_SINCE, recent ? ST_CHANGED : ST_NORMAL,
-		    "%s", fmt_dur(b[1], sizeof(b[1]), rt->since_s));
+		    "%s", ctlc_fmt_duration(b[1], sizeof(b[1]), rt->since_s));
 		if (rt->has_runner_up)
 			tbl_set(&t, r, RC_RUNNER, rt->ru_congested_hops > 0 ?
 			    ST_CONGESTED : ST_NORMAL, "%s%s",
@@ -1056,7 +1038,7 @@ draw_title(struct canvas *cv, const struct model *m, int y)
 		    (unsigned long long)m->status.peers_up,
 		    (unsigned long long)m->status.peers);
 		snprintf(seg[nseg++], sizeof(seg[0]), "up %s",
-		    fmt_dur(b, sizeof(b), m->status.uptime_s));
+		    ctlc_fmt_duration(b, sizeof(b), m->status.uptime_s));
 		snprintf(seg[nseg++], sizeof(seg[0]), "argod %s",
 		    m->status.version);
 		snprintf(seg[nseg++], sizeof(seg[0]), "lsdb %llu",
@@ -1160,7 +1142,7 @@ draw_status(struct canvas *cv, const struct model *m, int y, double now)
 		else
 			canvas_printf(cv, y, 0, sty, cv->w - 8,
 			    " connected %s updated %s ago %s every %gs %s %s",
-			    dot, fmt_dur(b, sizeof(b), m->updated_at > 0 ?
+			    dot, ctlc_fmt_duration(b, sizeof(b), m->updated_at > 0 ?
 			    now - m->updated_at : NAN), dot, m->delay, dot,
 			    m->path);
 		break;
