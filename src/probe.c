@@ -5,7 +5,8 @@
 
 #include "probe.h"
 
-static void loss_record(struct probe_link *, const struct engine_params *, int);
+static unsigned loss_record(struct probe_link *, const struct engine_params *, int,
+    uint32_t);
 static void recompute_deadline(struct probe_link *);
 
 void
@@ -53,7 +54,7 @@ probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now)
 	if (o->pending) {
 		o->pending = 0;
 		l->missed++;
-		loss_record(l, p, 1);
+		loss_record(l, p, 1, o->seq);
 	}
 	o->seq = seq;
 	o->tx = now;
@@ -67,10 +68,12 @@ probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now)
 	return seq;
 }
 
-static void
-loss_record(struct probe_link *l, const struct engine_params *p, int lost)
+/* Returns the ring index the outcome went to. */
+static unsigned
+loss_record(struct probe_link *l, const struct engine_params *p, int lost,
+    uint32_t seq)
 {
-	unsigned win = p->loss_window;
+	unsigned win = p->loss_window, idx;
 
 	if (win > PROBE_LOSS_MAX)
 		win = PROBE_LOSS_MAX;
@@ -82,10 +85,27 @@ loss_record(struct probe_link *l, const struct engine_params *p, int lost)
 		l->loss_lost -= l->loss_ring[tail];
 		l->loss_n--;
 	}
-	l->loss_ring[l->loss_head] = (uint8_t)lost;
+	idx = l->loss_head;
+	l->loss_ring[idx] = (uint8_t)lost;
+	l->loss_seq[idx] = seq;
 	l->loss_head = (l->loss_head + 1) % PROBE_LOSS_MAX;
 	l->loss_n++;
 	l->loss_lost += lost;
+	return idx;
+}
+
+/* A late reply: take its probe out of the losses if still in the window. */
+static void
+loss_unrecord(struct probe_link *l, const struct probe_out *o)
+{
+	unsigned age = (l->loss_head + PROBE_LOSS_MAX - 1 - o->loss_idx) %
+	    PROBE_LOSS_MAX;
+
+	if (age < l->loss_n && l->loss_seq[o->loss_idx] == o->seq &&
+	    l->loss_ring[o->loss_idx] == 1) {
+		l->loss_ring[o->loss_idx] = 0;
+		l->loss_lost--;
+	}
 }
 
 unsigned
@@ -217,9 +237,11 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 	l->last_seen = rx;
 	l->missed = 0;
 	if (was_pending)
-		loss_record(l, p, 0);
-	else
-		l->late++;	/* already counted lost at its deadline */
+		loss_record(l, p, 0, seq);
+	else {
+		l->late++;	/* counted lost at its deadline: undo */
+		loss_unrecord(l, o);
+	}
 
 	if (!l->have_rtt) {
 		l->srtt = (double)rtt;
@@ -277,7 +299,7 @@ probe_expire(struct probe_link *l, const struct engine_params *p, uint64_t now)
 			continue;
 		o->pending = 0;	/* keep seq/tx: a late reply still counts */
 		l->missed++;
-		loss_record(l, p, 1);
+		o->loss_idx = loss_record(l, p, 1, o->seq);
 	}
 	recompute_deadline(l);
 eval:

@@ -11,7 +11,10 @@
  *  - baseline: minimum RTT over baseline_window, kept as the minima of ten
  *    sub-windows so it forgets old minima in O(1) per sample;
  *  - loss: fraction of the last loss_window probes whose fate is known
- *    that got no answer before their deadline.
+ *    that got no answer before their deadline. A reply that comes after
+ *    all takes its probe back out of the losses: it measured delay, and a
+ *    sudden RTT jump past the timeout must not read as loss (which would
+ *    hold the link congested until the window flushed).
  *
  * States (DESIGN.md decision 3: liveness is fast, performance is slow):
  *  - down after down_after consecutive unanswered probes, up again on the
@@ -36,6 +39,7 @@ struct probe_out {
 	uint64_t	tx;
 	uint64_t	deadline;
 	int		pending;
+	unsigned	loss_idx;	/* where its loss was recorded */
 };
 
 struct probe_link {
@@ -53,6 +57,7 @@ struct probe_link {
 	unsigned	base_cur;
 
 	uint8_t		loss_ring[PROBE_LOSS_MAX];	/* 1 = lost */
+	uint32_t	loss_seq[PROBE_LOSS_MAX];	/* whose outcome */
 	unsigned	loss_head, loss_n, loss_lost;
 
 	int		below_exit;	/* below exit thresholds ... */
