@@ -52,13 +52,15 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-if [ ! -f "$top/config.h" ]; then
-	echo "$0: $top/config.h missing; run ./configure first" >&2
+# config.h: the source tree's, or an out-of-tree build's (CONFIG_DIR).
+: "${CONFIG_DIR:=$top}"
+if [ ! -f "$CONFIG_DIR/config.h" ]; then
+	echo "$0: $CONFIG_DIR/config.h missing; run ./configure first" >&2
 	exit 1
 fi
 
 SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -I$top -I$ARGO_SRC \
+CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -I$CONFIG_DIR -I$ARGO_SRC \
 	$(pkg-config --cflags libsodium 2>/dev/null || true) $EXTRA_CFLAGS"
 LIBS="$(pkg-config --libs libsodium 2>/dev/null || echo -lsodium) -lm"
 

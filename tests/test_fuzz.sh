@@ -16,7 +16,7 @@ if ! clang -fsanitize=fuzzer,address,undefined "$T/probe.c" -o "$T/probe" \
 fi
 cd "$top_srcdir" || exit 1
 # The harnesses include config.h: use the build tree's.
-OUT="$T/out" EXTRA_CFLAGS="-I$(cd "$OLDPWD" && cd "$top_builddir" && pwd)" \
+OUT="$T/out" CONFIG_DIR="$(cd "$OLDPWD" && cd "$top_builddir" && pwd)" \
     sh fuzz/build.sh >"$T/build.log" 2>&1 || {
 	cat "$T/build.log"
 	echo "not ok - fuzzers build"

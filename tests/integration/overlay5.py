@@ -74,10 +74,38 @@ def uses_link(path, a, b):
                for k in range(len(path) - 1)) if path else False
 
 
-def converge(ov, what, exclude=(), dead=(), timeout=30):
+def path_rtt(ov, path):
+    idx = [NAMES.index(x) for x in path]
+    return sum(ov.link_rtt(idx[k], idx[k + 1]) for k in range(len(idx) - 1))
+
+
+def routes_near(ov, exclude=(), dead=(), tol=0.05):
+    """Every route avoids the excluded links and is within tol of the
+    offline optimum. Advertisements are damped (a change must exceed 10 %
+    to be re-sent), so once links have moved the daemons' matrix may differ
+    from the emulated one by that much: exact equality is only asked of
+    a fresh start."""
+    for i in all_pops(ov):
+        want = ov.expected_routes(i, exclude, dead)
+        got = ov.routes(i)
+        for p, w in want.items():
+            g = got.get(p)
+            if (g is None) != (w is None):
+                return False
+            if g is None:
+                continue
+            if any(uses_link(g, NAMES[a], NAMES[b]) for a, b in exclude):
+                return False
+            if path_rtt(ov, g) > path_rtt(ov, w) * (1 + tol) + 1.0:
+                return False
+    return True
+
+
+def converge(ov, what, exclude=(), dead=(), timeout=30, exact=True):
+    match = routes_match if exact else routes_near
     try:
         wait_for(lambda: len(digests(ov)) == 1 and
-                 routes_match(ov, exclude, dead), timeout, interval=0.2,
+                 match(ov, exclude, dead), timeout, interval=0.2,
                  what=what)
         return check(True, what)
     except argolab.WaitTimeout:
@@ -161,8 +189,8 @@ def main():
             check(False, "every affected route moved off %s-%s" % (a, b))
         st = {p["name"]: p["state"] for p in ov.ctl(ia, "peers")["peers"]}
         check(st[b] == "congested", "%s sees %s as congested" % (a, b))
-        converge(ov, "routes == offline Dijkstra without %s-%s" % (a, b),
-                 exclude=[(ia, ib)])
+        converge(ov, "routes within 5 %% of offline Dijkstra without %s-%s"
+                 % (a, b), exclude=[(ia, ib)], exact=False)
 
         # 3. Restore: each route comes back once.
         for c in mons:
@@ -206,7 +234,8 @@ def main():
                     worst = max(worst, p["last_seen_s"] - p["state_since_s"])
         check(worst < 1.0, "down detected %.0f ms after the last reply "
               "(worst peer; default timers)" % (worst * 1000))
-        converge(ov, "routes around the dead PoP", dead=[victim], timeout=10)
+        converge(ov, "routes around the dead PoP", dead=[victim], timeout=10,
+                 exact=False)
 
         # 5. Restart it.
         ov.start_pop(victim)
