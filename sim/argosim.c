@@ -1,0 +1,527 @@
+/*
+ * argosim: the argod protocol engine, one instance per PoP, hundreds in
+ * one process on a virtual clock (DESIGN.md decision 1).
+ *
+ * The input is a latency matrix (a CSV like ../shared/data/aws32, a time
+ * series like seattle99, or a synthetic one); a scenario adds timed
+ * events (sim-scen.h). The engines start at time 0 and warm up; from the
+ * end of the warm-up on, each event (and each replayed snapshot) opens an
+ * observation window, and the report gives per window how long the
+ * databases and routes took to settle, loops, black holes, control
+ * traffic and route quality (sim-obs.h, sim-report.h).
+ *
+ * Modules: sim-matrix (inputs), sim-net (engines, links, virtual time),
+ * sim-obs (measurements), sim-scen (scenario syntax), sim-report (output).
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "log.h"
+#include "sim-matrix.h"
+#include "sim-net.h"
+#include "sim-obs.h"
+#include "sim-report.h"
+#include "sim-scen.h"
+
+enum ptype { P_NS, P_US, P_COUNT };
+
+#define PARAM(n, f, t)	{ n, offsetof(struct engine_params, f), \
+	sizeof(((struct engine_params *)0)->f), t }
+
+static const struct {
+	const char	*name;
+	size_t		 off, size;
+	enum ptype	 type;
+} params[] = {
+	PARAM("probe-interval", probe_interval, P_NS),
+	PARAM("down-after", down_after, P_COUNT),
+	PARAM("probe-timeout-min", probe_timeout_min, P_NS),
+	PARAM("probe-timeout-max", probe_timeout_max, P_NS),
+	PARAM("baseline-window", baseline_window, P_NS),
+	PARAM("loss-window", loss_window, P_COUNT),
+	PARAM("congestion-delay-enter", cong_delay_enter, P_US),
+	PARAM("congestion-delay-exit", cong_delay_exit, P_US),
+	PARAM("congestion-loss-enter", cong_loss_enter, P_COUNT),
+	PARAM("congestion-loss-exit", cong_loss_exit, P_COUNT),
+	PARAM("congestion-hold", cong_hold, P_NS),
+	PARAM("lsa-refresh", lsa_refresh, P_NS),
+	PARAM("lsa-max-age", lsa_maxage, P_NS),
+	PARAM("lsa-min-interval", lsa_min_interval, P_NS),
+	PARAM("advertise-rtt-pct", adv_rtt_pct, P_COUNT),
+	PARAM("advertise-rtt-min", adv_rtt_min, P_US),
+	PARAM("advertise-loss", adv_loss, P_COUNT),
+	PARAM("advertise-hold", adv_hold, P_NS),
+	PARAM("spf-delay", spf_delay, P_NS),
+	PARAM("spf-hold-min", spf_hold_min, P_NS),
+	PARAM("spf-hold-max", spf_hold_max, P_NS),
+	PARAM("loss-penalty", loss_penalty, P_US),
+	PARAM("cost-min", cost_min, P_US),
+	PARAM("cost-max", cost_max, P_US),
+#ifdef ENGINE_PARAMS_PROBE_IDLE
+	PARAM("probe-idle-interval", probe_idle_interval, P_NS),
+#endif
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: argosim [-q] [--perf] [-m matrix.csv | -s series.tsv[.gz] |"
+	    " -n nodes]\n"
+	    "               [-S seed] [-T topo-seed] [-c scenario] "
+	    "[-e 'TIME VERB ARGS']...\n"
+	    "               [-w warmup] [-d end] [-O observe] "
+	    "[-i snapshot-interval]\n"
+	    "               [-k first:count] [-j jitter] [-l loss%%] "
+	    "[-p param=value]... [-o report.json]\n");
+	exit(2);
+}
+
+static int
+set_param(struct engine_params *p, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	uint64_t v;
+	size_t i;
+
+	if (eq == NULL)
+		return -1;
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		if (strlen(params[i].name) != (size_t)(eq - arg) ||
+		    strncmp(arg, params[i].name, (size_t)(eq - arg)) != 0)
+			continue;
+		if (params[i].type == P_COUNT) {
+			if (scen_duration(eq + 1, 1, &v) == -1)
+				return -1;
+		} else if (scen_duration(eq + 1, MSEC, &v) == -1)
+			return -1;
+		if (params[i].type == P_US)
+			v /= USEC;
+		if (params[i].size == sizeof(uint64_t))
+			*(uint64_t *)(void *)((char *)p + params[i].off) = v;
+		else if (v > UINT32_MAX)
+			return -1;
+		else
+			*(uint32_t *)(void *)((char *)p + params[i].off) =
+			    (uint32_t)v;
+		return 0;
+	}
+	fprintf(stderr, "argosim: parameters:");
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		fprintf(stderr, " %s", params[i].name);
+	fprintf(stderr, "\n");
+	return -1;
+}
+
+static long
+node_ref(const struct net *net, const char *s)
+{
+	size_t i;
+	char *end;
+	long v;
+
+	if (s[0] == '#') {
+		v = strtol(s + 1, &end, 10);
+		if (*end == '\0' && v >= 0 && (size_t)v < net_size(net))
+			return v;
+		return -1;
+	}
+	for (i = 0; i < net_size(net); i++)
+		if (strcmp(net_name(net, i), s) == 0)
+			return (long)i;
+	return -1;
+}
+
+static double
+wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Apply one scenario event; returns 1 for "end". */
+static int
+apply(struct net *net, struct obs *o, const struct scen_event *ev,
+    long *la, long *lb)
+{
+	char label[256];
+	long a = -1, b = -1;
+	size_t x, y;
+
+	if (ev->verb == SCEN_END)
+		return 1;
+	if (ev->pick == SCEN_BUSIEST) {
+		if (!obs_busiest_link(o, &x, &y)) {
+			log_warnx("%s: no link carries traffic", ev->text);
+			return 0;
+		}
+		a = (long)x;
+		b = (long)y;
+	} else if (ev->pick == SCEN_LAST) {
+		a = *la;
+		b = *lb;
+		if (a < 0) {
+			log_warnx("%s: no earlier link event", ev->text);
+			return 0;
+		}
+	} else {
+		a = node_ref(net, ev->a);
+		if (ev->b[0] != '\0')
+			b = node_ref(net, ev->b);
+		if (a < 0 || (ev->b[0] != '\0' && b < 0))
+			fatalx("%s: unknown node", ev->text);
+	}
+	if (b >= 0) {
+		*la = a;
+		*lb = b;
+	}
+	if (b >= 0)
+		snprintf(label, sizeof(label), "%s (%s %s)", ev->text,
+		    net_name(net, (size_t)a), net_name(net, (size_t)b));
+	else
+		snprintf(label, sizeof(label), "%s", ev->text);
+	/* the window before the event closes on the old truth */
+	obs_window(o, label, net_now(net));
+	switch (ev->verb) {
+	case SCEN_FAIL_LINK:
+	case SCEN_RESTORE_LINK:
+		net_cut(net, (size_t)a, (size_t)b, ev->verb == SCEN_FAIL_LINK);
+		break;
+	case SCEN_CONGEST:
+		net_congest(net, (size_t)a, (size_t)b, ev->delay,
+		    ev->loss_ppm);
+		break;
+	case SCEN_UNCONGEST:
+		net_congest(net, (size_t)a, (size_t)b, 0, 0);
+		break;
+	case SCEN_FAIL_NODE:
+		net_node_down(net, (size_t)a);
+		break;
+	case SCEN_RESTART_NODE:
+		net_node_up(net, (size_t)a);
+		break;
+	case SCEN_END:
+		break;
+	}
+	obs_truth_changed(o, net_now(net));
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "matrix", required_argument, NULL, 'm' },
+		{ "series", required_argument, NULL, 's' },
+		{ "nodes", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "topo-seed", required_argument, NULL, 'T' },
+		{ "scenario", required_argument, NULL, 'c' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "end", required_argument, NULL, 'd' },
+		{ "observe", required_argument, NULL, 'O' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "snapshots", required_argument, NULL, 'k' },
+		{ "jitter", required_argument, NULL, 'j' },
+		{ "loss", required_argument, NULL, 'l' },
+		{ "param", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "perf", no_argument, NULL, 'P' },
+		{ "progress", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct report_meta meta;
+	struct net_conf nc;
+	struct net_hooks hooks;
+	struct matrix m;
+	struct series sr;
+	struct scen sc;
+	struct rusage ru;
+	struct net *net;
+	struct obs *o;
+	const char *matrix = NULL, *series = NULL, *output = NULL;
+	uint64_t warmup = 10 * SEC, end = 0, observe = 5 * SEC,
+	    interval = 10 * SEC, t, next_progress = 0;
+	size_t nodes = 0, first = 0, count = 0, i, j, k, si, links = 0;
+	uint8_t *peers;
+	long la = -1, lb = -1;
+	int ch, quiet = 0, progress = 0, rc = 0;
+	double t0;
+	char *end_p;
+	FILE *out;
+
+	memset(&meta, 0, sizeof(meta));
+	memset(&nc, 0, sizeof(nc));
+	memset(&sr, 0, sizeof(sr));
+	memset(&hooks, 0, sizeof(hooks));
+	engine_params_default(&nc.params);
+	nc.seed = 1;
+	meta.topo_seed = 1;
+	scen_init(&sc);
+	if (wire_init() == -1)
+		fatalx("wire_init");
+	log_init("argosim", LOG_TO_STDERR, -1);	/* engines log every route */
+
+	while ((ch = getopt_long(argc, argv, "m:s:n:S:T:c:e:w:d:O:i:k:j:l:p:o:q",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			matrix = optarg;
+			break;
+		case 's':
+			series = optarg;
+			break;
+		case 'n':
+			nodes = strtoul(optarg, &end_p, 10);
+			if (*end_p != '\0' || nodes < 2 || nodes > 4000)
+				fatalx("-n: 2 to 4000 nodes");
+			break;
+		case 'S':
+			nc.seed = strtoull(optarg, &end_p, 0);
+			if (*end_p != '\0')
+				fatalx("-S: a number");
+			break;
+		case 'T':
+			meta.topo_seed = strtoull(optarg, &end_p, 0);
+			if (*end_p != '\0')
+				fatalx("-T: a number");
+			break;
+		case 'c':
+			if (scen_load(&sc, optarg) == -1)
+				exit(1);
+			break;
+		case 'e':
+			if (scen_parse_line(&sc, optarg, "-e") == -1)
+				exit(1);
+			break;
+		case 'w':
+			if (scen_duration(optarg, SEC, &warmup) == -1)
+				fatalx("-w: a duration");
+			break;
+		case 'd':
+			if (scen_duration(optarg, SEC, &end) == -1)
+				fatalx("-d: a duration");
+			break;
+		case 'O':
+			if (scen_duration(optarg, SEC, &observe) == -1)
+				fatalx("-O: a duration");
+			break;
+		case 'i':
+			if (scen_duration(optarg, SEC, &interval) == -1 ||
+			    interval == 0)
+				fatalx("-i: a duration");
+			break;
+		case 'k':
+			first = strtoul(optarg, &end_p, 10);
+			if (*end_p == ':')
+				count = strtoul(end_p + 1, &end_p, 10);
+			if (*end_p != '\0')
+				fatalx("-k: FIRST[:COUNT]");
+			break;
+		case 'j':
+			if (scen_duration(optarg, MSEC, &nc.jitter) == -1)
+				fatalx("-j: a duration");
+			break;
+		case 'l':
+			meta.loss_pct = strtod(optarg, &end_p);
+			if (*end_p == '%')
+				end_p++;
+			if (*end_p != '\0' || meta.loss_pct < 0 ||
+			    meta.loss_pct > 100)
+				fatalx("-l: a percentage");
+			nc.loss_ppm = (uint32_t)(meta.loss_pct * 10000 + 0.5);
+			break;
+		case 'p':
+			if (set_param(&nc.params, optarg) == -1)
+				fatalx("-p %s: unknown parameter or bad value",
+				    optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'P':
+			meta.perf = 1;
+			break;
+		case 'v':
+			progress = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || (matrix != NULL) + (series != NULL) +
+	    (nodes != 0) != 1)
+		usage();
+	scen_sort(&sc);
+
+	/* The input. */
+	if (matrix != NULL) {
+		if (matrix_load_csv(&m, matrix) == -1)
+			exit(1);
+		meta.input_kind = "csv";
+		meta.input = matrix;
+	} else if (series != NULL) {
+		if (series_load(&sr, series) == -1)
+			exit(1);
+		if (first >= sr.nsnap)
+			fatalx("-k: %zu snapshots in %s", sr.nsnap, series);
+		if (count == 0 || first + count > sr.nsnap)
+			count = sr.nsnap - first;
+		matrix_init(&m, sr.n);
+		for (i = 0; i < sr.n; i++)
+			snprintf(m.names[i], sizeof(m.names[i]), "h%02zu", i);
+		series_snapshot(&sr, first, &m);
+		meta.input_kind = "series";
+		meta.input = series;
+		meta.snapshots = count;
+		meta.snapshot_s = (double)interval / 1e9;
+	} else {
+		matrix_synth(&m, nodes, meta.topo_seed);
+		meta.input_kind = "synthetic";
+		meta.input = "globe";
+	}
+	peers = xcalloc(m.n * m.n, 1);
+	for (i = 0; i < m.n; i++)
+		for (j = 0; j < m.n; j++) {
+			if (i == j)
+				continue;
+			if (series != NULL)
+				peers[i * m.n + j] = series_ever(&sr, i, j) ||
+				    series_ever(&sr, j, i);
+			else
+				peers[i * m.n + j] = matrix_get(&m, i, j) >= 0 ||
+				    matrix_get(&m, j, i) >= 0;
+			if (peers[i * m.n + j] && i < j)
+				links++;
+		}
+	nc.peers = peers;
+	meta.nodes = m.n;
+	meta.links = links;
+	meta.seed = nc.seed;
+	meta.params = nc.params;
+	meta.jitter_ms = (double)nc.jitter / 1e6;
+	meta.warmup = warmup;
+
+	/* The end: an explicit time, or everything plus the observation. */
+	if (end == 0) {
+		end = warmup;
+		if (sc.n > 0 && sc.ev[sc.n - 1].at > end)
+			end = sc.ev[sc.n - 1].at;
+		if (series != NULL && warmup + (count - 1) * interval > end)
+			end = warmup + (count - 1) * interval;
+		end += sc.n > 0 && sc.ev[sc.n - 1].verb == SCEN_END ? 0 :
+		    series != NULL ? interval : observe;
+	}
+	for (i = 0; i < sc.n; i++)
+		if (sc.ev[i].verb == SCEN_END && sc.ev[i].at < end)
+			end = sc.ev[i].at;
+
+	o = obs_new(m.n, nc.params.adv_hold);
+	obs_hooks(o, &hooks);
+	net = net_new(&m, &nc, &hooks);
+	obs_attach(o, net);
+	t0 = wall();
+	obs_window(o, "start", 0);
+	net_start(net);
+
+	/* Merge the scenario and the snapshots in time order. */
+	si = 0;
+	k = 1;
+	for (;;) {
+		uint64_t te = si < sc.n ? sc.ev[si].at : NET_NONE;
+		uint64_t ts = series != NULL && k < count ?
+		    warmup + k * interval : NET_NONE;
+		uint64_t tw = net_now(net) < warmup ? warmup : NET_NONE;
+
+		t = te < ts ? te : ts;
+		if (tw < t)
+			t = tw;
+		if (t > end)
+			t = end;
+		if (progress) {
+			while (next_progress < t) {
+				next_progress += 1 * SEC;
+				net_run_until(net, next_progress < t ?
+				    next_progress : t);
+				fprintf(stderr, "argosim: %.0f s simulated, "
+				    "%.1f s wall, %zu in flight\n",
+				    (double)net_now(net) / 1e9, wall() - t0,
+				    net_in_flight(net));
+			}
+		}
+		net_run_until(net, t);
+		if (t == end)
+			break;
+		if (t == tw) {
+			obs_window(o, "steady", t);
+			obs_arm(o, t);
+		} else if (t == te) {
+			if (apply(net, o, &sc.ev[si++], &la, &lb))
+				break;
+		} else {
+			char label[64];
+
+			snprintf(label, sizeof(label), "snapshot %zu",
+			    first + k);
+			obs_window(o, label, t);
+			series_snapshot(&sr, first + k, &m);
+			net_set_matrix(net, &m);
+			obs_truth_changed(o, t);
+			k++;
+		}
+	}
+	obs_finish(o, net_now(net));
+	if (getenv("ARGOSIM_DEBUG") != NULL)
+		for (i = 0; i < net_size(net) && i < 4; i++) {
+			struct engine *e = net_engine(net, i);
+			struct engine_peer_info pi;
+
+			for (j = 0; e != NULL && j < engine_npeers(e); j++) {
+				engine_peer(e, j, &pi);
+				fprintf(stderr, "%s -> %s: %s rtt %.2f min %.2f "
+				    "adv %.2f loss %.1f\n", net_name(net, i),
+				    pi.name, link_state_name(pi.state),
+				    pi.rtt_ms, pi.rtt_min_ms, pi.adv_rtt_ms,
+				    pi.loss_pct);
+			}
+		}
+	meta.end = net_now(net);
+	meta.wall_s = wall() - t0;
+	meta.events = net_events(net);
+	getrusage(RUSAGE_SELF, &ru);
+	meta.maxrss_kb = ru.ru_maxrss;
+
+	out = stdout;
+	if (output != NULL && (out = fopen(output, "w")) == NULL)
+		fatal("%s", output);
+	report_json(out, &meta, o);
+	if (out != stdout && fclose(out) != 0) {
+		log_warn("%s", output);
+		rc = 1;
+	}
+	if (!quiet)
+		report_text(stderr, &meta, o);
+	net_free(net);
+	obs_free(o);
+	matrix_free(&m);
+	series_free(&sr);
+	scen_free(&sc);
+	free(peers);
+	return rc;
+}

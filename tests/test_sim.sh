@@ -1,0 +1,127 @@
+#!/bin/sh
+# argosim on small matrices with known answers: route quality, a failure
+# moving routes without loops, node failure and restart, congestion,
+# replay of a time series, reproducibility from the seed, scenario
+# errors. Each run simulates a few seconds of 4 or 5 PoPs.
+set -u
+srcdir=${top_srcdir:-.}
+builddir=${top_builddir:-.}
+SIM=${ARGOSIM:-$builddir/argosim}
+PY=${PYTHON3:-python3}
+D=$srcdir/tests/sim
+T=$(mktemp -d "${TMPDIR:-/tmp}/test_sim.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+
+if [ ! -x "$SIM" ]; then
+	echo "1..0 # SKIP $SIM not built"
+	exit 0
+fi
+if ! "$PY" -c 'import json' 2>/dev/null; then
+	echo "1..0 # SKIP no python3 to read the JSON report"
+	exit 0
+fi
+
+n=0
+fail=0
+ok() {	# ok DESCRIPTION: the last check's status
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fail=$((fail + 1))
+	fi
+}
+# check FILE 'python expression over r (the report) and w (its windows)'
+check() {
+	"$PY" - "$1" "$2" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+w = r["windows"]
+last = w[-1]
+ok = eval(sys.argv[2])
+if not ok:
+    print("# failed: " + sys.argv[2])
+sys.exit(0 if ok else 1)
+PYEOF
+}
+run() {	# run OUT ARGS...: argosim, report in OUT, summary in OUT.txt
+	out=$1
+	shift
+	"$SIM" -o "$out" "$@" 2>"$out.txt"
+}
+
+echo "1..24"
+
+# 1. Known detour: only a <-> b goes around (via c), every route optimal.
+run "$T/d.json" -m "$D/detour.csv" -w 5s -d 6s
+ok $? "detour.csv runs"
+check "$T/d.json" 'last["quality"]["pairs"] == 12 and last["quality"]["reached"] == 12 and last["quality"]["optimal"] == 12'
+ok $? "every pair reaches its egress on an optimal path"
+check "$T/d.json" 'last["quality"]["detoured"] == 2 and abs(last["quality"]["gain_ms"] - 100) < 0.01 and last["quality"]["gain_fraction"] == 1.0'
+ok $? "exactly a->b and b->a detour, gaining 2 x 50 ms"
+check "$T/d.json" 'last["quality"]["worse_than_direct"] == 0 and w[0]["db"]["agreed"] and w[0]["loops"]["episodes"] == 0'
+ok $? "never worse than direct; start-up converges without loops"
+
+# 2. Scenario file: fail the detour's link, restore it, kill and restart d.
+run "$T/f.json" -m "$D/detour.csv" -w 5s -c "$D/fail.scen" -O 4s
+ok $? "fail.scen runs"
+check "$T/f.json" 'len(w) == 6 and w[2]["event"].startswith("6s fail-link a c")'
+ok $? "one window per event"
+check "$T/f.json" 'w[2]["routes"]["changes"] >= 2 and w[2]["routes"]["final_ms"] < 1000 and w[2]["db"]["agreed"]'
+ok $? "link failure: routes move and are final within 1 s"
+check "$T/f.json" 'w[2]["loops"]["episodes"] == 0 and w[3]["loops"]["episodes"] == 0'
+ok $? "no transient loop after the link failure or the restore"
+check "$T/f.json" 'w[2]["quality"]["optimal"] == 12 and w[2]["quality"]["with_direct"] == 10 and w[2]["quality"]["gain_ms"] == 0'
+ok $? "a <-> b direct while a-c is down (a <-> c via d), still optimal"
+check "$T/f.json" 'w[3]["quality"]["detoured"] == 2 and w[3]["quality"]["optimal"] == 12'
+ok $? "detour back after restore-link last"
+check "$T/f.json" 'w[4]["quality"]["pairs"] == 6 and w[4]["quality"]["reached"] == 6 and w[4]["db"]["agreed"]'
+ok $? "fail-node: the three survivors route among themselves"
+check "$T/f.json" 'last["quality"]["pairs"] == 12 and last["quality"]["optimal"] == 12 and last["db"]["agreed"] and last["routes"]["changes"] > 0'
+ok $? "restart-node: d rejoins, databases agree, routes optimal"
+
+# 3. Same seed, same bytes; another seed, another run, same answers.
+run "$T/s1.json" -m "$D/aws5.csv" -w 5s -e '6s fail-link busiest' -j 2ms -S 7
+run "$T/s2.json" -m "$D/aws5.csv" -w 5s -e '6s fail-link busiest' -j 2ms -S 7
+cmp -s "$T/s1.json" "$T/s2.json"
+ok $? "same seed: identical JSON report"
+run "$T/s3.json" -m "$D/aws5.csv" -w 5s -e '6s fail-link busiest' -j 2ms -S 8
+cmp -s "$T/s1.json" "$T/s3.json"
+[ $? -ne 0 ]
+ok $? "another seed: a different run"
+check "$T/s3.json" 'last["quality"]["reached"] == 20 and last["quality"]["optimal"] == 20 and last["quality"]["worse_than_direct"] == 0 and last["db"]["agreed"]'
+ok $? "another seed: still correct"
+
+# 4. Congestion: +150 ms on a-c pushes a->c onto a-d-c (110 ms).
+run "$T/c.json" -m "$D/detour.csv" -w 5s -e '6s congest a c 150ms' -d 12s
+ok $? "congest runs"
+check "$T/c.json" 'last["routes"]["changes"] > 0 and last["quality"]["optimal"] == 12 and last["loops"]["episodes"] == 0'
+ok $? "congested link avoided, routes optimal"
+
+# 5. A time series: snapshot 1 makes a-b direct best, snapshot 2 undoes it.
+# (10 s per snapshot: a falling RTT is taken for congestion for a while,
+# see sim/README.)
+run "$T/r.json" -s "$D/series4.tsv" -w 5s -i 10s
+ok $? "series replay runs"
+check "$T/r.json" 'r["input"]["snapshots"] == 3 and [x["event"] for x in w] == ["start", "steady", "snapshot 1", "snapshot 2"]'
+ok $? "one window per snapshot"
+check "$T/r.json" 'w[2]["quality"]["detoured"] == 0 and w[3]["quality"]["detoured"] == 2 and all(x["quality"]["optimal"] == 12 for x in w[1:])'
+ok $? "routes follow the snapshots, optimal at the end of each"
+check "$T/r.json" 'r["flaps"]["route_changes"] >= 4 and r["flaps"]["fast_reverts"] == 0'
+ok $? "route changes counted, none reverts faster than the hold"
+
+# 6. Control traffic is what the engines sent: 4 peers x 10 probes/s.
+check "$T/d.json" 'w[1]["traffic"]["per_pop_pps_mean"] > 55 and w[1]["traffic"]["per_pop_pps_mean"] < 65 and w[1]["traffic"]["per_pop_bps_by_type"]["probe"] > 0'
+ok $? "3 peers: ~60 packets/s per PoP (probes and replies)"
+
+# 7. Errors name the line.
+printf '1s fail-link a\n' >"$T/bad.scen"
+"$SIM" -m "$D/detour.csv" -c "$T/bad.scen" >/dev/null 2>"$T/bad.txt"
+[ $? -ne 0 ] && grep -q "bad.scen:1:" "$T/bad.txt"
+ok $? "a bad scenario line is reported with file:line"
+"$SIM" -m "$D/detour.csv" -e '1s fail-link a zz' -d 2s >/dev/null 2>"$T/bad2.txt"
+[ $? -ne 0 ] && grep -q "unknown node" "$T/bad2.txt"
+ok $? "an unknown node is an error"
+
+[ $fail -eq 0 ]
