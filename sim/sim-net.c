@@ -567,8 +567,10 @@ net_true_rtt(const struct net *net, size_t a, size_t b)
 	    !link_usable(net, a, b) || !link_usable(net, b, a) ||
 	    net->pidx[a * n + b] < 0 || net->pidx[b * n + a] < 0)
 		return NET_NONE;
+	/* jitter is uniform 0..jitter each way: its mean is part of the
+	 * latency every packet sees */
 	return net->owd[a * n + b] + net->extra[a * n + b] +
-	    net->owd[b * n + a] + net->extra[b * n + a];
+	    net->owd[b * n + a] + net->extra[b * n + a] + net->c.jitter;
 }
 
 int

@@ -89,7 +89,8 @@ void		 net_congest(struct net *, size_t a, size_t b,
 		    uint64_t extra_rtt, uint32_t loss_ppm);
 void		 net_node_down(struct net *, size_t);
 void		 net_node_up(struct net *, size_t);
-/* True RTT of a -> b -> a now (both directions usable), or NET_NONE. */
+/* True RTT of a -> b -> a now, with the mean jitter (both directions
+ * usable), or NET_NONE. */
 uint64_t	 net_true_rtt(const struct net *, size_t a, size_t b);
 int		 net_configured(const struct net *, size_t a, size_t b);
 
