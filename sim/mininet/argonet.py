@@ -75,6 +75,9 @@ SRC = os.path.abspath(os.environ.get("top_srcdir") or
 BUILD = os.path.abspath(os.environ.get("top_builddir") or SRC)
 sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 import netlab  # noqa: E402  (has_netem, load_matrix, wait_for)
+# One status-protocol client and one process killer, shared with the tests.
+from argolab import Ctl  # noqa: E402
+from netlab import _kill_pids, _pid_alive as _alive  # noqa: E402
 
 try:
     from mininet.net import Mininet
@@ -150,39 +153,12 @@ def _run(argv, check=True, timeout=30, input=None):
     return r
 
 
-def _alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def _cmdline(pid):
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:
             return f.read().decode(errors="replace").split("\0")
     except OSError:
         return []
-
-
-def _kill_pids(pids, grace=2.0):
-    """SIGTERM, a grace period, SIGKILL; by pid only."""
-    pids = [p for p in set(pids) if p and p != os.getpid()]
-    for p in pids:
-        try:
-            os.kill(p, signal.SIGTERM)
-        except OSError:
-            pass
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
-        time.sleep(0.02)
-    for p in pids:
-        if _alive(p):
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
 
 
 def _netns_inode(pid):
@@ -397,40 +373,6 @@ def node_id(name):
 
 
 # ------------------------------------------------------------- status socket
-
-class Ctl:
-    """One connection to an argod status socket (argoctl(8), PROTOCOL)."""
-
-    def __init__(self, path, timeout=3.0):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(timeout)
-        try:
-            self.s.connect(path)
-        except OSError:
-            self.s.close()
-            raise
-        self.buf = b""
-        self.banner = self.line()
-
-    def line(self):
-        while b"\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise ConnectionError("status socket closed")
-            self.buf += chunk
-        ln, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(ln)
-
-    def cmd(self, cmd, **kw):
-        self.s.sendall(json.dumps(dict(cmd=cmd, **kw)).encode() + b"\n")
-        while True:
-            r = self.line()
-            if "event" not in r:
-                return r
-
-    def close(self):
-        self.s.close()
-
 
 # ------------------------------------------------------------- Mininet glue
 

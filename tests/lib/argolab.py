@@ -38,7 +38,11 @@ class Ctl:
     def __init__(self, path, timeout=5.0):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.settimeout(timeout)
-        self.s.connect(path)
+        try:
+            self.s.connect(path)
+        except OSError:
+            self.s.close()
+            raise
         self.buf = b""
         self.banner = self.line()
 

@@ -159,7 +159,7 @@ def _pid_alive(pid):
 
 def _kill_pids(pids, grace=2.0):
     """SIGTERM, a grace period, then SIGKILL; by pid, never by name."""
-    pids = [p for p in pids if p != os.getpid()]
+    pids = [p for p in set(pids) if p and p != os.getpid()]
     for p in pids:
         try:
             os.kill(p, signal.SIGTERM)
