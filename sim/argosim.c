@@ -82,7 +82,8 @@ usage(void)
 	    "               [-w warmup] [-d end] [-O observe] "
 	    "[-i snapshot-interval]\n"
 	    "               [-k first:count] [-j jitter] [-l loss%%] "
-	    "[-p param=value]... [-o report.json]\n");
+	    "[-p param=value]... [-o report.json]\n"
+	    "               [--stagger T]\n");
 	exit(2);
 }
 
@@ -241,6 +242,7 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "perf", no_argument, NULL, 'P' },
 		{ "progress", no_argument, NULL, 'v' },
+		{ "stagger", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_meta meta;
@@ -254,7 +256,7 @@ main(int argc, char *argv[])
 	struct obs *o;
 	const char *matrix = NULL, *series = NULL, *output = NULL;
 	uint64_t warmup = 10 * SEC, end = 0, observe = 5 * SEC,
-	    interval = 10 * SEC, t, next_progress = 0;
+	    interval = 10 * SEC, t, next_progress = 0, stagger = 0;
 	size_t nodes = 0, first = 0, count = 0, i, j, k, si, links = 0;
 	uint8_t *peers;
 	long la = -1, lb = -1;
@@ -361,6 +363,10 @@ main(int argc, char *argv[])
 		case 'v':
 			progress = 1;
 			break;
+		case 'g':
+			if (scen_duration(optarg, SEC, &stagger) == -1)
+				fatalx("--stagger: a duration");
+			break;
 		default:
 			usage();
 		}
@@ -438,7 +444,7 @@ main(int argc, char *argv[])
 	obs_attach(o, net);
 	t0 = wall();
 	obs_window(o, "start", 0);
-	net_start(net);
+	net_start(net, stagger);
 
 	/* Merge the scenario and the snapshots in time order. */
 	si = 0;

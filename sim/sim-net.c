@@ -37,6 +37,7 @@ struct node {
 	uint32_t		 boot;
 	uint32_t		*peer_node;	/* peer index -> node */
 	uint64_t		 deadline;	/* cached; NET_NONE when down */
+	uint64_t		 start_at;	/* pending start, NET_NONE none */
 	size_t			 hpos;		/* position in the deadline heap */
 	struct net_traffic	 t;
 };
@@ -330,6 +331,7 @@ net_new(const struct matrix *m, const struct net_conf *c,
 		nd->idx = i;
 		nd->boot = 1000;
 		nd->deadline = NET_NONE;
+		nd->start_at = NET_NONE;
 		dh_set(net, i, i);
 		snprintf(ec->name, sizeof(ec->name), "%s", net->names[i]);
 		ec->id = net->ids[i];
@@ -407,13 +409,24 @@ node_start(struct net *net, size_t i)
 }
 
 void
-net_start(struct net *net)
+net_start(struct net *net, uint64_t stagger)
 {
 	size_t i;
 
-	for (i = 0; i < net->n; i++)
-		if (net->nodes[i].e == NULL)
+	for (i = 0; i < net->n; i++) {
+		struct node *nd = &net->nodes[i];
+
+		if (nd->e != NULL)
+			continue;
+		if (stagger == 0) {
 			node_start(net, i);
+			continue;
+		}
+		/* the engine starts when its "deadline" comes */
+		nd->start_at = net->now + rnd(net) % stagger;
+		nd->deadline = nd->start_at;
+		dh_fix(net, i);
+	}
 }
 
 void
@@ -421,8 +434,11 @@ net_node_down(struct net *net, size_t i)
 {
 	struct node *nd = &net->nodes[i];
 
-	if (nd->e == NULL)
+	nd->start_at = NET_NONE;
+	if (nd->e == NULL) {
+		touched(net, i);	/* cancels a pending start */
 		return;
+	}
 	engine_free(nd->e);
 	nd->e = NULL;
 	touched(net, i);
@@ -435,6 +451,7 @@ net_node_up(struct net *net, size_t i)
 
 	if (nd->e != NULL)
 		return;
+	nd->start_at = NET_NONE;
 	nd->boot++;		/* boot ids grow across restarts */
 	node_start(net, i);
 }
@@ -517,6 +534,11 @@ net_run_until(struct net *net, uint64_t t)
 		net->events++;
 		if (te <= tp) {
 			net->now = te;
+			if (net->nodes[ei].e == NULL) {
+				net->nodes[ei].start_at = NET_NONE;
+				node_start(net, ei);
+				continue;
+			}
 			engine_run(net->nodes[ei].e, te);
 			touched(net, ei);
 			continue;

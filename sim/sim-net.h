@@ -75,8 +75,10 @@ struct engine	*net_engine(const struct net *, size_t);	/* NULL: down */
 int		 net_alive(const struct net *, size_t);
 const struct net_traffic *net_traffic(const struct net *, size_t);
 
-/* Start every engine at the current time. */
-void		 net_start(struct net *);
+/* Start every engine now, or each at a uniform random time within
+ * stagger from now (real PoPs do not boot in the same nanosecond, and
+ * their periodic timers stay in step for a long time if they do). */
+void		 net_start(struct net *, uint64_t stagger);
 /* Deliver datagrams and run timers up to and including t. */
 void		 net_run_until(struct net *, uint64_t t);
 uint64_t	 net_events(const struct net *);	/* processed so far */

@@ -51,7 +51,7 @@ run() {	# run OUT ARGS...: argosim, report in OUT, summary in OUT.txt
 	"$SIM" -o "$out" "$@" 2>"$out.txt"
 }
 
-echo "1..24"
+echo "1..25"
 
 # 1. Known detour: only a <-> b goes around (via c), every route optimal.
 run "$T/d.json" -m "$D/detour.csv" -w 5s -d 6s
@@ -92,6 +92,10 @@ cmp -s "$T/s1.json" "$T/s3.json"
 ok $? "another seed: a different run"
 check "$T/s3.json" 'last["quality"]["reached"] == 20 and last["quality"]["optimal"] == 20 and last["quality"]["worse_than_direct"] == 0 and last["db"]["agreed"]'
 ok $? "another seed: still correct"
+
+run "$T/st.json" -m "$D/aws5.csv" --stagger 2s -w 5s -d 6s
+check "$T/st.json" 'w[0]["db"]["agreed"] and last["quality"]["optimal"] == 20'
+ok $? "PoPs started at random times within 2 s converge"
 
 # 4. Congestion: +150 ms on a-c pushes a->c onto a-d-c (110 ms).
 run "$T/c.json" -m "$D/detour.csv" -w 5s -e '6s congest a c 150ms' -d 12s
