@@ -12,6 +12,10 @@
 #          hour, reverts faster than the damping hold
 # spf      bench_spf full mesh at 330 and 1000 PoPs
 #
+# Without the engine changes proposed with argosim (sim/README, "What the
+# simulator found"), 300 PoPs do not get through start-up: gigabytes of
+# LSAs in flight within the first simulated second. BENCH_NODES=100 runs.
+#
 # Anything after "--" goes to every argosim run (e.g. -p probe-interval=500ms).
 # Reports land in BENCH_OUT (default ./bench-sim). Runs one at a time, nice.
 set -eu
