@@ -38,6 +38,7 @@ const char	*link_state_name(enum link_state);
  * the documented defaults (man/argod.conf.5). */
 struct engine_params {
 	uint64_t	probe_interval;		/* ns, jittered +-10 % */
+	uint64_t	probe_idle_interval;	/* ns, idle links; 0: off */
 	unsigned	down_after;		/* consecutive missed probes */
 	uint64_t	probe_timeout_min;	/* ns */
 	uint64_t	probe_timeout_max;	/* ns, also before first RTT */
@@ -63,6 +64,7 @@ struct engine_params {
 	uint32_t	cost_max;		/* us */
 };
 void	engine_params_default(struct engine_params *);
+#define ENGINE_PARAMS_PROBE_IDLE	1	/* probe_idle_interval exists */
 
 struct engine_peer_conf {
 	char		name[WIRE_NAME_MAX + 1];

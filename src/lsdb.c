@@ -240,6 +240,12 @@ lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
 
 	slot = node_get(db, origin);
 	node = &db->slots[slot];
+	db->same_links = node->has_row && node->nlinks == k;
+	for (i = 0; db->same_links && i < k; i++)
+		db->same_links = node->links[i].peer == e[i].peer &&
+		    node->links[i].rtt == e[i].rtt &&
+		    node->links[i].loss == (e[i].loss > 200 ? 200 : e[i].loss) &&
+		    node->links[i].state == e[i].state;
 	unlink_row(db, node);
 	node->links = xcalloc(k ? k : 1, sizeof(*node->links));
 	for (i = 0; i < k; i++) {

@@ -60,6 +60,8 @@ struct lsdb {
 	size_t		 hashcap;
 	uint64_t	 digest;
 	uint64_t	 generation;	/* bumped on every row change */
+	int		 same_links;	/* last install: new version, same
+					   links (a refresh): SPF can skip */
 	uint64_t	 maxage;	/* last maxage given, ns */
 };
 
