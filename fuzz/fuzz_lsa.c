@@ -25,9 +25,10 @@
  *	         big-endian length
  *	data     len bytes (clamped to what is left)
  *
- *	kind 0   a PROBE_REPLY to the last PROBE the engine sent this peer,
- *	         with data[0..3] as turnaround (ns) and data[4..11] as the
- *	         digest (else the engine's own digest), so links come up;
+ *	kind 0   a PROBE_REPLY answering the last PROBE the engine sent this
+ *	         peer, with data[0..3] as turnaround (us), data[4..11] as
+ *	         the digest (else the engine's own digest) and data[12] as
+ *	         the mask of earlier probes answered, so links come up;
  *	kind 1-5 a message of that type (wire.h) with data as its body;
  *	kind 6   the last datagram of type data[0] % 5 + 1 that the engine
  *	         sent (to anyone), sent back as coming from this peer;
@@ -108,7 +109,6 @@ static struct {
 	size_t		 last_len[WIRE_TYPE_MAX];
 	int		 probe_have[NPEERS];
 	uint32_t	 probe_seq[NPEERS];
-	uint64_t	 probe_tx[NPEERS];
 } st;
 
 static void
@@ -190,8 +190,7 @@ on_send(void *arg, size_t peer, const void *buf, size_t len)
 	switch (m.hdr.type) {
 	case WIRE_PROBE:
 		st.probe_have[peer] = 1;
-		st.probe_seq[peer] = m.u.probe.probe_seq;
-		st.probe_tx[peer] = m.u.probe.tx_ns;
+		st.probe_seq[peer] = m.u.probe.ask_seq;
 		break;
 	case WIRE_LSA:
 		for (i = 0; i < m.u.lsa.nentries; i++) {
@@ -450,16 +449,16 @@ send_header_fuzzed(size_t peer, const uint8_t *b, size_t blen)
 static void
 send_probe_reply(size_t peer, const uint8_t *b, size_t blen)
 {
-	uint8_t body[28];
+	uint8_t body[26];
 
 	if (!st.probe_have[peer])
 		return;
 	memset(body, 0, sizeof(body));
-	put32(body, st.probe_seq[peer]);
-	put64(body + 4, st.probe_tx[peer]);
+	body[0] = WIRE_PROBE_F_ANSWER;
+	body[1] = blen >= 13 ? b[12] : 0;
+	put32(body + 8, st.probe_seq[peer]);
 	put32(body + 12, blen >= 4 ? get32(b) : 0);
 	put64(body + 16, blen >= 12 ? get64(b + 4) : engine_digest(st.e));
-	put16(body + 24, 0);
 	send_forged(peer, WIRE_PROBE_REPLY, body, sizeof(body));
 }
 
@@ -895,15 +894,16 @@ write_seeds(const char *dir)
 	o_byte(&o, 0);
 	o_bringup(&o);
 	memset(b, 0, sizeof(b));
-	put32(b, 1), put64(b + 4, 12345), put64(b + 16, 1);
-	o_rec(&o, 0, WIRE_PROBE, 2, b, 28);
+	/* flags 0, mask 0, hold 100 ms, asks seq 1, digest 1 */
+	put16(b + 2, 100), put32(b + 4, 1), put64(b + 16, 1);
+	o_rec(&o, 0, WIRE_PROBE, 2, b, 26);
+	memmove(b + WIRE_HDR_LEN, b, 26);
 	put16(b, WIRE_MAGIC), b[2] = WIRE_VERSION, b[3] = WIRE_PROBE;
 	put32(b + 8, node_ids[2]), put32(b + 12, PEER_BOOT + 2);
 	put64(b + 16, 1);
-	memset(b + WIRE_HDR_LEN, 0, 28);
-	o_rec(&o, 2, 7, 2, b, WIRE_HDR_LEN + 28);
+	o_rec(&o, 2, 7, 2, b, WIRE_HDR_LEN + 26);
 	put32(b + 8, node_ids[0]);
-	o_rec(&o, 1, 7, 2, b, WIRE_HDR_LEN + 28);
+	o_rec(&o, 1, 7, 2, b, WIRE_HDR_LEN + 26);
 	o_tick(&o, 7);
 	write_file(dir, "probes", &o);
 

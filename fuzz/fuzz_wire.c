@@ -176,6 +176,11 @@ check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
 	switch (m->hdr.type) {
 	case WIRE_PROBE:
 	case WIRE_PROBE_REPLY:
+		if ((m->hdr.type == WIRE_PROBE) != (m->u.probe.ask_seq != 0))
+			die("probe ask_seq accepted inconsistent with type");
+		if ((m->u.probe.flags & WIRE_PROBE_F_ANSWER) &&
+		    m->u.probe.ans_seq == 0)
+			die("answer to probe seq 0 accepted");
 		break;
 	case WIRE_LSA:
 		if (m->u.lsa.name[0] == '\0' ||
@@ -219,9 +224,7 @@ check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
 		die("re-encoded length differs");
 	memcpy(canon, d, len);
 	put16(canon + 6, 0);
-	if (m->hdr.type == WIRE_PROBE || m->hdr.type == WIRE_PROBE_REPLY)
-		put16(canon + len - WIRE_MAC_LEN - 2, 0);
-	else if (m->hdr.type == WIRE_SUMMARY || m->hdr.type == WIRE_REQUEST)
+	if (m->hdr.type == WIRE_SUMMARY || m->hdr.type == WIRE_REQUEST)
 		put16(canon + WIRE_HDR_LEN + 2, 0);
 	seal(canon, len);
 	if (memcmp(canon, again, len) != 0)
@@ -305,7 +308,8 @@ write_seeds(const char *dir)
 {
 	static uint8_t dg[WIRE_MTU];
 	struct wire_hdr h = { 0, 0x01020304, 7, 42 };
-	struct wire_probe pr = { 9, 123456789, 0, 0xdeadbeefcafef00dULL, 3 };
+	struct wire_probe pr = { WIRE_PROBE_F_ANSWER, 0x03, 110, 9, 8, 5000,
+	    0xdeadbeefcafef00dULL, 3 };
 	struct wire_lsa l;
 	struct wire_lsa_entry le[3] = {
 		{ 0x11111111, 123, 0, 1 },
@@ -321,7 +325,8 @@ write_seeds(const char *dir)
 	seed_pair(dir, "probe", dg, wire_encode_probe(dg, sizeof(dg), key,
 	    &h, &pr));
 	h.type = WIRE_PROBE_REPLY;
-	pr.turnaround_ns = 5000;
+	pr.ask_seq = 0;
+	pr.hold_ms = 0;
 	seed_pair(dir, "probe-reply", dg, wire_encode_probe(dg, sizeof(dg),
 	    key, &h, &pr));
 	h.type = WIRE_LSA;

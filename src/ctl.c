@@ -384,6 +384,8 @@ cmd_peers(struct ctl_client *c, json_t *req, json_t *r, char *err,
 		json_object_set_new(p, "probes_sent", juint(pi.probes_sent));
 		json_object_set_new(p, "replies_received",
 		    juint(pi.replies_received));
+		json_object_set_new(p, "probe_interval_ms",
+		    jms(pi.probe_interval / 1e6));
 		json_array_append_new(a, p);
 	}
 	json_object_set_new(r, "peers", a);

@@ -148,6 +148,7 @@ struct engine_peer_info {
 	uint64_t	 last_seen;	/* ns of last reply, 0 never */
 	double		 adv_rtt_ms;	/* what we advertise; <0 unknown */
 	uint64_t	 probes_sent, replies_received;
+	uint64_t	 probe_interval;	/* ns: fast or idle, now */
 };
 size_t	engine_npeers(const struct engine *);
 void	engine_peer(const struct engine *, size_t, struct engine_peer_info *);

@@ -36,7 +36,8 @@ probe_timeout(const struct probe_link *l, const struct engine_params *p)
 }
 
 uint32_t
-probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now)
+probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now,
+    uint64_t hold)
 {
 	struct probe_out *o;
 	uint32_t seq = l->next_seq++;
@@ -58,7 +59,7 @@ probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now)
 	}
 	o->seq = seq;
 	o->tx = now;
-	o->deadline = now + probe_timeout(l, p);
+	o->deadline = now + probe_timeout(l, p) + hold;
 	o->pending = 1;
 	l->sent++;
 	if (reused)
@@ -219,27 +220,62 @@ evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
 	return 0;
 }
 
-int
-probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
-    uint32_t turnaround, uint64_t rx)
+/*
+ * An answer for o arrived: it is no longer outstanding, and if its
+ * deadline had passed it is taken back out of the losses. Returns
+ * whether it was still pending.
+ */
+static int
+resolve(struct probe_link *l, const struct engine_params *p,
+    struct probe_out *o)
 {
-	struct probe_out *o = &l->out[seq % PROBE_OUTSTANDING];
-	uint64_t rtt;
-	double d, steps;
-	unsigned i;
-	int changed = 0, was_pending;
+	int was_pending = o->pending;
 
-	if (o->seq != seq || rx < o->tx)
-		return -1;
-	if (!o->pending && o->deadline == 0)
-		return -1;	/* duplicate reply */
-	was_pending = o->pending;
 	o->pending = 0;
 	if (was_pending && o->deadline == l->next_deadline) {
 		o->deadline = 0;
 		recompute_deadline(l);
 	}
 	o->deadline = 0;
+	l->received++;
+	l->missed = 0;
+	if (was_pending)
+		loss_record(l, p, 0, o->seq);
+	else {
+		l->late++;	/* counted lost at its deadline: undo */
+		loss_unrecord(l, o);
+	}
+	return was_pending;
+}
+
+int
+probe_also(struct probe_link *l, const struct engine_params *p, uint32_t seq)
+{
+	struct probe_out *o = &l->out[seq % PROBE_OUTSTANDING];
+
+	if (o->seq != seq || (!o->pending && o->deadline == 0))
+		return -1;	/* unknown or already answered */
+	if (l->state == LINK_DOWN)
+		return 0;	/* only a timed answer brings a link up */
+	resolve(l, p, o);
+	return 0;
+}
+
+int
+probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
+    uint64_t turnaround, uint64_t rx)
+{
+	struct probe_out *o = &l->out[seq % PROBE_OUTSTANDING];
+	uint64_t rtt;
+	double d, steps;
+	unsigned i;
+	int changed = 0;
+
+	if (o->seq != seq || rx < o->tx)
+		return -1;
+	if (!o->pending && o->deadline == 0)
+		return -1;	/* duplicate reply */
+	resolve(l, p, o);
 	rtt = rx - o->tx;
 	rtt = turnaround < rtt ? rtt - turnaround : 1;
 	/*
@@ -259,15 +295,7 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		steps = 1;
 	if (steps > 8)
 		steps = 8;
-	l->received++;
 	l->last_seen = rx;
-	l->missed = 0;
-	if (was_pending)
-		loss_record(l, p, 0, seq);
-	else {
-		l->late++;	/* counted lost at its deadline: undo */
-		loss_unrecord(l, o);
-	}
 
 	if (!l->have_rtt) {
 		l->srtt = (double)rtt;

@@ -67,16 +67,25 @@ struct probe_link {
 };
 
 void	probe_init(struct probe_link *, uint64_t now);
-/* Record a probe sent now; returns its sequence number. */
+/*
+ * Record a probe sent now whose answer the peer may hold for up to hold
+ * (it rides the peer's next probe); returns its sequence number.
+ */
 uint32_t probe_sent(struct probe_link *, const struct engine_params *,
-	    uint64_t now);
+	    uint64_t now, uint64_t hold);
 /*
  * A reply for seq arrived at rx (kernel timestamp); the peer held the
  * probe for turnaround. Returns 1 if the link state changed, -1 if the
  * reply matches no probe we sent (dropped), 0 otherwise.
  */
 int	probe_reply(struct probe_link *, const struct engine_params *,
-	    uint32_t seq, uint32_t turnaround, uint64_t rx);
+	    uint32_t seq, uint64_t turnaround, uint64_t rx);
+/*
+ * The peer also received probe seq (an answer's mask): no RTT sample,
+ * but not lost. Returns -1 if seq is unknown or already answered.
+ */
+int	probe_also(struct probe_link *, const struct engine_params *,
+	    uint32_t seq);
 /* Expire deadlines; returns 1 if the link state changed. */
 int	probe_expire(struct probe_link *, const struct engine_params *,
 	    uint64_t now);

@@ -33,8 +33,8 @@ static const struct {
 	const char	*name;
 	size_t		 min_len;
 } wire_types[WIRE_TYPE_MAX] = {
-	[WIRE_PROBE] =		{ "probe", 4 + 8 + 4 + 8 + 2 + 2 },
-	[WIRE_PROBE_REPLY] =	{ "probe-reply", 4 + 8 + 4 + 8 + 2 + 2 },
+	[WIRE_PROBE] =		{ "probe", 1 + 1 + 2 + 4 + 4 + 4 + 8 + 2 },
+	[WIRE_PROBE_REPLY] =	{ "probe-reply", 1 + 1 + 2 + 4 + 4 + 4 + 8 + 2 },
 	[WIRE_LSA] =		{ "lsa", 4 + 4 + 4 + 2 + 1 + 1 + 1 + 1 + 2 },
 	[WIRE_SUMMARY] =	{ "summary", 2 + 2 },
 	[WIRE_REQUEST] =	{ "request", 2 + 2 },
@@ -300,12 +300,25 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
 	switch (m->hdr.type) {
 	case WIRE_PROBE:
 	case WIRE_PROBE_REPLY:
-		rbuf_get_u32(&r, &m->u.probe.probe_seq);
-		rbuf_get_u64(&r, &m->u.probe.tx_ns);
-		rbuf_get_u32(&r, &m->u.probe.turnaround_ns);
+		rbuf_get_u8(&r, &m->u.probe.flags);
+		rbuf_get_u8(&r, &m->u.probe.ans_mask);
+		rbuf_get_u16(&r, &m->u.probe.hold_ms);
+		rbuf_get_u32(&r, &m->u.probe.ask_seq);
+		rbuf_get_u32(&r, &m->u.probe.ans_seq);
+		rbuf_get_u32(&r, &m->u.probe.turnaround_us);
 		rbuf_get_u64(&r, &m->u.probe.digest);
 		rbuf_get_u16(&r, &m->u.probe.lsa_count);
-		rbuf_get_u16(&r, &pad);
+		/* A probe asks; a reply answers and does not ask. */
+		if ((m->u.probe.flags & ~WIRE_PROBE_F_ANSWER) != 0 ||
+		    (m->hdr.type == WIRE_PROBE && m->u.probe.ask_seq == 0) ||
+		    (m->hdr.type == WIRE_PROBE_REPLY &&
+		    (!(m->u.probe.flags & WIRE_PROBE_F_ANSWER) ||
+		    m->u.probe.ask_seq != 0 || m->u.probe.hold_ms != 0)) ||
+		    ((m->u.probe.flags & WIRE_PROBE_F_ANSWER) &&
+		    m->u.probe.ans_seq == 0)) {
+			*why = REJ_MALFORMED;
+			return -1;
+		}
 		break;
 	case WIRE_LSA:
 		rbuf_get_u32(&r, &m->u.lsa.origin);
@@ -395,12 +408,14 @@ wire_encode_probe(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 
 	wbuf_init(&w, buf, cap);
 	wire_put_hdr(&w, h);
-	wbuf_put_u32(&w, p->probe_seq);
-	wbuf_put_u64(&w, p->tx_ns);
-	wbuf_put_u32(&w, p->turnaround_ns);
+	wbuf_put_u8(&w, p->flags);
+	wbuf_put_u8(&w, p->ans_mask);
+	wbuf_put_u16(&w, p->hold_ms);
+	wbuf_put_u32(&w, p->ask_seq);
+	wbuf_put_u32(&w, p->ans_seq);
+	wbuf_put_u32(&w, p->turnaround_us);
 	wbuf_put_u64(&w, p->digest);
 	wbuf_put_u16(&w, p->lsa_count);
-	wbuf_put_u16(&w, 0);
 	return wire_finish(&w, key);
 }
 

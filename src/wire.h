@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x4147	/* "AG" */
-#define WIRE_VERSION		1
+#define WIRE_VERSION		2	/* 2: probes carry answers */
 #define WIRE_HDR_LEN		24
 #define WIRE_MAC_LEN		16
 #define WIRE_KEY_LEN		32
@@ -69,11 +69,23 @@ struct wire_hdr {
 	uint64_t	seq;
 };
 
-/* PROBE and PROBE_REPLY share one layout; turnaround is 0 in a PROBE. */
+/*
+ * PROBE and PROBE_REPLY share one layout. A PROBE asks for an answer
+ * (ask_seq); either type may answer the peer's latest ask (flag
+ * WIRE_PROBE_F_ANSWER: ans_seq, held turnaround_us before it went out,
+ * and ans_mask bit k set if ask ans_seq - 1 - k arrived too). A
+ * PROBE_REPLY only answers. The asker allows the answer to be held for
+ * hold_ms, so that it can ride the peer's own next probe: one datagram
+ * each way per probe interval instead of two (engine.c, "Probing").
+ */
+#define WIRE_PROBE_F_ANSWER	0x01
 struct wire_probe {
-	uint32_t	probe_seq;
-	uint64_t	tx_ns;		/* prober's clock, echoed verbatim */
-	uint32_t	turnaround_ns;	/* replier's rx-to-tx time */
+	uint8_t		flags;
+	uint8_t		ans_mask;
+	uint16_t	hold_ms;	/* PROBE: answer may wait this long */
+	uint32_t	ask_seq;	/* PROBE: nonzero */
+	uint32_t	ans_seq;
+	uint32_t	turnaround_us;	/* answerer's rx-to-tx time */
 	uint64_t	digest;		/* sender's LSDB digest */
 	uint16_t	lsa_count;	/* sender's LSDB size */
 };

@@ -286,7 +286,7 @@ def steady():
     p = r["peers"][0]
     keys(p, ["name", "id", "state", "rtt_ms", "rtt_min_ms", "jitter_ms",
              "loss_pct", "last_seen_s", "state_since_s", "adv_rtt_ms",
-             "probes_sent", "replies_received"], "peer")
+             "probes_sent", "replies_received", "probe_interval_ms"], "peer")
     ok(p["name"] == "b" and isinstance(p["rtt_ms"], (int, float)) and
        p["probes_sent"] > 0 and p["replies_received"] > 0,
        "peer values %r" % p)

@@ -40,7 +40,7 @@ static int
 round_ok_ta(struct sim *s, uint64_t rtt, uint32_t ta)
 {
 	uint64_t tx = s->now, rx = tx + rtt + ta, dl;
-	uint32_t seq = probe_sent(&s->l, &s->p, tx);
+	uint32_t seq = probe_sent(&s->l, &s->p, tx, 0);
 	int r;
 
 	dl = s->l.out[seq % PROBE_OUTSTANDING].deadline;
@@ -71,7 +71,7 @@ static int
 round_lost(struct sim *s, uint32_t *seqp)
 {
 	uint64_t tx = s->now, dl;
-	uint32_t seq = probe_sent(&s->l, &s->p, tx);
+	uint32_t seq = probe_sent(&s->l, &s->p, tx, 0);
 	int r;
 
 	dl = s->l.out[seq % PROBE_OUTSTANDING].deadline;
@@ -158,12 +158,12 @@ test_turnaround(void)
 
 	/* turnaround >= measured rtt: clamp to 1 ns, not wrap around */
 	sim_init(&s);
-	seq = probe_sent(&s.l, &s.p, s.now);
+	seq = probe_sent(&s.l, &s.p, s.now, 0);
 	is_int(probe_reply(&s.l, &s.p, seq, 40 * MSEC, s.now + 30 * MSEC), 1,
 	    "turnaround: larger than rtt still a valid reply");
 	ok(s.l.srtt >= 1.0 && s.l.srtt < 1.0 * MSEC,
 	    "turnaround: larger than rtt clamps the sample to tiny");
-	seq = probe_sent(&s.l, &s.p, s.now + 100 * MSEC);
+	seq = probe_sent(&s.l, &s.p, s.now + 100 * MSEC, 0);
 	probe_reply(&s.l, &s.p, seq, 30 * MSEC, s.now + 130 * MSEC);
 	ok(s.l.last_rtt >= 1.0 && s.l.last_rtt < 1.0 * MSEC,
 	    "turnaround: equal to rtt clamps too");
@@ -521,7 +521,7 @@ test_bogus_replies(void)
 	is_int(probe_reply(&s.l, &s.p, 1, 0, s.now), -1,
 	    "bogus: reply before any probe");
 	is_int(probe_reply(&s.l, &s.p, 0, 0, s.now), -1, "bogus: seq 0");
-	first = probe_sent(&s.l, &s.p, s.now);
+	first = probe_sent(&s.l, &s.p, s.now, 0);
 	is_int(first, 1, "bogus: first seq is 1");
 	is_int(probe_reply(&s.l, &s.p, first + 1, 0, s.now + MSEC), -1,
 	    "bogus: reply to a seq not yet sent");
@@ -539,7 +539,7 @@ test_bogus_replies(void)
 	/* the slot has been reused by a newer probe */
 	s.now += 100 * MSEC;
 	for (i = 0; i < PROBE_OUTSTANDING; i++)
-		seq = probe_sent(&s.l, &s.p, s.now + (uint64_t)i * MSEC);
+		seq = probe_sent(&s.l, &s.p, s.now + (uint64_t)i * MSEC, 0);
 	ok(seq == first + PROBE_OUTSTANDING, "bogus: 64 more probes");
 	recv = s.l.received;
 	is_int(probe_reply(&s.l, &s.p, first, 0, s.now + 100 * MSEC), -1,
@@ -557,11 +557,11 @@ test_outstanding(void)
 	sim_init(&s);
 	s.p.down_after = 100000;
 	for (i = 0; i < PROBE_OUTSTANDING; i++)
-		probe_sent(&s.l, &s.p, s.now + (uint64_t)i * MSEC);
+		probe_sent(&s.l, &s.p, s.now + (uint64_t)i * MSEC, 0);
 	is_int(s.l.loss_n, 0, "outstanding: 64 in flight, none resolved");
 	ok(probe_next_deadline(&s.l) == s.now + s.p.probe_timeout_max,
 	    "outstanding: next deadline is the first probe's");
-	probe_sent(&s.l, &s.p, s.now + 64 * MSEC);
+	probe_sent(&s.l, &s.p, s.now + 64 * MSEC, 0);
 	is_int(s.l.loss_n, 1, "outstanding: 65th resolves the 1st as lost");
 	is_int(s.l.loss_lost, 1, "outstanding: counted lost");
 	is_int(s.l.missed, 1, "outstanding: and missed");
@@ -647,10 +647,69 @@ test_time_zero(void)
 
 	engine_params_default(&p);
 	probe_init(&l, 0);
-	seq = probe_sent(&l, &p, 0);
+	seq = probe_sent(&l, &p, 0, 0);
 	is_int(probe_reply(&l, &p, seq, 0, 20 * MSEC), 1,
 	    "t=0: reply to a probe sent at time 0 is accepted");
 	is_int(l.state, LINK_UP, "t=0: link up");
+}
+
+/*
+ * Answers that ride the peer's probe: the asker allows a hold, which
+ * extends the deadline; earlier probes answered in the mask count as
+ * received without a sample.
+ */
+static void
+test_hold_and_mask(void)
+{
+	struct sim s;
+	uint64_t t0, to, hold = 110 * MSEC;
+	uint32_t a, b, c;
+	unsigned i;
+
+	sim_init(&s);
+	for (i = 0; i < 20; i++)
+		round_ok(&s, 20 * MSEC);
+	to = probe_timeout(&s.l, &s.p);
+	t0 = s.now;
+	a = probe_sent(&s.l, &s.p, t0, hold);
+	ok(s.l.out[a % PROBE_OUTSTANDING].deadline == t0 + to + hold,
+	    "hold: deadline is timeout + hold");
+	is_int(probe_expire(&s.l, &s.p, t0 + to + hold - 1), 0,
+	    "hold: not lost while the peer may still hold the answer");
+	is_int(s.l.missed, 0, "hold: nothing missed within the hold");
+	/* held 90 ms: the sample is still the 20 ms path */
+	is_int(probe_reply(&s.l, &s.p, a, 90 * MSEC, t0 + 110 * MSEC), 0,
+	    "hold: held answer accepted");
+	ok(s.l.last_rtt == 20.0 * MSEC, "hold: held time subtracted exactly");
+
+	/* three probes, one answer with a mask for the first two */
+	t0 += 200 * MSEC;
+	a = probe_sent(&s.l, &s.p, t0, hold);
+	b = probe_sent(&s.l, &s.p, t0 + 100 * MSEC, hold);
+	c = probe_sent(&s.l, &s.p, t0 + 200 * MSEC, hold);
+	is_int(probe_reply(&s.l, &s.p, c, 5 * MSEC, t0 + 225 * MSEC), 0,
+	    "mask: latest answered with timing");
+	is_int(probe_also(&s.l, &s.p, b), 0, "mask: second answered");
+	is_int(probe_also(&s.l, &s.p, a), 0, "mask: first answered");
+	is_int(probe_also(&s.l, &s.p, a), -1, "mask: no second answer");
+	is_int(probe_also(&s.l, &s.p, c + 1), -1, "mask: never sent: ignored");
+	is_int(probe_loss_permille(&s.l), 0, "mask: nothing lost");
+	is_int(probe_expire(&s.l, &s.p, t0 + 10 * SEC), 0,
+	    "mask: no deadline left to expire");
+	is_int(s.l.missed, 0, "mask: no misses");
+
+	/* a masked probe whose deadline passed is taken out of the losses */
+	t0 += 10 * SEC;
+	a = probe_sent(&s.l, &s.p, t0, 0);
+	b = probe_sent(&s.l, &s.p, t0 + 100 * MSEC, 0);
+	probe_expire(&s.l, &s.p, t0 + to + 50 * MSEC);
+	ok(!s.l.out[a % PROBE_OUTSTANDING].pending, "mask: first expired");
+	ok(s.l.out[b % PROBE_OUTSTANDING].pending, "mask: second pending");
+	ok(probe_loss_permille(&s.l) > 0, "mask: counted lost at expiry");
+	is_int(probe_reply(&s.l, &s.p, b, 0, t0 + to + 60 * MSEC), 0,
+	    "mask: second answered in time");
+	is_int(probe_also(&s.l, &s.p, a), 0, "mask: late first via the mask");
+	is_int(probe_loss_permille(&s.l), 0, "mask: late one not lost");
 }
 
 int
@@ -670,5 +729,6 @@ main(void)
 	test_baseline();
 	test_timeout();
 	test_time_zero();
+	test_hold_and_mask();
 	return done_testing();
 }

@@ -364,18 +364,22 @@ test_probe(uint8_t type, const char *what)
 {
 	uint8_t buf[WIRE_MTU];
 	struct wire_hdr h = mkhdr(type);
-	struct wire_probe p;
+	struct wire_probe p, bad;
 	struct wire_msg m;
 	enum wire_reject why;
 	size_t len;
 
-	p.probe_seq = 0xfedcba98;
-	p.tx_ns = 0x1122334455667788ULL;
-	p.turnaround_ns = type == WIRE_PROBE ? 0 : 0x0abbccdd;
+	memset(&p, 0, sizeof(p));
+	p.flags = WIRE_PROBE_F_ANSWER;
+	p.ans_mask = 0xa5;
+	p.hold_ms = type == WIRE_PROBE ? 0x1234 : 0;
+	p.ask_seq = type == WIRE_PROBE ? 0xfedcba98 : 0;
+	p.ans_seq = 0x01234567;
+	p.turnaround_us = 0x0abbccdd;
 	p.digest = 0x99aabbccddeeff00ULL;
 	p.lsa_count = 0xbeef;
 	len = wire_encode_probe(buf, sizeof(buf), key, &h, &p);
-	is_int(len, WIRE_HDR_LEN + 28 + WIRE_MAC_LEN, "%s: encoded length",
+	is_int(len, WIRE_HDR_LEN + 26 + WIRE_MAC_LEN, "%s: encoded length",
 	    what);
 	is_int(buf[0] << 8 | buf[1], WIRE_MAGIC, "%s: magic on the wire",
 	    what);
@@ -383,9 +387,12 @@ test_probe(uint8_t type, const char *what)
 	is_int(buf[4] << 8 | buf[5], len, "%s: length field", what);
 	is_int(decode(buf, len, &m, &why), 0, "%s: decodes", what);
 	check_hdr(what, &m, type);
-	ok(m.u.probe.probe_seq == 0xfedcba98, "%s: probe_seq", what);
-	ok(m.u.probe.tx_ns == 0x1122334455667788ULL, "%s: tx_ns", what);
-	ok(m.u.probe.turnaround_ns == p.turnaround_ns, "%s: turnaround", what);
+	is_int(m.u.probe.flags, WIRE_PROBE_F_ANSWER, "%s: flags", what);
+	is_int(m.u.probe.ans_mask, 0xa5, "%s: ans_mask", what);
+	is_int(m.u.probe.hold_ms, p.hold_ms, "%s: hold_ms", what);
+	ok(m.u.probe.ask_seq == p.ask_seq, "%s: ask_seq", what);
+	ok(m.u.probe.ans_seq == 0x01234567, "%s: ans_seq", what);
+	ok(m.u.probe.turnaround_us == 0x0abbccdd, "%s: turnaround", what);
 	ok(m.u.probe.digest == 0x99aabbccddeeff00ULL, "%s: digest", what);
 	is_int(m.u.probe.lsa_count, 0xbeef, "%s: lsa_count", what);
 
@@ -393,6 +400,42 @@ test_probe(uint8_t type, const char *what)
 	    "%s: encoder refuses cap one short", what);
 	is_int(wire_encode_probe(buf, len, key, &h, &p), len,
 	    "%s: encoder fits exact cap", what);
+
+	/* well-formed MAC, inconsistent fields: malformed */
+	bad = p;
+	bad.flags = 0x80 | WIRE_PROBE_F_ANSWER;
+	len = wire_encode_probe(buf, sizeof(buf), key, &h, &bad);
+	ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
+	    "%s: unknown flag bit is malformed", what);
+	bad = p;
+	bad.ans_seq = 0;
+	len = wire_encode_probe(buf, sizeof(buf), key, &h, &bad);
+	ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
+	    "%s: answer to seq 0 is malformed", what);
+	if (type == WIRE_PROBE) {
+		bad = p;
+		bad.ask_seq = 0;
+		len = wire_encode_probe(buf, sizeof(buf), key, &h, &bad);
+		ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
+		    "%s: probe asking seq 0 is malformed", what);
+		bad = p;
+		bad.flags = 0;
+		len = wire_encode_probe(buf, sizeof(buf), key, &h, &bad);
+		is_int(decode(buf, len, &m, &why), 0,
+		    "%s: probe without an answer decodes", what);
+	} else {
+		bad = p;
+		bad.flags = 0;
+		len = wire_encode_probe(buf, sizeof(buf), key, &h, &bad);
+		ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
+		    "%s: reply without an answer is malformed", what);
+		bad = p;
+		bad.ask_seq = 7;
+		len = wire_encode_probe(buf, sizeof(buf), key, &h, &bad);
+		ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
+		    "%s: reply that asks is malformed", what);
+	}
+	len = wire_encode_probe(buf, sizeof(buf), key, &h, &p);
 	abuse(what, buf, len);
 }
 
@@ -738,7 +781,7 @@ test_header_crafts(void)
 	int t, bad_rc = 0, bad_why = 0;
 
 	memset(&p, 0, sizeof(p));
-	p.probe_seq = 1;
+	p.ask_seq = 1;
 	len = wire_encode_probe(buf, sizeof(buf), key, &h, &p);
 
 	/* unknown types, MAC correct: REJ_TYPE */
