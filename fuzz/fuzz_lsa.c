@@ -30,7 +30,7 @@
  *	         the digest (else the engine's own digest) and data[12] as
  *	         the mask of earlier probes answered, so links come up;
  *	kind 1-5 a message of that type (wire.h) with data as its body;
- *	kind 6   the last datagram of type data[0] % 5 + 1 that the engine
+ *	kind 6   the last datagram of type data[0] % 6 + 1 that the engine
  *	         sent (to anyone), sent back as coming from this peer;
  *	kind 7   data[0..23] is the header verbatim (sender, boot, seq,
  *	         type, magic, version all fuzzed) and the rest the body; only
@@ -465,7 +465,8 @@ send_probe_reply(size_t peer, const uint8_t *b, size_t blen)
 static void
 send_reflected(size_t peer, const uint8_t *b, size_t blen)
 {
-	uint8_t type = (uint8_t)((blen > 0 ? b[0] : 0) % 5 + 1);
+	uint8_t type = (uint8_t)((blen > 0 ? b[0] : 0) % (WIRE_TYPE_MAX - 1) +
+	    1);
 	size_t len = st.last_len[type];
 
 	if (len == 0)
@@ -906,6 +907,31 @@ write_seeds(const char *dir)
 	o_rec(&o, 1, 7, 2, b, WIRE_HDR_LEN + 26);
 	o_tick(&o, 7);
 	write_file(dir, "probes", &o);
+
+	/*
+	 * 4b: a peer's row, then deltas of it: one on the row we hold (one
+	 * entry changes), one on a base we never had (we ask for the row).
+	 */
+	memset(&o, 0, sizeof(o));
+	o_byte(&o, 0);
+	o_bringup(&o);
+	o_peer_rows(&o, 1);
+	o_tick(&o, 2);
+	memset(b, 0, sizeof(b));
+	put16(b, WIRE_MAGIC), b[2] = WIRE_VERSION, b[3] = WIRE_LSA_DELTA;
+	put32(b + 8, node_ids[0]), put32(b + 12, PEER_BOOT);
+	put64(b + 16, (uint64_t)1 << 40);
+	put32(b + 24, node_ids[0]), put32(b + 28, PEER_BOOT);
+	put32(b + 32, 2), put32(b + 36, 1);	/* seq 2 on base 1 */
+	put16(b + 40, 0), put16(b + 42, 1);	/* age 0, one entry */
+	put32(b + 44, self_id), put16(b + 48, 250), b[50] = 0;
+	b[51] = LINK_UP;
+	o_rec(&o, 0, 7, 2, b, 52);
+	put64(b + 16, ((uint64_t)1 << 40) + 1);
+	put32(b + 32, 9), put32(b + 36, 5);	/* seq 9 on base 5 */
+	o_rec(&o, 0, 7, 2, b, 52);
+	o_tick(&o, 5);
+	write_file(dir, "deltas", &o);
 
 	/* 5: switch configs with links up and routes in place, then back. */
 	memset(&o, 0, sizeof(o));

@@ -129,12 +129,16 @@ reencode(const struct wire_msg *m, uint8_t *out, size_t cap)
 	case WIRE_PROBE_REPLY:
 		return wire_encode_probe(out, cap, key, &m->hdr, &m->u.probe);
 	case WIRE_LSA:
+	case WIRE_LSA_DELTA:
 		le = calloc(m->u.lsa.nentries + 1, sizeof(*le));
 		if (le == NULL)
 			abort();
 		for (i = 0; i < m->u.lsa.nentries; i++)
 			wire_lsa_entry(&m->u.lsa, i, &le[i]);
-		n = wire_encode_lsa(out, cap, key, &m->hdr, &m->u.lsa, le);
+		n = m->hdr.type == WIRE_LSA ?
+		    wire_encode_lsa(out, cap, key, &m->hdr, &m->u.lsa, le) :
+		    wire_encode_lsa_delta(out, cap, key, &m->hdr, &m->u.lsa,
+		    le);
 		free(le);
 		return n;
 	case WIRE_SUMMARY:
@@ -192,6 +196,17 @@ check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
 		if (!inside(m->u.lsa.entries,
 		    (size_t)m->u.lsa.nentries * WIRE_LSA_ENTRY_LEN, d, len))
 			die("LSA entries outside the datagram");
+		for (i = 0; i < m->u.lsa.nentries; i++) {
+			wire_lsa_entry(&m->u.lsa, i, &le);
+			sink += le.peer + le.rtt + le.loss + le.state;
+		}
+		break;
+	case WIRE_LSA_DELTA:
+		if (m->u.lsa.origin == 0 || m->u.lsa.base_seq >= m->u.lsa.seq)
+			die("LSA delta origin/base accepted out of range");
+		if (!inside(m->u.lsa.entries,
+		    (size_t)m->u.lsa.nentries * WIRE_LSA_ENTRY_LEN, d, len))
+			die("LSA delta entries outside the datagram");
 		for (i = 0; i < m->u.lsa.nentries; i++) {
 			wire_lsa_entry(&m->u.lsa, i, &le);
 			sink += le.peer + le.rtt + le.loss + le.state;
@@ -346,6 +361,11 @@ write_seeds(const char *dir)
 	l.nentries = 0;
 	seed_pair(dir, "lsa-part", dg, wire_encode_lsa(dg, sizeof(dg), key,
 	    &h, &l, le));
+	h.type = WIRE_LSA_DELTA;
+	l.base_seq = 2;
+	l.nentries = 2;
+	seed_pair(dir, "lsa-delta", dg, wire_encode_lsa_delta(dg, sizeof(dg),
+	    key, &h, &l, le));
 	h.type = WIRE_SUMMARY;
 	seed_pair(dir, "summary", dg, wire_encode_summary(dg, sizeof(dg), key,
 	    &h, se, 2));

@@ -722,6 +722,8 @@ close_window(struct obs *o, uint64_t now, int quality)
 #define DIFF(f) (c->f >= b->f ? c->f - b->f : c->f)
 		w->lsa_originated += DIFF(lsa_originated);
 		w->lsa_relayed += DIFF(lsa_relayed);
+		w->deltas_sent += DIFF(lsa_deltas_sent);
+		w->deltas_unusable += DIFF(lsa_deltas_unusable);
 		w->summaries += DIFF(summaries_sent);
 		w->requests += DIFF(requests_sent);
 		w->spf_runs += DIFF(spf_runs);

@@ -79,6 +79,7 @@ struct obs_window {
 	/* control traffic, and what the engines say they did */
 	struct obs_traffic traffic;
 	uint64_t	 lsa_originated, lsa_relayed, summaries, requests;
+	uint64_t	 deltas_sent, deltas_unusable;
 	uint64_t	 spf_runs;
 	struct obs_quality quality;
 };

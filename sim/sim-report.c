@@ -11,6 +11,7 @@
 
 static const char *const type_names[WIRE_TYPE_MAX] = {
 	"other", "probe", "probe_reply", "lsa", "summary", "request",
+	"lsa_delta",
 };
 
 static void
@@ -124,10 +125,13 @@ window_json(FILE *f, const struct obs_window *w)
 	    (unsigned long long)w->link_up,
 	    (unsigned long long)w->link_congested);
 	fprintf(f, ",\n      \"engines\": {\"lsa_originated\": %llu, "
-	    "\"lsa_relayed\": %llu, \"summaries_sent\": %llu, "
+	    "\"lsa_relayed\": %llu, \"lsa_deltas_sent\": %llu, "
+	    "\"lsa_deltas_unusable\": %llu, \"summaries_sent\": %llu, "
 	    "\"requests_sent\": %llu, \"spf_runs\": %llu}",
 	    (unsigned long long)w->lsa_originated,
 	    (unsigned long long)w->lsa_relayed,
+	    (unsigned long long)w->deltas_sent,
+	    (unsigned long long)w->deltas_unusable,
 	    (unsigned long long)w->summaries,
 	    (unsigned long long)w->requests,
 	    (unsigned long long)w->spf_runs);
@@ -361,11 +365,13 @@ report_text(FILE *f, const struct report_meta *m, struct obs *o)
 		    "%.3f pair-s\n", (unsigned long long)t.loop_episodes,
 		    t.loop_pair_s, t.hole_pair_s);
 		fprintf(f, "  control traffic per PoP: %.1f kbit/s mean "
-		    "(probe %.1f, reply %.1f, lsa %.1f, summary %.1f, "
-		    "request %.1f), %.1f kbit/s max\n", t.bps_mean / 1e3,
-		    t.type_bps[WIRE_PROBE] / 1e3,
+		    "(probe %.1f, reply %.1f, lsa %.1f, lsa delta %.1f, "
+		    "summary %.1f, request %.1f), %.1f kbit/s max\n",
+		    t.bps_mean / 1e3, t.type_bps[WIRE_PROBE] / 1e3,
 		    t.type_bps[WIRE_PROBE_REPLY] / 1e3,
-		    t.type_bps[WIRE_LSA] / 1e3, t.type_bps[WIRE_SUMMARY] / 1e3,
+		    t.type_bps[WIRE_LSA] / 1e3,
+		    t.type_bps[WIRE_LSA_DELTA] / 1e3,
+		    t.type_bps[WIRE_SUMMARY] / 1e3,
 		    t.type_bps[WIRE_REQUEST] / 1e3, t.bps_max / 1e3);
 	}
 	fprintf(f, "  flaps: %llu route changes after warm-up, %.3f per pair "

@@ -338,6 +338,11 @@ cmd_status(struct ctl_client *c, json_t *req, json_t *r, char *err,
 	json_object_set_new(cnt, "lsa_received", juint(k->lsa_received));
 	json_object_set_new(cnt, "lsa_installed", juint(k->lsa_installed));
 	json_object_set_new(cnt, "lsa_relayed", juint(k->lsa_relayed));
+	json_object_set_new(cnt, "lsa_deltas_sent", juint(k->lsa_deltas_sent));
+	json_object_set_new(cnt, "lsa_deltas_applied",
+	    juint(k->lsa_deltas_applied));
+	json_object_set_new(cnt, "lsa_deltas_unusable",
+	    juint(k->lsa_deltas_unusable));
 	json_object_set_new(cnt, "summaries_sent", juint(k->summaries_sent));
 	json_object_set_new(cnt, "requests_sent", juint(k->requests_sent));
 	json_object_set_new(cnt, "spf_runs", juint(k->spf_runs));

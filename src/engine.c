@@ -9,8 +9,9 @@
  * every lsa_refresh. SPF itself has no hysteresis.
  *
  * Flooding (decision 4). In a full mesh every PoP hears every row straight
- * from its originator, so rows are sent directly to all live peers and
- * never re-flooded. A row is relayed only towards a peer the originator
+ * from its originator, so rows are sent directly to all live peers (as a
+ * delta of the changed entries where the peer holds the previous row,
+ * send_own_row()) and never re-flooded. A row is relayed only towards a peer the originator
  * says it cannot reach, and only by the one PoP with the lowest id among
  * those whose rows show live links to both: one copy per gap, not one per
  * PoP. Where no PoP links both (a partial mesh), rows are flooded
@@ -50,6 +51,7 @@ struct peer {
 	struct replay		 rp;
 	uint64_t		 next_probe;
 	uint64_t		 interval;	/* of the last probe sent */
+	uint32_t		 row_sent;	/* seq of our row last sent it */
 	uint64_t		 last_rx;	/* last probe or answer heard */
 	uint64_t		 quiet_done;	/* last_rx whose silence we acted on */
 	uint64_t		 peer_hold;	/* the peer's probe interval, as
@@ -109,6 +111,10 @@ struct engine {
 	uint64_t		 own_digest;		/* db.digest, and ... */
 	uint64_t		 own_digest_since;	/* ... unchanged since */
 	uint32_t		 lsa_boot, lsa_seq;
+	/* our last row as sent, the base of the next one's deltas */
+	struct wire_lsa_entry	*sent_ent;
+	size_t			 sent_n;
+	uint32_t		 sent_boot, sent_seq;
 	int			 originate_pending;
 	uint64_t		 originate_at;
 	uint64_t		 last_originate;
@@ -238,6 +244,7 @@ conf_copy(struct engine_conf *dst, const struct engine_conf *src)
 }
 
 static void	peer_probe_soon(struct engine *, struct peer *, uint64_t);
+static int	recently_requested(struct engine *, uint32_t, uint64_t);
 static uint64_t	peer_deadline(const struct engine *, const struct peer *);
 static void	peers_min(struct engine *);
 
@@ -348,6 +355,65 @@ send_row(struct engine *e, size_t peer, const struct lsdb_node *n,
 	}
 }
 
+/*
+ * Rows are sent whole only where needed. A PoP's row has an entry per
+ * peer (2.4 kB at 300 PoPs) and every origination went to every peer:
+ * one link going down cost its two ends 720 kB each, and a refresh that
+ * changes nothing as much (argosim, 300 PoPs: 2 Mbit/s at a failed
+ * link's ends over the following seconds). A peer that was sent our
+ * previous row gets an LSA_DELTA instead: the entries that changed (none
+ * for a refresh). A peer that lacks the base asks for the whole row
+ * (handle_lsa_delta), so a lost delta costs one request.
+ */
+static void
+send_own_row(struct engine *e, const struct lsdb_node *self,
+    const struct wire_lsa_entry *ent, uint64_t now)
+{
+	struct wire_lsa_entry *d = NULL;
+	struct wire_lsa l;
+	struct wire_hdr h;
+	size_t i, nd = 0;
+	int delta;
+
+	delta = e->sent_ent != NULL && e->sent_boot == e->lsa_boot &&
+	    e->sent_n == e->npeers;
+	if (delta) {
+		d = xcalloc(e->npeers ? e->npeers : 1, sizeof(*d));
+		for (i = 0; delta && i < e->npeers; i++) {
+			if (ent[i].peer != e->sent_ent[i].peer)
+				delta = 0;	/* peers changed: whole row */
+			else if (ent[i].rtt != e->sent_ent[i].rtt ||
+			    ent[i].loss != e->sent_ent[i].loss ||
+			    ent[i].state != e->sent_ent[i].state)
+				d[nd++] = ent[i];
+		}
+		/* a delta must fit one datagram and be worth it */
+		if (nd > wire_lsa_delta_max_entries() || 2 * nd > e->npeers)
+			delta = 0;
+	}
+	memset(&l, 0, sizeof(l));
+	l.origin = e->conf.id;
+	l.boot = e->lsa_boot;
+	l.seq = e->lsa_seq;
+	l.base_seq = e->sent_seq;
+	l.nentries = (uint16_t)nd;
+	for (i = 0; i < e->npeers; i++) {
+		struct peer *p = &e->peers[i];
+
+		if (p->pl.state == LINK_DOWN)
+			continue;
+		if (delta && p->row_sent == e->sent_seq && e->sent_seq != 0) {
+			hdr(e, &h, WIRE_LSA_DELTA);
+			xmit(e, i, wire_encode_lsa_delta(e->pkt, sizeof(e->pkt),
+			    e->conf.key, &h, &l, d));
+			e->c.lsa_deltas_sent++;
+		} else
+			send_row(e, i, self, now);
+		p->row_sent = e->lsa_seq;
+	}
+	free(d);
+}
+
 static void
 originate(struct engine *e, uint64_t now)
 {
@@ -380,12 +446,14 @@ originate(struct engine *e, uint64_t now)
 	    LSDB_INSTALLED)
 		log_warnx("own row %u/%u not installed", e->lsa_boot,
 		    e->lsa_seq);
-	free(ent);
 	e->c.lsa_originated++;
 	self = lsdb_find(&e->db, e->conf.id);
-	for (i = 0; i < e->npeers; i++)
-		if (e->peers[i].pl.state != LINK_DOWN)
-			send_row(e, i, self, now);
+	send_own_row(e, self, ent, now);
+	free(e->sent_ent);
+	e->sent_ent = ent;
+	e->sent_n = e->npeers;
+	e->sent_boot = e->lsa_boot;
+	e->sent_seq = e->lsa_seq;
 	if (!e->db.same_links)
 		schedule_spf(e, now);
 }
@@ -520,6 +588,104 @@ run_relays(struct engine *e, uint64_t now)
 }
 
 static void
+row_installed(struct engine *e, uint32_t origin, size_t from, uint64_t now)
+{
+	const struct lsdb_node *n;
+
+	e->c.lsa_installed++;
+	n = lsdb_find(&e->db, origin);
+	if (n != NULL)
+		schedule_relay(e, n, from, now);
+	/* A refresh changes no link: the SPF result cannot change (at 300
+	 * PoPs refreshes arrive ten times a second). */
+	if (!e->db.same_links)
+		schedule_spf(e, now);
+}
+
+static void
+send_request(struct engine *e, size_t peer, const uint32_t *ids, size_t n)
+{
+	struct wire_hdr h;
+
+	hdr(e, &h, WIRE_REQUEST);
+	xmit(e, peer, wire_encode_request(e->pkt, sizeof(e->pkt), e->conf.key,
+	    &h, ids, n));
+	e->c.requests_sent++;
+}
+
+static int
+link_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a;
+	uint32_t y = ((const struct lsdb_link *)b)->peer;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A delta applies to the base row it names and to nothing else; without
+ * the base, the sender is asked for the whole row (see send_own_row).
+ */
+static void
+handle_lsa_delta(struct engine *e, size_t from, const struct wire_lsa *l,
+    uint64_t now)
+{
+	const struct lsdb_node *n;
+	const struct lsdb_link *hit;
+	struct wire_lsa_entry *ent, de;
+	char name[WIRE_NAME_MAX + 1];
+	size_t i, k;
+
+	e->c.lsa_received++;
+	if (l->origin == e->conf.id) {
+		own_row_seen(e, l->boot, l->seq, now);
+		return;
+	}
+	n = lsdb_find(&e->db, l->origin);
+	if (n != NULL && n->has_row &&
+	    lsdb_version_cmp(l->boot, l->seq, n->boot, n->seq) <= 0)
+		return;		/* we have it, or newer */
+	if (n == NULL || !n->has_row || n->boot != l->boot ||
+	    n->seq != l->base_seq) {
+		e->c.lsa_deltas_unusable++;
+		if (!recently_requested(e, l->origin, now))
+			send_request(e, from, &l->origin, 1);
+		return;
+	}
+	/* the base row's links, sorted by peer, with the changes applied */
+	ent = xcalloc(n->nlinks + l->nentries + 1, sizeof(*ent));
+	for (k = 0; k < n->nlinks; k++) {
+		ent[k].peer = n->links[k].peer;
+		ent[k].rtt = n->links[k].rtt;
+		ent[k].loss = n->links[k].loss;
+		ent[k].state = n->links[k].state;
+	}
+	for (i = 0; i < l->nentries; i++) {
+		wire_lsa_entry(l, i, &de);
+		hit = bsearch(&de.peer, n->links, n->nlinks, sizeof(*n->links),
+		    link_cmp);
+		if (hit != NULL)
+			ent[hit - n->links] = de;
+		else
+			ent[k++] = de;
+	}
+	snprintf(name, sizeof(name), "%s", n->name);	/* slots may move */
+	switch (lsdb_install_row(&e->db, l->origin, name, l->boot, l->seq,
+	    l->age, ent, k, now, e->conf.p.lsa_maxage)) {
+	case LSDB_INSTALLED:
+		e->c.lsa_deltas_applied++;
+		row_installed(e, l->origin, from, now);
+		break;
+	case LSDB_BAD:
+		e->c.rejected[REJ_MALFORMED]++;
+		break;
+	default:
+		break;
+	}
+	free(ent);
+}
+
+static void
 handle_lsa(struct engine *e, size_t from, const struct wire_lsa *l,
     uint64_t now)
 {
@@ -532,14 +698,7 @@ handle_lsa(struct engine *e, size_t from, const struct wire_lsa *l,
 	}
 	switch (lsdb_install_part(&e->db, l, now, e->conf.p.lsa_maxage)) {
 	case LSDB_INSTALLED:
-		e->c.lsa_installed++;
-		n = lsdb_find(&e->db, l->origin);
-		if (n != NULL)
-			schedule_relay(e, n, from, now);
-		/* A refresh changes no link: the SPF result cannot change
-		 * (at 300 PoPs refreshes arrive ten times a second). */
-		if (!e->db.same_links)
-			schedule_spf(e, now);
+		row_installed(e, l->origin, from, now);
 		break;
 	case LSDB_OLDER:
 		/* The sender is behind: push our copy back (once per part 0). */
@@ -633,7 +792,6 @@ handle_summary(struct engine *e, size_t from, const struct wire_list *l,
 	uint32_t req[WIRE_MTU / 4];
 	struct wire_summary_entry se;
 	const struct lsdb_node *n;
-	struct wire_hdr h;
 	size_t i, k = 0;
 
 	for (i = 0; i < l->n; i++) {
@@ -662,10 +820,7 @@ handle_summary(struct engine *e, size_t from, const struct wire_list *l,
 		 */
 	}
 	if (k > 0) {
-		hdr(e, &h, WIRE_REQUEST);
-		xmit(e, from, wire_encode_request(e->pkt, sizeof(e->pkt),
-		    e->conf.key, &h, req, k));
-		e->c.requests_sent++;
+		send_request(e, from, req, k);
 	}
 }
 
@@ -1458,6 +1613,7 @@ engine_free(struct engine *e)
 		free(e->routes[i].ru_path);
 	}
 	free(e->routes);
+	free(e->sent_ent);
 	free(e->relay_at);
 	free(e->relay_from);
 	free(e->reqd);
@@ -1547,6 +1703,9 @@ engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
 	case WIRE_LSA:
 		handle_lsa(e, (size_t)peer, &m.u.lsa, now);
 		break;
+	case WIRE_LSA_DELTA:
+		handle_lsa_delta(e, (size_t)peer, &m.u.lsa, now);
+		break;
 	case WIRE_SUMMARY:
 		handle_summary(e, (size_t)peer, &m.u.list, now);
 		break;
@@ -1579,12 +1738,13 @@ engine_run(struct engine *e, uint64_t now)
 			link_changed(e, i, from, now);
 		else if (p->pl.missed > 0)
 			peer_probe_soon(e, p, now);
+		if (now >= p->next_probe)
+			send_probe(e, i, now);
+		/* after send_probe(), which may shorten the interval */
 		if (p->quiet_done != p->last_rx && now >= peer_quiet_at(e, p)) {
 			p->quiet_done = p->last_rx;
 			peer_probe_soon(e, p, now);
 		}
-		if (now >= p->next_probe)
-			send_probe(e, i, now);
 		if (p->adv_change_since != 0)
 			check_advertisement(e, p, now);
 		if ((x = peer_deadline(e, p)) < min)

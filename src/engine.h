@@ -184,6 +184,7 @@ struct engine_counters {
 	uint64_t	rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t	rejected[REJ_MAX];
 	uint64_t	lsa_originated, lsa_received, lsa_installed, lsa_relayed;
+	uint64_t	lsa_deltas_sent, lsa_deltas_applied, lsa_deltas_unusable;
 	uint64_t	summaries_sent, requests_sent;
 	uint64_t	spf_runs;
 	uint64_t	route_changes;

@@ -38,6 +38,7 @@ static const struct {
 	[WIRE_LSA] =		{ "lsa", 4 + 4 + 4 + 2 + 1 + 1 + 1 + 1 + 2 },
 	[WIRE_SUMMARY] =	{ "summary", 2 + 2 },
 	[WIRE_REQUEST] =	{ "request", 2 + 2 },
+	[WIRE_LSA_DELTA] =	{ "lsa-delta", 4 + 4 + 4 + 4 + 2 + 2 },
 };
 
 void
@@ -345,6 +346,23 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
 		per = WIRE_LSA_ENTRY_LEN;
 		rbuf_skip(&r, per * m->u.lsa.nentries, &m->u.lsa.entries);
 		break;
+	case WIRE_LSA_DELTA:
+		rbuf_get_u32(&r, &m->u.lsa.origin);
+		rbuf_get_u32(&r, &m->u.lsa.boot);
+		rbuf_get_u32(&r, &m->u.lsa.seq);
+		rbuf_get_u32(&r, &m->u.lsa.base_seq);
+		rbuf_get_u16(&r, &m->u.lsa.age);
+		rbuf_get_u16(&r, &m->u.lsa.nentries);
+		m->u.lsa.part = 0;
+		m->u.lsa.nparts = 1;
+		if (m->u.lsa.origin == 0 ||
+		    m->u.lsa.base_seq >= m->u.lsa.seq) {
+			*why = REJ_MALFORMED;
+			return -1;
+		}
+		rbuf_skip(&r, WIRE_LSA_ENTRY_LEN * m->u.lsa.nentries,
+		    &m->u.lsa.entries);
+		break;
 	case WIRE_SUMMARY:
 	case WIRE_REQUEST:
 		rbuf_get_u16(&r, &m->u.list.n);
@@ -419,13 +437,26 @@ wire_encode_probe(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 	return wire_finish(&w, key);
 }
 
+static void
+put_entries(struct wbuf *w, const struct wire_lsa_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		wbuf_put_u32(w, e[i].peer);
+		wbuf_put_u16(w, e[i].rtt);
+		wbuf_put_u8(w, e[i].loss);
+		wbuf_put_u8(w, e[i].state);
+	}
+}
+
 size_t
 wire_encode_lsa(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
     const struct wire_hdr *h, const struct wire_lsa *l,
     const struct wire_lsa_entry *e)
 {
 	struct wbuf w;
-	size_t namelen = strlen(l->name), i;
+	size_t namelen = strlen(l->name);
 
 	if (namelen == 0 || namelen > WIRE_NAME_MAX)
 		return 0;
@@ -440,12 +471,7 @@ wire_encode_lsa(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 	wbuf_put_u8(&w, (uint8_t)namelen);
 	wbuf_put_bytes(&w, l->name, namelen);
 	wbuf_put_u16(&w, l->nentries);
-	for (i = 0; i < l->nentries; i++) {
-		wbuf_put_u32(&w, e[i].peer);
-		wbuf_put_u16(&w, e[i].rtt);
-		wbuf_put_u8(&w, e[i].loss);
-		wbuf_put_u8(&w, e[i].state);
-	}
+	put_entries(&w, e, l->nentries);
 	return wire_finish(&w, key);
 }
 
@@ -467,6 +493,27 @@ wire_encode_summary(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 		wbuf_put_u32(&w, e[i].boot);
 		wbuf_put_u32(&w, e[i].seq);
 	}
+	return wire_finish(&w, key);
+}
+
+size_t
+wire_encode_lsa_delta(uint8_t *buf, size_t cap,
+    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *h,
+    const struct wire_lsa *l, const struct wire_lsa_entry *e)
+{
+	struct wbuf w;
+
+	if (l->origin == 0 || l->base_seq >= l->seq)
+		return 0;
+	wbuf_init(&w, buf, cap);
+	wire_put_hdr(&w, h);
+	wbuf_put_u32(&w, l->origin);
+	wbuf_put_u32(&w, l->boot);
+	wbuf_put_u32(&w, l->seq);
+	wbuf_put_u32(&w, l->base_seq);
+	wbuf_put_u16(&w, l->age);
+	wbuf_put_u16(&w, l->nentries);
+	put_entries(&w, e, l->nentries);
 	return wire_finish(&w, key);
 }
 
@@ -509,4 +556,11 @@ size_t
 wire_request_max_entries(void)
 {
 	return (WIRE_MTU - WIRE_HDR_LEN - 4 - WIRE_MAC_LEN) / 4;
+}
+
+size_t
+wire_lsa_delta_max_entries(void)
+{
+	return (WIRE_MTU - WIRE_HDR_LEN - wire_types[WIRE_LSA_DELTA].min_len -
+	    WIRE_MAC_LEN) / WIRE_LSA_ENTRY_LEN;
 }

@@ -42,6 +42,7 @@ enum wire_type {
 	WIRE_LSA,
 	WIRE_SUMMARY,
 	WIRE_REQUEST,
+	WIRE_LSA_DELTA,
 	WIRE_TYPE_MAX
 };
 
@@ -109,7 +110,15 @@ struct wire_lsa {
 	char		name[WIRE_NAME_MAX + 1];
 	uint16_t	nentries;
 	const uint8_t	*entries;	/* points into the datagram */
+	uint32_t	base_seq;	/* LSA_DELTA only */
 };
+
+/*
+ * LSA_DELTA: row (origin, boot, seq) is row (origin, boot, base_seq) with
+ * the listed entries replacing those to the same peers, or added. No
+ * name, no parts: whoever lacks the base asks for the whole row. Decoded
+ * into a wire_lsa with part 0 of 1 and an empty name.
+ */
 
 struct wire_summary_entry {
 	uint32_t	origin;
@@ -184,6 +193,9 @@ size_t	wire_encode_probe(uint8_t *buf, size_t cap,
 size_t	wire_encode_lsa(uint8_t *buf, size_t cap,
 	    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *,
 	    const struct wire_lsa *, const struct wire_lsa_entry *entries);
+size_t	wire_encode_lsa_delta(uint8_t *buf, size_t cap,
+	    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *,
+	    const struct wire_lsa *, const struct wire_lsa_entry *entries);
 size_t	wire_encode_summary(uint8_t *buf, size_t cap,
 	    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *,
 	    const struct wire_summary_entry *, size_t n);
@@ -193,6 +205,7 @@ size_t	wire_encode_request(uint8_t *buf, size_t cap,
 
 /* How many entries fit in one datagram of each kind. */
 size_t	wire_lsa_max_entries(size_t namelen);
+size_t	wire_lsa_delta_max_entries(void);
 size_t	wire_summary_max_entries(void);
 size_t	wire_request_max_entries(void);
 

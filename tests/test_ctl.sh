@@ -272,7 +272,9 @@ def steady():
        len(r["digest"]) == 16, "status values")
     keys(r["counters"], ["rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
                          "lsa_originated", "lsa_received", "lsa_installed",
-                         "lsa_relayed", "summaries_sent", "requests_sent",
+                         "lsa_relayed", "lsa_deltas_sent",
+                         "lsa_deltas_applied", "lsa_deltas_unusable",
+                         "summaries_sent", "requests_sent",
                          "spf_runs", "route_changes", "rejected"],
          "status counters")
     rej = r["counters"]["rejected"]

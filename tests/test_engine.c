@@ -32,7 +32,8 @@ static struct engine *E[N];
 static struct engine_conf C[N];
 static int alive[N];
 static double owd[N][N];	/* one-way delay in ms; <0 = cut */
-static int drop_lsa[N][N];	/* drop LSAs (type 3) on this direction */
+static int drop_lsa[N][N];	/* drop rows (LSA, LSA_DELTA) this way */
+static int drop_summary[N][N];	/* drop summaries this way */
 static struct pkt *q;
 static size_t qn;
 static uint64_t now;
@@ -63,7 +64,10 @@ ev_send(void *arg, size_t peer, const void *buf, size_t len)
 	}
 	if (owd[from][to] < 0 || qn == QMAX)
 		return;
-	if (drop_lsa[from][to] && ((const uint8_t *)buf)[3] == WIRE_LSA)
+	if (drop_lsa[from][to] && (((const uint8_t *)buf)[3] == WIRE_LSA ||
+	    ((const uint8_t *)buf)[3] == WIRE_LSA_DELTA))
+		return;
+	if (drop_summary[from][to] && ((const uint8_t *)buf)[3] == WIRE_SUMMARY)
 		return;
 	p = &q[qn++];
 	p->at = now + (uint64_t)(owd[from][to] * MSEC);
@@ -482,6 +486,41 @@ main(void)
 	}
 	run_until(now + 2 * SEC);
 	ok(converged() && all_routes_offline(), "still healthy afterwards");
+
+	/*
+	 * 8b. Rows travel as deltas once a peer has the previous one; a
+	 * delta whose base a peer missed makes it ask for the whole row.
+	 */
+	{
+		uint64_t applied = 0, unusable, req;
+		int a;
+
+		for (a = 0; a < N; a++)
+			applied += engine_counters(E[a])->lsa_deltas_applied;
+		ok(applied > 0, "rows sent as deltas and applied (%llu)",
+		    (unsigned long long)applied);
+		unusable = engine_counters(E[2])->lsa_deltas_unusable;
+		req = engine_counters(E[2])->requests_sent;
+		/* no anti-entropy for yyz: only the delta path repairs */
+		for (a = 0; a < N; a++)
+			drop_summary[a][2] = drop_summary[2][a] = 1;
+		drop_lsa[0][2] = 1;
+		owd[0][1] += 4;		/* ash re-advertises: yyz misses it */
+		owd[1][0] += 4;
+		run_until(now + 3 * SEC);
+		drop_lsa[0][2] = 0;
+		owd[0][1] -= 4;		/* and again: a delta on a base yyz */
+		owd[1][0] -= 4;		/* never got */
+		run_until(now + 3 * SEC);
+		memset(drop_summary, 0, sizeof(drop_summary));
+		ok(engine_counters(E[2])->lsa_deltas_unusable > unusable,
+		    "a delta on a missing base is not applied");
+		ok(engine_counters(E[2])->requests_sent > req,
+		    "... and the whole row is asked for");
+		run_until(now + 2 * SEC);
+		ok(converged() && all_routes_offline(),
+		    "databases identical again");
+	}
 
 	/*
 	 * 9. Answers ride probes: over 5 s of a steady network every link

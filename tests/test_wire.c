@@ -544,6 +544,81 @@ mk_lsa(uint8_t *buf, uint8_t part, uint8_t nparts, uint16_t nentries)
 #define LSA_OFF_NAME	(WIRE_HDR_LEN + 17)
 
 static void
+test_lsa_delta(void)
+{
+	uint8_t buf[WIRE_MTU];
+	struct wire_hdr h = mkhdr(WIRE_LSA_DELTA);
+	struct wire_lsa l, bad;
+	struct wire_lsa_entry e[3], got;
+	struct wire_msg m;
+	enum wire_reject why;
+	size_t len, i, max;
+	int same = 1;
+
+	memset(&l, 0, sizeof(l));
+	l.origin = 0xa1b2c3d4;
+	l.boot = 0x7fffffff;
+	l.seq = 0x12345679;
+	l.base_seq = 0x12345678;
+	l.age = 0x0102;
+	l.nentries = 3;
+	for (i = 0; i < 3; i++) {
+		e[i].peer = 0x20000000u * (uint32_t)(i + 1) + (uint32_t)i;
+		e[i].rtt = (uint16_t)(300 * i + 1);
+		e[i].loss = (uint8_t)(i * 70);
+		e[i].state = (uint8_t)(i % 3);
+	}
+	len = wire_encode_lsa_delta(buf, sizeof(buf), key, &h, &l, e);
+	is_int(len, WIRE_HDR_LEN + 20 + 3 * WIRE_LSA_ENTRY_LEN + WIRE_MAC_LEN,
+	    "lsa-delta: encoded length");
+	is_int(decode(buf, len, &m, &why), 0, "lsa-delta: decodes");
+	check_hdr("lsa-delta", &m, WIRE_LSA_DELTA);
+	ok(m.u.lsa.origin == l.origin && m.u.lsa.boot == l.boot &&
+	    m.u.lsa.seq == l.seq && m.u.lsa.base_seq == l.base_seq &&
+	    m.u.lsa.age == l.age, "lsa-delta: origin, boot, seq, base, age");
+	ok(m.u.lsa.part == 0 && m.u.lsa.nparts == 1 && m.u.lsa.name[0] == 0,
+	    "lsa-delta: one part, no name");
+	for (i = 0; i < 3; i++) {
+		wire_lsa_entry(&m.u.lsa, i, &got);
+		if (got.peer != e[i].peer || got.rtt != e[i].rtt ||
+		    got.loss != e[i].loss || got.state != e[i].state)
+			same = 0;
+	}
+	ok(same && m.u.lsa.nentries == 3, "lsa-delta: entries round trip");
+	is_int(wire_encode_lsa_delta(buf, len - 1, key, &h, &l, e), 0,
+	    "lsa-delta: encoder refuses cap one short");
+	len = wire_encode_lsa_delta(buf, sizeof(buf), key, &h, &l, e);
+	abuse("lsa-delta", buf, len);
+
+	/* base not older than the row, origin 0: refused both ways */
+	bad = l;
+	bad.base_seq = bad.seq;
+	is_int(wire_encode_lsa_delta(buf, sizeof(buf), key, &h, &bad, e), 0,
+	    "lsa-delta: encoder refuses base == seq");
+	bad = l;
+	bad.origin = 0;
+	is_int(wire_encode_lsa_delta(buf, sizeof(buf), key, &h, &bad, e), 0,
+	    "lsa-delta: encoder refuses origin 0");
+	len = wire_encode_lsa_delta(buf, sizeof(buf), key, &h, &l, e);
+	buf[WIRE_HDR_LEN + 12] = 0x7f;		/* base_seq > seq */
+	remac(buf, len, key);
+	ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
+	    "lsa-delta: base newer than the row is malformed");
+	len = wire_encode_lsa_delta(buf, sizeof(buf), key, &h, &l, e);
+	buf[WIRE_HDR_LEN + 19] = 4;		/* 4 entries claimed, 3 there */
+	remac(buf, len, key);
+	ok(decode(buf, len, &m, &why) == -1 && why == REJ_TRUNCATED,
+	    "lsa-delta: more entries claimed than sent is truncated");
+
+	/* the most entries that fit one datagram */
+	max = wire_lsa_delta_max_entries();
+	ok(WIRE_HDR_LEN + 20 + max * WIRE_LSA_ENTRY_LEN + WIRE_MAC_LEN <=
+	    WIRE_MTU && WIRE_HDR_LEN + 20 + (max + 1) * WIRE_LSA_ENTRY_LEN +
+	    WIRE_MAC_LEN > WIRE_MTU, "lsa-delta: max entries %zu fill the MTU",
+	    max);
+}
+
+static void
 test_lsa_malformed(void)
 {
 	uint8_t buf[WIRE_MTU], b2[WIRE_MTU];
@@ -796,7 +871,7 @@ test_header_crafts(void)
 		else if (why != REJ_TYPE)
 			bad_why++;
 	}
-	is_int(bad_rc, 0, "craft: every unknown type (0, 6..255) rejected");
+	is_int(bad_rc, 0, "craft: every unknown type (0, 7..255) rejected");
 	is_int(bad_why, 0, "craft: unknown types are REJ_TYPE");
 
 	/* a PROBE body relabelled as SUMMARY: count 0 but 24 more bytes */
@@ -903,6 +978,7 @@ main(void)
 	test_probe(WIRE_PROBE, "probe");
 	test_probe(WIRE_PROBE_REPLY, "probe-reply");
 	test_lsa();
+	test_lsa_delta();
 	test_lsa_malformed();
 	test_lists();
 	test_lsa_max();
