@@ -66,9 +66,8 @@ static const struct {
 	PARAM("loss-penalty", loss_penalty, P_US),
 	PARAM("cost-min", cost_min, P_US),
 	PARAM("cost-max", cost_max, P_US),
-#ifdef ENGINE_PARAMS_PROBE_IDLE
 	PARAM("probe-idle-interval", probe_idle_interval, P_NS),
-#endif
+	PARAM("cost-hop", hop_cost, P_US),
 };
 
 static void __attribute__((noreturn))

@@ -67,6 +67,7 @@ struct peer {
 	uint8_t			 adv_loss;	/* 0.5 % */
 	uint8_t			 adv_state;
 	uint64_t		 adv_change_since;	/* 0: no change */
+	int			 adv_settled;	/* settled RTT advertised */
 	/* anti-entropy */
 	uint64_t		 peer_digest;		/* last heard */
 	uint64_t		 peer_digest_since;	/* ... unchanged since */
@@ -194,6 +195,7 @@ engine_params_default(struct engine_params *p)
 	p->spf_hold_min = 50 * MSEC;
 	p->spf_hold_max = 1 * SEC;
 	p->loss_penalty = 10000;
+	p->hop_cost = 500;
 	p->cost_min = 100;
 	p->cost_max = 1000000;
 }
@@ -909,7 +911,6 @@ advertise_now(struct engine *e, struct peer *p, uint64_t now)
  * counts, so the first advertisement does not stick for good.
  */
 #define ADV_SETTLE(pp)	(5 * (pp)->adv_hold)
-
 static int
 adv_significant(const struct engine *e, const struct peer *p, uint64_t now)
 {
@@ -956,12 +957,29 @@ link_changed(struct engine *e, size_t i, enum link_state from, uint64_t now)
 	if (from == LINK_DOWN) {
 		/* A new neighbour: synchronise databases right away. */
 		send_summary(e, i, now);
+		p->adv_settled = 0;
 	}
 }
 
+/*
+ * Once the estimator has settled after a link came up, what we said is
+ * corrected once, however small the difference: the first advertisement
+ * came from the first samples, and below the dead band its error would
+ * stick for good and decide near-ties (argosim, aws32 with 2 ms of
+ * jitter: 23 pairs up to 3 ms worse than direct, 97.5 % of the optimal
+ * gain). Later changes go through the dead band as before.
+ */
 static void
 check_advertisement(struct engine *e, struct peer *p, uint64_t now)
 {
+	if (!p->adv_settled && p->pl.state != LINK_DOWN &&
+	    now - p->pl.state_since >= ADV_SETTLE(&e->conf.p)) {
+		p->adv_settled = 1;
+		if (rtt_units(&p->pl) != p->adv_rtt) {
+			advertise_now(e, p, now);
+			return;
+		}
+	}
 	if (!adv_significant(e, p, now)) {
 		p->adv_change_since = 0;
 		return;

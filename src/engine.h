@@ -60,11 +60,13 @@ struct engine_params {
 	uint64_t	spf_hold_min;		/* ns between SPF runs ... */
 	uint64_t	spf_hold_max;		/* ... backing off to this */
 	uint32_t	loss_penalty;		/* us of cost per 1 % loss */
+	uint32_t	hop_cost;		/* us added to every link */
 	uint32_t	cost_min;		/* us, link cost clamp */
 	uint32_t	cost_max;		/* us */
 };
 void	engine_params_default(struct engine_params *);
 #define ENGINE_PARAMS_PROBE_IDLE	1	/* probe_idle_interval exists */
+#define ENGINE_PARAMS_HOP_COST	1	/* hop_cost exists */
 
 struct engine_peer_conf {
 	char		name[WIRE_NAME_MAX + 1];

@@ -39,7 +39,8 @@ spf_link_cost(const struct lsdb_link *l, const struct engine_params *p)
 
 	if (l->rtt == WIRE_RTT_UNKNOWN)
 		return p->cost_max;
-	c = (uint64_t)l->rtt * 100 + (uint64_t)l->loss * p->loss_penalty / 2;
+	c = (uint64_t)l->rtt * 100 + (uint64_t)l->loss * p->loss_penalty / 2 +
+	    p->hop_cost;
 	if (c < p->cost_min)
 		c = p->cost_min;
 	if (c > p->cost_max)

@@ -51,7 +51,7 @@ run() {	# run OUT ARGS...: argosim, report in OUT, summary in OUT.txt
 	"$SIM" -o "$out" "$@" 2>"$out.txt"
 }
 
-echo "1..26"
+echo "1..28"
 
 # 1. Known detour: only a <-> b goes around (via c), every route optimal.
 run "$T/d.json" -m "$D/detour.csv" -w 5s -d 6s
@@ -125,6 +125,17 @@ ok $? "3 peers: ~30 datagrams/s per PoP, answers ride probes"
 run "$T/d2.json" -m "$D/detour.csv" -w 12s -d 14s
 check "$T/d2.json" 'w[1]["traffic"]["per_pop_pps_mean"] > 24 and w[1]["traffic"]["per_pop_pps_mean"] < 27 and w[1]["traffic"]["per_pop_pps_max"] < 32 and last["quality"]["optimal"] == 12'
 ok $? "idle link probed at probe-idle-interval: ~25.5 datagrams/s mean"
+
+# 6b. Route quality on the 32-PoP AWS matrix (the issue's target): never
+# slower than direct, at least 98 % of the optimal gain; also with 2 ms of
+# jitter per datagram, where the first samples' error must not stick.
+A32=$srcdir/tests/data/aws32_rtt_p50_ms.csv
+run "$T/q0.json" -m "$A32" -w 10s -d 20s
+check "$T/q0.json" 'last["quality"]["reached"] == 992 and last["quality"]["worse_than_direct"] == 0 and last["quality"]["gain_fraction"] >= 0.98'
+ok $? "aws32: none worse than direct, >= 98 % of the optimal gain"
+run "$T/q2.json" -m "$A32" -w 10s -d 20s -j 2ms
+check "$T/q2.json" 'last["quality"]["reached"] == 992 and last["quality"]["worse_than_direct"] == 0 and last["quality"]["gain_fraction"] >= 0.98 and r["flaps"]["fast_reverts"] == 0'
+ok $? "aws32 with 2 ms jitter: the same, no fast reverts"
 
 # 7. Errors name the line.
 printf '1s fail-link a\n' >"$T/bad.scen"

@@ -131,6 +131,8 @@ int
 main(void)
 {
 	engine_params_default(&P);
+	is_int(P.hop_cost, 500, "default hop cost 0.5 ms");
+	P.hop_cost = 0;		/* the cost arithmetic below is RTT only */
 	lsdb_init(&db);
 
 	/* Triangle: detour beats direct. */
@@ -239,6 +241,22 @@ main(void)
 		is_int(spf_link_cost(&l, &P), P.cost_max,
 		    "unknown RTT costs cost_max");
 	}
+
+	/* Hop cost: a detour must win by more than it per extra hop. */
+	reset(3);
+	link2(0, 1, 10);
+	link2(1, 2, 10);
+	link2(0, 2, 20.5);
+	install();
+	PATH_IS(2, "0-1-2", "no hop cost: a 0.5 ms gain takes the detour");
+	P.hop_cost = 1000;
+	PATH_IS(2, "0-2", "1 ms hop cost: the direct path wins");
+	is_int(cost_to(2, 0), 21500, "hop cost counted once per hop");
+	link2(0, 2, 22.5);
+	install();
+	PATH_IS(2, "0-1-2", "1 ms hop cost: a 0.5 ms net gain still detours");
+	is_int(cost_to(2, 0), 22000, "two hops: RTTs + 2 x hop cost");
+	P.hop_cost = 0;
 
 	lsdb_free(&db);
 	return done_testing();
