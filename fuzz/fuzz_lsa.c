@@ -449,7 +449,7 @@ send_header_fuzzed(size_t peer, const uint8_t *b, size_t blen)
 static void
 send_probe_reply(size_t peer, const uint8_t *b, size_t blen)
 {
-	uint8_t body[26];
+	uint8_t body[24];
 
 	if (!st.probe_have[peer])
 		return;
@@ -897,14 +897,14 @@ write_seeds(const char *dir)
 	memset(b, 0, sizeof(b));
 	/* flags 0, mask 0, hold 100 ms, asks seq 1, digest 1 */
 	put16(b + 2, 100), put32(b + 4, 1), put64(b + 16, 1);
-	o_rec(&o, 0, WIRE_PROBE, 2, b, 26);
-	memmove(b + WIRE_HDR_LEN, b, 26);
+	o_rec(&o, 0, WIRE_PROBE, 2, b, 24);
+	memmove(b + WIRE_HDR_LEN, b, 24);
 	put16(b, WIRE_MAGIC), b[2] = WIRE_VERSION, b[3] = WIRE_PROBE;
 	put32(b + 8, node_ids[2]), put32(b + 12, PEER_BOOT + 2);
 	put64(b + 16, 1);
-	o_rec(&o, 2, 7, 2, b, WIRE_HDR_LEN + 26);
+	o_rec(&o, 2, 7, 2, b, WIRE_HDR_LEN + 24);
 	put32(b + 8, node_ids[0]);
-	o_rec(&o, 1, 7, 2, b, WIRE_HDR_LEN + 26);
+	o_rec(&o, 1, 7, 2, b, WIRE_HDR_LEN + 24);
 	o_tick(&o, 7);
 	write_file(dir, "probes", &o);
 

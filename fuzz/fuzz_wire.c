@@ -324,7 +324,7 @@ write_seeds(const char *dir)
 	static uint8_t dg[WIRE_MTU];
 	struct wire_hdr h = { 0, 0x01020304, 7, 42 };
 	struct wire_probe pr = { WIRE_PROBE_F_ANSWER, 0x03, 110, 9, 8, 5000,
-	    0xdeadbeefcafef00dULL, 3 };
+	    0xdeadbeefcafef00dULL };
 	struct wire_lsa l;
 	struct wire_lsa_entry le[3] = {
 		{ 0x11111111, 123, 0, 1 },

@@ -42,6 +42,8 @@
 #define RUNNER_UP_REFRESH	(60 * SEC)
 /* A link that changed state stays on fast probing this long. */
 #define PROBE_HOT_AFTER_CHANGE	(10 * SEC)
+/* A link back up within this of going down waits advertise hold. */
+#define FLAP_WINDOW		(10 * SEC)
 #define RUNNER_UP_PACE		(100 * MSEC)
 #define RUNNER_UP_BATCH		8
 
@@ -68,6 +70,7 @@ struct peer {
 	uint8_t			 adv_state;
 	uint64_t		 adv_change_since;	/* 0: no change */
 	int			 adv_settled;	/* settled RTT advertised */
+	uint64_t		 down_at;	/* last went down, 0 never */
 	/* anti-entropy */
 	uint64_t		 peer_digest;		/* last heard */
 	uint64_t		 peer_digest_since;	/* ... unchanged since */
@@ -922,7 +925,7 @@ adv_significant(const struct engine *e, const struct peer *p, uint64_t now)
 		return 0;
 	if (cur == WIRE_RTT_UNKNOWN)
 		return 0;
-	if (p->adv_rtt == WIRE_RTT_UNKNOWN)
+	if (p->adv_rtt == WIRE_RTT_UNKNOWN || p->adv_state != p->pl.state)
 		return 1;
 	diff = cur > p->adv_rtt ? cur - p->adv_rtt : p->adv_rtt - cur;
 	thr = p->adv_rtt * pp->adv_rtt_pct / 100;
@@ -952,8 +955,25 @@ link_changed(struct engine *e, size_t i, enum link_state from, uint64_t now)
 	    link_state_name(p->pl.state));
 	if (e->ops->link_event != NULL)
 		e->ops->link_event(e->arg, &ev);
-	advertise_now(e, p, now);
 	peer_probe_soon(e, p, now);
+	if (p->pl.state == LINK_DOWN)
+		p->down_at = now;
+	/*
+	 * Going down, and any other change, is advertised at once. Coming
+	 * back up soon after going down is a flap: it is advertised once
+	 * the link has stayed up for advertise hold, so that a link losing
+	 * bursts of probes cannot swing routes back and forth faster than
+	 * RTT changes may (argosim on seattle99: routes reverting within
+	 * 600 ms).
+	 */
+	if (from == LINK_DOWN && p->down_at != 0 &&
+	    now - p->down_at < FLAP_WINDOW) {
+		if (p->adv_change_since == 0)
+			p->adv_change_since = now;
+	} else if (p->pl.state == LINK_DOWN && p->adv_state == LINK_DOWN)
+		p->adv_change_since = 0;	/* its coming up was never said */
+	else
+		advertise_now(e, p, now);
 	if (from == LINK_DOWN) {
 		/* A new neighbour: synchronise databases right away. */
 		send_summary(e, i, now);
@@ -1092,7 +1112,6 @@ send_probe(struct engine *e, size_t i, uint64_t now)
 		p->owe = 0;
 	}
 	pr.digest = e->db.digest;
-	pr.lsa_count = e->db.nrows > 0xffff ? 0xffff : (uint16_t)e->db.nrows;
 	hdr(e, &h, WIRE_PROBE);
 	xmit(e, i, wire_encode_probe(e->pkt, sizeof(e->pkt), e->conf.key, &h,
 	    &pr));

@@ -33,8 +33,8 @@ static const struct {
 	const char	*name;
 	size_t		 min_len;
 } wire_types[WIRE_TYPE_MAX] = {
-	[WIRE_PROBE] =		{ "probe", 1 + 1 + 2 + 4 + 4 + 4 + 8 + 2 },
-	[WIRE_PROBE_REPLY] =	{ "probe-reply", 1 + 1 + 2 + 4 + 4 + 4 + 8 + 2 },
+	[WIRE_PROBE] =		{ "probe", 1 + 1 + 2 + 4 + 4 + 4 + 8 },
+	[WIRE_PROBE_REPLY] =	{ "probe-reply", 1 + 1 + 2 + 4 + 4 + 4 + 8 },
 	[WIRE_LSA] =		{ "lsa", 4 + 4 + 4 + 2 + 1 + 1 + 1 + 1 + 2 },
 	[WIRE_SUMMARY] =	{ "summary", 2 + 2 },
 	[WIRE_REQUEST] =	{ "request", 2 + 2 },
@@ -308,7 +308,6 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
 		rbuf_get_u32(&r, &m->u.probe.ans_seq);
 		rbuf_get_u32(&r, &m->u.probe.turnaround_us);
 		rbuf_get_u64(&r, &m->u.probe.digest);
-		rbuf_get_u16(&r, &m->u.probe.lsa_count);
 		/* A probe asks; a reply answers and does not ask. */
 		if ((m->u.probe.flags & ~WIRE_PROBE_F_ANSWER) != 0 ||
 		    (m->hdr.type == WIRE_PROBE && m->u.probe.ask_seq == 0) ||
@@ -433,7 +432,6 @@ wire_encode_probe(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 	wbuf_put_u32(&w, p->ans_seq);
 	wbuf_put_u32(&w, p->turnaround_us);
 	wbuf_put_u64(&w, p->digest);
-	wbuf_put_u16(&w, p->lsa_count);
 	return wire_finish(&w, key);
 }
 

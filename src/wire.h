@@ -88,7 +88,6 @@ struct wire_probe {
 	uint32_t	ans_seq;
 	uint32_t	turnaround_us;	/* answerer's rx-to-tx time */
 	uint64_t	digest;		/* sender's LSDB digest */
-	uint16_t	lsa_count;	/* sender's LSDB size */
 };
 
 struct wire_lsa_entry {

@@ -98,6 +98,19 @@ peer_index(int at, int from)
 	return from > at ? from - 1 : from;
 }
 
+/* The state of link at -> who as at's own row advertises it. */
+static int
+adv_state(int at, int who)
+{
+	const struct lsdb *db = engine_lsdb(E[at]);
+	const struct lsdb_link *l;
+	long s = lsdb_slot(db, C[at].id);
+
+	if (s < 0 || (l = lsdb_link(db, (uint32_t)s, C[who].id)) == NULL)
+		return -1;
+	return l->state;
+}
+
 static void
 start(int i, uint32_t boot)
 {
@@ -530,6 +543,35 @@ main(void)
 		run_until(now + 2 * SEC);
 		ok(converged() && all_routes_offline(),
 		    "databases identical again");
+	}
+
+	/*
+	 * 8c. A link that comes back up within seconds of going down is a
+	 * flap: it is advertised up only after advertise hold (1 s).
+	 */
+	{
+		uint64_t t_up = 0, deadline;
+		double save01 = owd[0][1], save10 = owd[1][0];
+
+		owd[0][1] = owd[1][0] = -1;
+		run_until(now + 2 * SEC);
+		ok(peer_state(0, 1) == LINK_DOWN &&
+		    adv_state(0, 1) == LINK_DOWN, "flap: ash-cmh down");
+		owd[0][1] = save01;
+		owd[1][0] = save10;
+		deadline = now + 3 * SEC;
+		while (now < deadline && peer_state(0, 1) == LINK_DOWN)
+			run_until(now + 10 * MSEC);
+		t_up = now;
+		ok(peer_state(0, 1) != LINK_DOWN, "flap: ash sees cmh again");
+		run_until(t_up + 700 * MSEC);
+		is_int(adv_state(0, 1), LINK_DOWN,
+		    "flap: still advertised down 0.7 s after coming back");
+		run_until(t_up + 1300 * MSEC);
+		ok(adv_state(0, 1) != LINK_DOWN,
+		    "flap: advertised up after the hold");
+		run_until(now + 3 * SEC);
+		ok(converged() && all_routes_offline(), "flap: routes back");
 	}
 
 	/*
