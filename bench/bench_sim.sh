@@ -95,8 +95,8 @@ q = [x["quality"] for x in w[1:]]
 print("seattle99: %d snapshots every %.0f s, %d hosts" % (r["input"]["snapshots"], r["input"]["snapshot_s"], r["input"]["nodes"]))
 print("  route changes per pair per hour: mean %.2f, p99 %.2f, max %.2f (%d changes)" % (
     fl["per_pair_hour_mean"], fl["per_pair_hour_p99"], fl["per_pair_hour_max"], fl["route_changes"]))
-print("  reverts A->B->A: %d, faster than the %.0f ms hold: %d (quickest %s ms)" % (
-    fl["reverts"], fl["damping_ms"], fl["fast_reverts"], fl["min_revert_ms"]))
+print("  reverts A->B->A: %d, faster than the %.0f ms hold: %d (quickest %s ms); pairs doing that more than once: %d" % (
+    fl["reverts"], fl["damping_ms"], fl["fast_reverts"], fl["min_revert_ms"], fl["oscillating_pairs"]))
 print("  loops: %d episodes, %.3f pair-s" % (a["loop_episodes"], a["loop_pair_s"]))
 print("  quality at snapshot ends: gain fraction min %.3f, mean %.3f; worse than direct %d pair-snapshots" % (
     min(x["gain_fraction"] for x in q), sum(x["gain_fraction"] for x in q) / len(q), sum(x["worse_than_direct"] for x in q)))

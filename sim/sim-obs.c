@@ -45,6 +45,7 @@ struct obs {
 	/* routes */
 	uint64_t	*node_changes;	/* per node, whole run */
 	uint32_t	*pair_changes;	/* n*n, after arming */
+	uint16_t	*pair_fast;	/* n*n, fast reverts */
 	uint64_t	*cur_hash, *prev_hash, *t_change;	/* n*n */
 	int		 armed;
 	uint64_t	 armed_at, finished_at;
@@ -94,6 +95,7 @@ obs_new(size_t n, uint64_t damping)
 	o->node_changes = xcalloc(n, sizeof(*o->node_changes));
 	o->node_changes0 = xcalloc(n, sizeof(*o->node_changes0));
 	o->pair_changes = xcalloc(n * n, sizeof(*o->pair_changes));
+	o->pair_fast = xcalloc(n * n, sizeof(*o->pair_fast));
 	o->cur_hash = xcalloc(n * n, sizeof(*o->cur_hash));
 	o->prev_hash = xcalloc(n * n, sizeof(*o->prev_hash));
 	o->t_change = xcalloc(n * n, sizeof(*o->t_change));
@@ -139,6 +141,7 @@ obs_free(struct obs *o)
 	free(o->node_changes);
 	free(o->node_changes0);
 	free(o->pair_changes);
+	free(o->pair_fast);
 	free(o->cur_hash);
 	free(o->prev_hash);
 	free(o->t_change);
@@ -323,8 +326,18 @@ on_route(void *arg, size_t i, const struct engine_route_event *ev,
 			uint64_t dt = now - o->t_change[k];
 
 			o->reverts++;
-			if (dt < o->damping)
+			if (dt < o->damping) {
 				o->fast_reverts++;
+				if (o->pair_fast[k] < UINT16_MAX)
+					o->pair_fast[k]++;
+			}
+			if (dt < o->damping && o->debug)
+				fprintf(stderr, "%.3f %s: route to %s reverted "
+				    "after %.3f s (changes of this pair so far: "
+				    "%llu)\n", (double)now / 1e9,
+				    net_name(o->net, i), net_name(o->net,
+				    (size_t)d), (double)dt / 1e9,
+				    (unsigned long long)o->pair_changes[k]);
 			if (dt < o->min_revert)
 				o->min_revert = dt;
 		}
@@ -816,6 +829,8 @@ obs_flaps(const struct obs *o, struct obs_flaps *f)
 		if (i / n == i % n)
 			continue;
 		v[np++] = o->pair_changes[i];
+		if (o->pair_fast[i] >= 2)
+			f->oscillating++;
 		f->changes += o->pair_changes[i];
 		if (o->pair_changes[i] > 0)
 			f->pairs_changed++;

@@ -93,6 +93,7 @@ struct obs_flaps {
 	double		 per_pair_hour_max;
 	uint64_t	 reverts;		/* A -> B -> A */
 	uint64_t	 fast_reverts;		/* ... within the damping hold */
+	uint64_t	 oscillating;		/* pairs with 2+ fast reverts */
 	uint64_t	 min_revert_ns;		/* NET_NONE: none */
 };
 

@@ -266,13 +266,15 @@ report_json(FILE *f, const struct report_meta *m, struct obs *o)
 	    "\"pairs_changed\": %llu, \"max_pair\": %llu, "
 	    "\"per_pair_hour_mean\": %.4f, \"per_pair_hour_p99\": %.4f, "
 	    "\"per_pair_hour_max\": %.4f, \"reverts\": %llu, "
-	    "\"fast_reverts\": %llu, \"min_revert_ms\": ",
+	    "\"fast_reverts\": %llu, \"oscillating_pairs\": %llu, "
+	    "\"min_revert_ms\": ",
 	    (unsigned long long)fl.changes,
 	    (unsigned long long)fl.pairs_changed,
 	    (unsigned long long)fl.max_pair, fl.per_pair_hour_mean,
 	    fl.per_pair_hour_p99, fl.per_pair_hour_max,
 	    (unsigned long long)fl.reverts,
-	    (unsigned long long)fl.fast_reverts);
+	    (unsigned long long)fl.fast_reverts,
+	    (unsigned long long)fl.oscillating);
 	if (fl.min_revert_ns == NET_NONE)
 		fprintf(f, "null");
 	else
@@ -382,7 +384,8 @@ report_text(FILE *f, const struct report_meta *m, struct obs *o)
 	    (unsigned long long)fl.fast_reverts, ms(m->params.adv_hold));
 	if (fl.min_revert_ns != NET_NONE)
 		fprintf(f, " (quickest %.1f ms)", ms(fl.min_revert_ns));
-	fprintf(f, "\n");
+	fprintf(f, "; %llu pairs reverted that fast more than once\n",
+	    (unsigned long long)fl.oscillating);
 	if (m->perf)
 		fprintf(f, "  speed: %.1f s simulated in %.1f s wall = %.3f "
 		    "simulated s per wall s; %llu events; max RSS %.0f MB\n",
