@@ -187,26 +187,19 @@ check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
 			die("answer to probe seq 0 accepted");
 		break;
 	case WIRE_LSA:
-		if (m->u.lsa.name[0] == '\0' ||
-		    memchr(m->u.lsa.name, '\0', sizeof(m->u.lsa.name)) == NULL)
+	case WIRE_LSA_DELTA:
+		if (m->hdr.type == WIRE_LSA && (m->u.lsa.name[0] == '\0' ||
+		    memchr(m->u.lsa.name, '\0', sizeof(m->u.lsa.name)) == NULL))
 			die("LSA name empty or not terminated");
 		if (m->u.lsa.nparts == 0 || m->u.lsa.part >= m->u.lsa.nparts ||
 		    m->u.lsa.origin == 0)
 			die("LSA part/nparts/origin accepted out of range");
+		if (m->hdr.type == WIRE_LSA_DELTA &&
+		    m->u.lsa.base_seq >= m->u.lsa.seq)
+			die("LSA delta base not older than its row accepted");
 		if (!inside(m->u.lsa.entries,
 		    (size_t)m->u.lsa.nentries * WIRE_LSA_ENTRY_LEN, d, len))
 			die("LSA entries outside the datagram");
-		for (i = 0; i < m->u.lsa.nentries; i++) {
-			wire_lsa_entry(&m->u.lsa, i, &le);
-			sink += le.peer + le.rtt + le.loss + le.state;
-		}
-		break;
-	case WIRE_LSA_DELTA:
-		if (m->u.lsa.origin == 0 || m->u.lsa.base_seq >= m->u.lsa.seq)
-			die("LSA delta origin/base accepted out of range");
-		if (!inside(m->u.lsa.entries,
-		    (size_t)m->u.lsa.nentries * WIRE_LSA_ENTRY_LEN, d, len))
-			die("LSA delta entries outside the datagram");
 		for (i = 0; i < m->u.lsa.nentries; i++) {
 			wire_lsa_entry(&m->u.lsa, i, &le);
 			sink += le.peer + le.rtt + le.loss + le.state;

@@ -448,6 +448,18 @@ put_entries(struct wbuf *w, const struct wire_lsa_entry *e, size_t n)
 	}
 }
 
+/* The start of an LSA or LSA_DELTA: header, origin, boot, seq. */
+static void
+put_row_start(struct wbuf *w, uint8_t *buf, size_t cap,
+    const struct wire_hdr *h, const struct wire_lsa *l)
+{
+	wbuf_init(w, buf, cap);
+	wire_put_hdr(w, h);
+	wbuf_put_u32(w, l->origin);
+	wbuf_put_u32(w, l->boot);
+	wbuf_put_u32(w, l->seq);
+}
+
 size_t
 wire_encode_lsa(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
     const struct wire_hdr *h, const struct wire_lsa *l,
@@ -458,11 +470,7 @@ wire_encode_lsa(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 
 	if (namelen == 0 || namelen > WIRE_NAME_MAX)
 		return 0;
-	wbuf_init(&w, buf, cap);
-	wire_put_hdr(&w, h);
-	wbuf_put_u32(&w, l->origin);
-	wbuf_put_u32(&w, l->boot);
-	wbuf_put_u32(&w, l->seq);
+	put_row_start(&w, buf, cap, h, l);
 	wbuf_put_u16(&w, l->age);
 	wbuf_put_u8(&w, l->part);
 	wbuf_put_u8(&w, l->nparts);
@@ -503,11 +511,7 @@ wire_encode_lsa_delta(uint8_t *buf, size_t cap,
 
 	if (l->origin == 0 || l->base_seq >= l->seq)
 		return 0;
-	wbuf_init(&w, buf, cap);
-	wire_put_hdr(&w, h);
-	wbuf_put_u32(&w, l->origin);
-	wbuf_put_u32(&w, l->boot);
-	wbuf_put_u32(&w, l->seq);
+	put_row_start(&w, buf, cap, h, l);
 	wbuf_put_u32(&w, l->base_seq);
 	wbuf_put_u16(&w, l->age);
 	wbuf_put_u16(&w, l->nentries);
