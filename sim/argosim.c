@@ -68,6 +68,7 @@ static const struct {
 	PARAM("cost-max", cost_max, P_US),
 	PARAM("probe-idle-interval", probe_idle_interval, P_NS),
 	PARAM("cost-hop", hop_cost, P_US),
+	PARAM("cost-congestion-penalty", cong_penalty, P_US),
 };
 
 static void __attribute__((noreturn))

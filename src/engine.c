@@ -1225,7 +1225,7 @@ struct cand {
 };
 
 static int
-cand_better(const struct cand *a, const struct cand *b)
+cand_better(const struct cand *a, const struct cand *b, int strict)
 {
 	int c;
 
@@ -1233,7 +1233,8 @@ cand_better(const struct cand *a, const struct cand *b)
 		return a->ok;
 	if (!a->ok)
 		return 0;
-	c = spf_cmp(a->cong, a->cost, a->hops, b->cong, b->cost, b->hops);
+	c = spf_cmp(strict, a->cong, a->cost, a->hops, b->cong, b->cost,
+	    b->hops);
 	return c < 0 || (c == 0 && a->egress < b->egress);
 }
 
@@ -1272,7 +1273,7 @@ compute_route(struct engine *e, struct eroute *er, uint32_t root, int with_ru)
 			c.hops = e->t.hops[es];
 			c.egress_slot = (uint32_t)es;
 		}
-		if (cand_better(&c, &best))
+		if (cand_better(&c, &best, e->g.strict))
 			best = c;
 	}
 	r->reachable = best.ok;
@@ -1347,7 +1348,7 @@ compute_route(struct engine *e, struct eroute *er, uint32_t root, int with_ru)
 			c.hops = 1 + rt->hops[ed->to];
 			c.egress = o->egress[j];
 			c.egress_slot = (uint32_t)es;
-			if (cand_better(&c, &ru)) {
+			if (cand_better(&c, &ru, e->g.strict)) {
 				ru = c;
 				ru_first = ed->to;
 			}

@@ -61,6 +61,8 @@ struct engine_params {
 	uint64_t	spf_hold_max;		/* ... backing off to this */
 	uint32_t	loss_penalty;		/* us of cost per 1 % loss */
 	uint32_t	hop_cost;		/* us added to every link */
+	uint32_t	cong_penalty;		/* us per congested link; 0:
+						   avoid congested links */
 	uint32_t	cost_min;		/* us, link cost clamp */
 	uint32_t	cost_max;		/* us */
 };

@@ -62,6 +62,7 @@ spf_graph_build(struct spf_graph *g, const struct lsdb *db,
 		g->cap_n = n;
 	}
 	g->n = n;
+	g->strict = p->cong_penalty == 0;
 	memset(g->twoway, 0, n * n);
 	for (u = 0; u < n; u++) {
 		const struct lsdb_node *a = &db->slots[u];
@@ -96,6 +97,8 @@ spf_graph_build(struct spf_graph *g, const struct lsdb *db,
 			g->edges[ne].to = l->slot;
 			g->edges[ne].cost = spf_link_cost(l, p);
 			g->edges[ne].cong = l->state == LINK_CONGESTED;
+			if (g->edges[ne].cong)
+				g->edges[ne].cost += p->cong_penalty;
 			ne++;
 		}
 	}
@@ -156,10 +159,10 @@ tree_size(struct spf_tree *t, size_t n)
 }
 
 int
-spf_cmp(uint32_t ca, uint64_t xa, uint32_t ha, uint32_t cb, uint64_t xb,
-    uint32_t hb)
+spf_cmp(int strict, uint32_t ca, uint64_t xa, uint32_t ha, uint32_t cb,
+    uint64_t xb, uint32_t hb)
 {
-	if (ca != cb)
+	if (strict && ca != cb)
 		return ca < cb ? -1 : 1;
 	if (xa != xb)
 		return xa < xb ? -1 : 1;
@@ -176,7 +179,8 @@ spf_reached(const struct spf_tree *t, uint32_t s)
 
 static void
 dijkstra(struct spf_tree *t, const struct lsdb *db, uint32_t root,
-    const uint32_t *off, const struct spf_edge *edges, int reverse)
+    const uint32_t *off, const struct spf_edge *edges, int reverse,
+    int strict)
 {
 	size_t n = db->nslots, k;
 	uint32_t i;
@@ -209,7 +213,7 @@ dijkstra(struct spf_tree *t, const struct lsdb *db, uint32_t root,
 				u = (long)k;
 				continue;
 			}
-			c = spf_cmp(t->cong[k], t->cost[k], t->hops[k],
+			c = spf_cmp(strict, t->cong[k], t->cost[k], t->hops[k],
 			    t->cong[u], t->cost[u], t->hops[u]);
 			if (c < 0 || (c == 0 && db->slots[k].id <
 			    db->slots[u].id))
@@ -227,7 +231,7 @@ dijkstra(struct spf_tree *t, const struct lsdb *db, uint32_t root,
 
 			if (t->done[v])
 				continue;
-			c = spf_cmp(nc, nx, nh, t->cong[v], t->cost[v],
+			c = spf_cmp(strict, nc, nx, nh, t->cong[v], t->cost[v],
 			    t->hops[v]);
 			if (c > 0)
 				continue;
@@ -251,12 +255,12 @@ void
 spf_run(struct spf_tree *t, const struct spf_graph *g, const struct lsdb *db,
     uint32_t root)
 {
-	dijkstra(t, db, root, g->off, g->edges, 0);
+	dijkstra(t, db, root, g->off, g->edges, 0, g->strict);
 }
 
 void
 spf_run_reverse(struct spf_tree *t, const struct spf_graph *g,
     const struct lsdb *db, uint32_t root)
 {
-	dijkstra(t, db, root, g->roff, g->redges, 1);
+	dijkstra(t, db, root, g->roff, g->redges, 1, g->strict);
 }

@@ -40,6 +40,7 @@ struct spf_graph {
 	uint32_t	*roff;		/* reverse CSR (edges into u) */
 	struct spf_edge	*redges;	/* .to is the tail */
 	uint8_t		*twoway;	/* n*n scratch */
+	int		 strict;	/* congested hops rank before cost */
 	size_t		 cap_n, cap_e;
 };
 
@@ -72,8 +73,12 @@ void	spf_run_reverse(struct spf_tree *, const struct spf_graph *,
 	    const struct lsdb *, uint32_t root);
 
 int	spf_reached(const struct spf_tree *, uint32_t slot);
-/* Compare (cong, cost, hops): <0 when a is better. */
-int	spf_cmp(uint32_t cong_a, uint64_t cost_a, uint32_t hops_a,
+/*
+ * Compare (cong, cost, hops): <0 when a is better. Unless strict, the
+ * number of congested hops is not compared: it is then in the cost
+ * (cost congestion-penalty).
+ */
+int	spf_cmp(int strict, uint32_t cong_a, uint64_t cost_a, uint32_t hops_a,
 	    uint32_t cong_b, uint64_t cost_b, uint32_t hops_b);
 
 #endif

@@ -242,6 +242,25 @@ main(void)
 		    "unknown RTT costs cost_max");
 	}
 
+	/*
+	 * Congestion penalty instead of strict avoidance: a congested link
+	 * costs its RTT plus the penalty, and is used when every other path
+	 * is worse by more than that.
+	 */
+	reset(3);
+	link2(0, 1, 10);
+	link2(1, 2, 10);
+	link2(0, 2, 30);
+	st[1][2] = st[2][1] = LINK_CONGESTED;
+	install();
+	PATH_IS(2, "0-2", "strict: the congested detour is avoided");
+	P.cong_penalty = 5000;
+	PATH_IS(2, "0-1-2", "penalty 5 ms: 10 + 10 + 5 beats 30");
+	is_int(cost_to(2, 0), 25000, "penalty counted in the cost");
+	P.cong_penalty = 15000;
+	PATH_IS(2, "0-2", "penalty 15 ms: 10 + 10 + 15 loses to 30");
+	P.cong_penalty = 0;
+
 	/* Hop cost: a detour must win by more than it per extra hop. */
 	reset(3);
 	link2(0, 1, 10);
