@@ -1257,8 +1257,16 @@ compute_route(struct engine *e, struct eroute *er, uint32_t root, int with_ru)
 	size_t i, j, n = e->db.nslots;
 	long es;
 
+	/*
+	 * The arrays may move: re-point the route at them at once. A
+	 * runner-up kept from an earlier run (with_ru == 0) still points
+	 * into ru_path, whose contents realloc keeps (ASan found the stale
+	 * pointer read by the status socket).
+	 */
 	er->path = xreallocarray(er->path, n + 1, sizeof(uint32_t));
 	er->ru_path = xreallocarray(er->ru_path, n + 2, sizeof(uint32_t));
+	r->path = er->path;
+	r->runner_up_path = er->ru_path;
 	for (i = 0; i < o->negress; i++) {
 		memset(&c, 0, sizeof(c));
 		c.egress = o->egress[i];

@@ -610,6 +610,33 @@ main(void)
 		    pi.rtt_ms, owd[0][1] + owd[1][0]);
 	}
 
+	/*
+	 * 9b. Runner-ups kept across SPF runs point at live paths (ASan
+	 * found them pointing into a buffer SPF had moved).
+	 */
+	{
+		unsigned nru = 0, bad = 0;
+		int a;
+		size_t k;
+
+		for (a = 0; a < N; a++)
+			for (k = 0; k < engine_nroutes(E[a]); k++) {
+				r = engine_route(E[a], k);
+				if (!r->reachable || !r->has_runner_up)
+					continue;
+				nru++;
+				if (r->runner_up_pathlen < 2 ||
+				    r->runner_up_path[0] != C[a].id ||
+				    r->runner_up_path[r->runner_up_pathlen -
+				    1] != r->egress ||
+				    r->path[0] != C[a].id)
+					bad++;
+			}
+		ok(nru > 0 && bad == 0,
+		    "runner-up paths start here and end at the egress "
+		    "(%u runner-ups)", nru);
+	}
+
 	/* 10. Reconfigure keeps link state. */
 	engine_peer(E[0], 0, &pi);
 	C[0].p.probe_interval = 50 * MSEC;
