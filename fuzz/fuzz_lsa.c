@@ -788,6 +788,29 @@ o_bringup(struct out *o)
 }
 
 /* Each peer's own row: a full mesh among us four at 10-40 ms. */
+/* lsdb_row_hash() of peer i's row from o_peer_rows() with our link's
+ * RTT set to rtt: what a delta making that change must carry. */
+static uint64_t
+delta_hash(size_t i, uint16_t rtt)
+{
+	struct wire_lsa_entry e[NPEERS];
+	size_t j, k = 0;
+
+	e[k].peer = self_id;
+	e[k].rtt = rtt;
+	e[k].loss = 0;
+	e[k++].state = LINK_UP;
+	for (j = 0; j < NPEERS; j++) {
+		if (j == i)
+			continue;
+		e[k].peer = node_ids[j];
+		e[k].rtt = (uint16_t)(100 * (i + j + 2));
+		e[k].loss = (uint8_t)(2 * j);
+		e[k++].state = j == 2 ? LINK_CONGESTED : LINK_UP;
+	}
+	return lsdb_entries_hash(node_ids[i], e, k);
+}
+
 static void
 o_peer_rows(struct out *o, uint32_t seq)
 {
@@ -923,13 +946,14 @@ write_seeds(const char *dir)
 	put64(b + 16, (uint64_t)1 << 40);
 	put32(b + 24, node_ids[0]), put32(b + 28, PEER_BOOT);
 	put32(b + 32, 2), put32(b + 36, 1);	/* seq 2 on base 1 */
-	put16(b + 40, 0), put16(b + 42, 1);	/* age 0, one entry */
-	put32(b + 44, self_id), put16(b + 48, 250), b[50] = 0;
-	b[51] = LINK_UP;
-	o_rec(&o, 0, 7, 2, b, 52);
+	put64(b + 40, delta_hash(0, 250));	/* the row it makes */
+	put16(b + 48, 0), put16(b + 50, 1);	/* age 0, one entry */
+	put32(b + 52, self_id), put16(b + 56, 250), b[58] = 0;
+	b[59] = LINK_UP;
+	o_rec(&o, 0, 7, 2, b, 60);
 	put64(b + 16, ((uint64_t)1 << 40) + 1);
 	put32(b + 32, 9), put32(b + 36, 5);	/* seq 9 on base 5 */
-	o_rec(&o, 0, 7, 2, b, 52);
+	o_rec(&o, 0, 7, 2, b, 60);
 	o_tick(&o, 5);
 	write_file(dir, "deltas", &o);
 

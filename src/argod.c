@@ -74,6 +74,26 @@ real_now(void)
 	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The boot id must grow across restarts, or peers take the new life's
+ * datagrams for replays and its rows and probe numbers for the old
+ * ones. It is wall-clock seconds, and a restart within the same second
+ * would reuse it: take the next second and wait for it to begin, so it
+ * is above the boot id of every earlier start (up to a second's delay).
+ */
+static uint32_t
+new_boot_id(void)
+{
+	uint64_t boot = real_now() / SEC + 1, t;
+	struct timespec ts;
+
+	while ((t = real_now()) < boot * SEC) {
+		ts.tv_sec = (time_t)((boot * SEC - t) / SEC);
+		ts.tv_nsec = (long)((boot * SEC - t) % SEC);
+		nanosleep(&ts, NULL);
+	}
+	return (uint32_t)boot;
+}
 static void
 rearm(void)
 {
@@ -547,6 +567,7 @@ main(int argc, char *argv[])
 	const char *file = CONF_DEFAULT_FILE;
 	int ch, check = 0, foreground = 0, verbose = 0;
 	uint64_t seed, now;
+	uint32_t boot;
 
 	while ((ch = getopt(argc, argv, "c:dnvV")) != -1) {
 		switch (ch) {
@@ -608,10 +629,9 @@ main(int argc, char *argv[])
 		return 1;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)getpid() ^ real_now();
+	boot = new_boot_id();
 	now = mono_now();
-	/* The boot id must grow across restarts: wall-clock seconds. */
-	d.engine = engine_new(&d.conf->ec, &ops, NULL, now,
-	    (uint32_t)(real_now() / SEC), seed);
+	d.engine = engine_new(&d.conf->ec, &ops, NULL, now, boot, seed);
 
 	d.kern = kern_open(&d.conf->kern);
 	push_rules();

@@ -250,6 +250,7 @@ conf_copy(struct engine_conf *dst, const struct engine_conf *src)
 
 static void	peer_probe_soon(struct engine *, struct peer *, uint64_t);
 static int	recently_requested(struct engine *, uint32_t, uint64_t);
+static void	spf_after_install(struct engine *, uint64_t);
 static uint64_t	peer_deadline(const struct engine *, const struct peer *);
 static void	peers_min(struct engine *);
 
@@ -401,6 +402,7 @@ send_own_row(struct engine *e, const struct lsdb_node *self,
 	l.boot = e->lsa_boot;
 	l.seq = e->lsa_seq;
 	l.base_seq = e->sent_seq;
+	l.row_hash = self != NULL ? lsdb_row_hash(self) : 0;
 	l.nentries = (uint16_t)nd;
 	for (i = 0; i < e->npeers; i++) {
 		struct peer *p = &e->peers[i];
@@ -459,8 +461,7 @@ originate(struct engine *e, uint64_t now)
 	e->sent_n = e->npeers;
 	e->sent_boot = e->lsa_boot;
 	e->sent_seq = e->lsa_seq;
-	if (!e->db.same_links)
-		schedule_spf(e, now);
+	spf_after_install(e, now);
 }
 
 /*
@@ -592,6 +593,22 @@ run_relays(struct engine *e, uint64_t now)
 	e->relay_next = next;
 }
 
+/*
+ * After a row was installed: a refresh changes no link, so the SPF result
+ * cannot change (at 300 PoPs refreshes arrive ten times a second), and
+ * the tree of the last run still describes the database; keeping its
+ * generation current lets run_runner_ups() use it (it waits for a tree
+ * of the current generation, and refreshes alone made it wait forever).
+ */
+static void
+spf_after_install(struct engine *e, uint64_t now)
+{
+	if (!e->db.same_links)
+		schedule_spf(e, now);
+	else if (!e->spf_pending && e->spf_gen + 1 == e->db.generation)
+		e->spf_gen = e->db.generation;
+}
+
 static void
 row_installed(struct engine *e, uint32_t origin, size_t from, uint64_t now)
 {
@@ -601,10 +618,7 @@ row_installed(struct engine *e, uint32_t origin, size_t from, uint64_t now)
 	n = lsdb_find(&e->db, origin);
 	if (n != NULL)
 		schedule_relay(e, n, from, now);
-	/* A refresh changes no link: the SPF result cannot change (at 300
-	 * PoPs refreshes arrive ten times a second). */
-	if (!e->db.same_links)
-		schedule_spf(e, now);
+	spf_after_install(e, now);
 }
 
 static void
@@ -673,6 +687,20 @@ handle_lsa_delta(struct engine *e, size_t from, const struct wire_lsa *l,
 			ent[hit - n->links] = de;
 		else
 			ent[k++] = de;
+	}
+	/*
+	 * The same (boot, seq) can name two rows: a PoP restarted within
+	 * the second its boot id counts keeps the old boot, and may send
+	 * versions we hold from its previous life. Only a result that hashes
+	 * to the originator's row is installed; anything else is asked for
+	 * whole, which also replaces the stale base.
+	 */
+	if (lsdb_entries_hash(l->origin, ent, k) != l->row_hash) {
+		free(ent);
+		e->c.lsa_deltas_unusable++;
+		if (!recently_requested(e, l->origin, now))
+			send_request(e, from, &l->origin, 1);
+		return;
 	}
 	snprintf(name, sizeof(name), "%s", n->name);	/* slots may move */
 	switch (lsdb_install_row(&e->db, l->origin, name, l->boot, l->seq,
@@ -1531,6 +1559,8 @@ run_runner_ups(struct engine *e, uint64_t now)
 		return;
 	}
 	e->nrtrees = 0;
+	if (e->ru_cursor >= e->nroutes)
+		e->ru_cursor = 0;	/* the route table shrank (reload) */
 	for (k = 0; k < e->nroutes && done < RUNNER_UP_BATCH; k++) {
 		struct eroute *er = &e->routes[e->ru_cursor];
 
@@ -1609,6 +1639,13 @@ peer_init(struct engine *e, struct peer *p, const struct engine_peer_conf *pc,
 	memset(p, 0, sizeof(*p));
 	p->conf = *pc;
 	probe_init(&p->pl, now);
+	/*
+	 * Probe numbers start at random: an answer the peer sent to our
+	 * previous life, still in flight when we restart, must not match a
+	 * probe of this one (it would read as an RTT short by the restart's
+	 * duration, and become the link's baseline for baseline-window).
+	 */
+	p->pl.next_seq = (uint32_t)rnd(e) | 1;
 	replay_reset(&p->rp);
 	/* Spread first probes over one interval. */
 	p->next_probe = now + rnd(e) % (e->conf.p.probe_interval + 1);
@@ -1704,6 +1741,11 @@ engine_reconfigure(struct engine *e, const struct engine_conf *ec,
 	oldconf = e->conf;
 	conf_copy(&e->conf, ec);
 	routes_build(e);	/* matches by name against the old conf */
+	e->ru_cursor = 0;
+	/* pending relays name peers by index, which the reload renumbered */
+	for (i = 0; i < e->relay_cap; i++)
+		e->relay_at[i] = 0;
+	e->relay_next = UINT64_MAX;
 	peers_min(e);
 	engine_conf_free(&oldconf);
 	schedule_originate(e, now);
@@ -1713,6 +1755,24 @@ engine_reconfigure(struct engine *e, const struct engine_conf *ec,
 
 static void run_global(struct engine *, uint64_t);
 
+/*
+ * The peer came back with a new boot id, perhaps before we noticed it was
+ * gone: nothing it held survived. An answer we owed its previous life
+ * would match a probe of the new one and read as a tiny RTT; our rows
+ * must go whole (it holds no base for deltas); and it needs a summary to
+ * pull the database, as a new neighbour gets one (at 300 PoPs digests are
+ * rarely still long enough for anti-entropy to start on its own).
+ */
+static void
+peer_restarted(struct engine *e, size_t i, uint64_t now)
+{
+	struct peer *p = &e->peers[i];
+
+	p->owe = 0;
+	p->row_sent = 0;
+	send_summary(e, i, now);
+}
+
 void
 engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
     size_t len, uint64_t rx_ts)
@@ -1721,6 +1781,7 @@ engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
 	enum wire_reject why;
 	struct peer *p;
 	uint64_t x;
+	int restarted;
 
 	e->c.rx_packets++;
 	e->c.rx_bytes += len;
@@ -1737,10 +1798,13 @@ engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
 		e->c.rejected[REJ_SENDER]++;
 		return;
 	}
+	restarted = p->rp.init && m.hdr.boot > p->rp.boot;
 	if (replay_check(&p->rp, m.hdr.boot, m.hdr.seq) == -1) {
 		e->c.rejected[REJ_REPLAY]++;
 		return;
 	}
+	if (restarted)
+		peer_restarted(e, (size_t)peer, now);
 	switch (m.hdr.type) {
 	case WIRE_PROBE:
 	case WIRE_PROBE_REPLY:

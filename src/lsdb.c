@@ -188,6 +188,90 @@ entry_cmp(const void *a, const void *b)
 	return x->peer < y->peer ? -1 : x->peer > y->peer;
 }
 
+/* A row's entries as installed: sorted, without self links, duplicates
+ * or unknown states, loss clamped. The caller frees the array. */
+static struct wire_lsa_entry *
+normalize(uint32_t origin, const struct wire_lsa_entry *in, size_t n,
+    size_t *kp)
+{
+	struct wire_lsa_entry *e;
+	size_t i, k;
+
+	e = xcalloc(n ? n : 1, sizeof(*e));
+	if (n > 0)
+		memcpy(e, in, n * sizeof(*e));
+	qsort(e, n, sizeof(*e), entry_cmp);
+	for (i = k = 0; i < n; i++) {
+		if (e[i].peer == origin || e[i].peer == 0 || e[i].state > 2)
+			continue;
+		if (k > 0 && e[k - 1].peer == e[i].peer)
+			continue;
+		e[k] = e[i];
+		if (e[k].loss > 200)
+			e[k].loss = 200;
+		k++;
+	}
+	*kp = k;
+	return e;
+}
+
+/* FNV-1a over the entries' fields, byte by byte: the same everywhere. */
+static uint64_t
+hash_links(const struct wire_lsa_entry *e, size_t k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint8_t b[8];
+	size_t i, j;
+
+	for (i = 0; i < k; i++) {
+		b[0] = (uint8_t)(e[i].peer >> 24);
+		b[1] = (uint8_t)(e[i].peer >> 16);
+		b[2] = (uint8_t)(e[i].peer >> 8);
+		b[3] = (uint8_t)e[i].peer;
+		b[4] = (uint8_t)(e[i].rtt >> 8);
+		b[5] = (uint8_t)e[i].rtt;
+		b[6] = e[i].loss;
+		b[7] = e[i].state;
+		for (j = 0; j < sizeof(b); j++) {
+			h ^= b[j];
+			h *= 0x100000001b3ULL;
+		}
+	}
+	return h;
+}
+
+uint64_t
+lsdb_entries_hash(uint32_t origin, const struct wire_lsa_entry *in, size_t n)
+{
+	struct wire_lsa_entry *e;
+	uint64_t h;
+	size_t k;
+
+	e = normalize(origin, in, n, &k);
+	h = hash_links(e, k);
+	free(e);
+	return h;
+}
+
+uint64_t
+lsdb_row_hash(const struct lsdb_node *node)
+{
+	struct wire_lsa_entry *e;
+	uint64_t h;
+	size_t i;
+
+	e = xcalloc(node->nlinks ? node->nlinks : 1, sizeof(*e));
+	for (i = 0; i < node->nlinks; i++) {
+		e[i].peer = node->links[i].peer;
+		e[i].rtt = node->links[i].rtt;
+		e[i].loss = node->links[i].loss;
+		e[i].state = node->links[i].state;
+	}
+	h = hash_links(e, node->nlinks);
+	free(e);
+	return h;
+}
+
 enum lsdb_result
 lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
     uint32_t boot, uint32_t seq, uint16_t age,
@@ -198,6 +282,7 @@ lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
 	uint32_t slot;
 	size_t i, k, need;
 
+	db->same_links = 0;
 	if ((uint64_t)age * SEC >= maxage)
 		return LSDB_SAME;
 	node = lsdb_find(db, origin);
@@ -210,18 +295,7 @@ lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
 			return LSDB_SAME;
 	}
 
-	/* Sorted, without self links, duplicates or unknown states. */
-	e = xcalloc(n ? n : 1, sizeof(*e));
-	if (n > 0)
-		memcpy(e, in, n * sizeof(*e));
-	qsort(e, n, sizeof(*e), entry_cmp);
-	for (i = k = 0; i < n; i++) {
-		if (e[i].peer == origin || e[i].peer == 0 || e[i].state > 2)
-			continue;
-		if (k > 0 && e[k - 1].peer == e[i].peer)
-			continue;
-		e[k++] = e[i];
-	}
+	e = normalize(origin, in, n, &k);
 
 	/*
 	 * Every entry may name a node we have not seen: bound the database

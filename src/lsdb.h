@@ -102,5 +102,12 @@ const struct lsdb_link *lsdb_link(const struct lsdb *, uint32_t u_slot,
 	    uint32_t v_id);
 
 uint64_t lsdb_entry_hash(uint32_t origin, uint32_t boot, uint32_t seq);
+/*
+ * A hash of a row's content (its links as installed), for LSA_DELTA: the
+ * receiver checks that applying the delta gave the originator's row.
+ */
+uint64_t lsdb_row_hash(const struct lsdb_node *);
+uint64_t lsdb_entries_hash(uint32_t origin, const struct wire_lsa_entry *,
+	    size_t n);
 
 #endif

@@ -38,7 +38,7 @@ static const struct {
 	[WIRE_LSA] =		{ "lsa", 4 + 4 + 4 + 2 + 1 + 1 + 1 + 1 + 2 },
 	[WIRE_SUMMARY] =	{ "summary", 2 + 2 },
 	[WIRE_REQUEST] =	{ "request", 2 + 2 },
-	[WIRE_LSA_DELTA] =	{ "lsa-delta", 4 + 4 + 4 + 4 + 2 + 2 },
+	[WIRE_LSA_DELTA] =	{ "lsa-delta", 4 + 4 + 4 + 4 + 8 + 2 + 2 },
 };
 
 void
@@ -350,6 +350,7 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
 		rbuf_get_u32(&r, &m->u.lsa.boot);
 		rbuf_get_u32(&r, &m->u.lsa.seq);
 		rbuf_get_u32(&r, &m->u.lsa.base_seq);
+		rbuf_get_u64(&r, &m->u.lsa.row_hash);
 		rbuf_get_u16(&r, &m->u.lsa.age);
 		rbuf_get_u16(&r, &m->u.lsa.nentries);
 		m->u.lsa.part = 0;
@@ -513,6 +514,7 @@ wire_encode_lsa_delta(uint8_t *buf, size_t cap,
 		return 0;
 	put_row_start(&w, buf, cap, h, l);
 	wbuf_put_u32(&w, l->base_seq);
+	wbuf_put_u64(&w, l->row_hash);
 	wbuf_put_u16(&w, l->age);
 	wbuf_put_u16(&w, l->nentries);
 	put_entries(&w, e, l->nentries);

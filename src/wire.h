@@ -110,12 +110,14 @@ struct wire_lsa {
 	uint16_t	nentries;
 	const uint8_t	*entries;	/* points into the datagram */
 	uint32_t	base_seq;	/* LSA_DELTA only */
+	uint64_t	row_hash;	/* LSA_DELTA only: lsdb_row_hash() */
 };
 
 /*
  * LSA_DELTA: row (origin, boot, seq) is row (origin, boot, base_seq) with
- * the listed entries replacing those to the same peers, or added. No
- * name, no parts: whoever lacks the base asks for the whole row. Decoded
+ * the listed entries replacing those to the same peers, or added, and
+ * row_hash is a hash of the result's content. No name, no parts: whoever
+ * lacks the base, or gets another hash, asks for the whole row. Decoded
  * into a wire_lsa with part 0 of 1 and an empty name.
  */
 

@@ -98,6 +98,40 @@ peer_index(int at, int from)
 	return from > at ? from - 1 : from;
 }
 
+/*
+ * Every live engine holds, for every live PoP, the row that PoP holds of
+ * itself: contents, not just versions (digests hash versions only).
+ */
+static int
+rows_identical(void)
+{
+	int a, o;
+
+	for (o = 0; o < N; o++) {
+		const struct lsdb_node *own;
+		uint64_t h;
+
+		if (!alive[o] ||
+		    (own = lsdb_find(engine_lsdb(E[o]), C[o].id)) == NULL)
+			continue;
+		h = lsdb_row_hash(own);
+		for (a = 0; a < N; a++) {
+			const struct lsdb_node *n;
+
+			if (!alive[a] || a == o)
+				continue;
+			n = lsdb_find(engine_lsdb(E[a]), C[o].id);
+			if (n == NULL || !n->has_row || n->boot != own->boot ||
+			    n->seq != own->seq || lsdb_row_hash(n) != h) {
+				printf("# %s's row of %s differs\n", names[a],
+				    names[o]);
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
 /* The state of link at -> who as at's own row advertises it. */
 static int
 adv_state(int at, int who)
@@ -391,9 +425,20 @@ main(void)
 	for (i = 0; i < N; i++)
 		start(i, 1000);
 
-	/* 1. Convergence: identical databases, routes == offline. */
+	/*
+	 * 1. Convergence: identical databases, routes == offline. cmh
+	 * restarts 60 ms in, before anyone saw it go (a new boot id, as
+	 * argod guarantees): the others owe answers to its old probes and
+	 * may have sent it rows it no longer holds; every row must still
+	 * end up identical in content, not just in version.
+	 */
+	run_until(60 * MSEC);
+	stop(1);
+	start(1, 1001);
 	run_until(5 * SEC);
 	ok(converged(), "all databases identical after 5 s");
+	ok(rows_identical(), "every row identical in content, although cmh "
+	    "restarted at once");
 	is_int(engine_lsdb(E[0])->nrows, N, "every row present");
 	ok(all_routes_offline(), "every route equals offline Dijkstra");
 	engine_peer(E[0], 0, &pi);
@@ -637,6 +682,66 @@ main(void)
 		    "(%u runner-ups)", nru);
 	}
 
+	/*
+	 * 9c. A PoP that restarts before its peers notice (a new boot id, as
+	 * argod guarantees): they drop what they owed its old life, send it
+	 * whole rows and a summary; every row converges in content.
+	 */
+	ok(rows_identical(), "rows identical in content before the restart");
+	stop(1);
+	run_until(now + 30 * MSEC);
+	start(1, 1002);
+	run_until(now + 10 * SEC);
+	ok(converged() && rows_identical(),
+	    "quick restart: every row identical in content");
+	ok(all_routes_offline(), "quick restart: routes == offline");
+
+	/*
+	 * 9d. An idle link (carrying no route of either end, probed every
+	 * 2 s) whose far end goes silent is on fast probing once the peer
+	 * has been quiet for its interval, and down soon after.
+	 */
+	{
+		int a = -1, b = -1, x, y;
+		uint64_t ts;
+		struct engine_peer_info pj;
+
+		for (x = 0; x < N && a < 0; x++)
+			for (y = 0; y < N; y++) {
+				if (x == y)
+					continue;
+				engine_peer(E[x], (size_t)peer_index(x, y), &pi);
+				engine_peer(E[y], (size_t)peer_index(y, x), &pj);
+				if (pi.probe_interval == 2 * SEC &&
+				    pj.probe_interval == 2 * SEC) {
+					a = x;
+					b = y;
+					break;
+				}
+			}
+		ok(a >= 0, "an idle link exists (%s-%s)", a >= 0 ? names[a] :
+		    "-", b >= 0 ? names[b] : "-");
+		if (a >= 0) {
+			double sa = owd[a][b], sb = owd[b][a];
+
+			owd[a][b] = owd[b][a] = -1;
+			ts = now;
+			while (now < ts + 10 * SEC &&
+			    peer_state(a, b) != LINK_DOWN)
+				run_until(now + 10 * MSEC);
+			ok(peer_state(a, b) == LINK_DOWN &&
+			    now - ts < 3500 * MSEC,
+			    "idle link down %.2f s after it went silent "
+			    "(2.2 s quiet + timeout + 4 fast probes)",
+			    (double)(now - ts) / SEC);
+			owd[a][b] = sa;
+			owd[b][a] = sb;
+			run_until(now + 12 * SEC);
+			ok(converged() && all_routes_offline(),
+			    "idle link back");
+		}
+	}
+
 	/* 10. Reconfigure keeps link state. */
 	engine_peer(E[0], 0, &pi);
 	C[0].p.probe_interval = 50 * MSEC;
@@ -649,6 +754,17 @@ main(void)
 	    strcmp(r->egress_name, "mad") == 0, "routes kept across reload");
 	run_until(now + 2 * SEC);
 	is_int(route_events[0], before, "reload caused no route change");
+
+	/* A reload that drops origins, and one that brings them back. */
+	C[0].norigins = 2;
+	ok(engine_reconfigure(E[0], &C[0], now) == 0, "reload: 2 origins");
+	run_until(now + 2 * SEC);
+	is_int(engine_nroutes(E[0]), 2, "reload: 2 routes left");
+	C[0].norigins = N;
+	ok(engine_reconfigure(E[0], &C[0], now) == 0, "reload: all again");
+	run_until(now + 3 * SEC);
+	ok(engine_nroutes(E[0]) == N && all_routes_offline(),
+	    "reload: every route back");
 
 	for (i = 0; i < N; i++) {
 		if (alive[i])

@@ -558,6 +558,7 @@ test_lsa_delta(void)
 	l.boot = 0x7fffffff;
 	l.seq = 0x12345679;
 	l.base_seq = 0x12345678;
+	l.row_hash = 0x0123456789abcdefULL;
 	l.age = 0x0102;
 	l.nentries = 3;
 	for (i = 0; i < 3; i++) {
@@ -567,13 +568,14 @@ test_lsa_delta(void)
 		e[i].state = (uint8_t)(i % 3);
 	}
 	len = wire_encode_lsa_delta(buf, sizeof(buf), key, &h, &l, e);
-	is_int(len, WIRE_HDR_LEN + 20 + 3 * WIRE_LSA_ENTRY_LEN + WIRE_MAC_LEN,
+	is_int(len, WIRE_HDR_LEN + 28 + 3 * WIRE_LSA_ENTRY_LEN + WIRE_MAC_LEN,
 	    "lsa-delta: encoded length");
 	is_int(decode(buf, len, &m, &why), 0, "lsa-delta: decodes");
 	check_hdr("lsa-delta", &m, WIRE_LSA_DELTA);
 	ok(m.u.lsa.origin == l.origin && m.u.lsa.boot == l.boot &&
 	    m.u.lsa.seq == l.seq && m.u.lsa.base_seq == l.base_seq &&
-	    m.u.lsa.age == l.age, "lsa-delta: origin, boot, seq, base, age");
+	    m.u.lsa.age == l.age && m.u.lsa.row_hash == l.row_hash,
+	    "lsa-delta: origin, boot, seq, base, hash, age");
 	ok(m.u.lsa.part == 0 && m.u.lsa.nparts == 1 && m.u.lsa.name[0] == 0,
 	    "lsa-delta: one part, no name");
 	for (i = 0; i < 3; i++) {
@@ -603,15 +605,15 @@ test_lsa_delta(void)
 	ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
 	    "lsa-delta: base newer than the row is malformed");
 	len = wire_encode_lsa_delta(buf, sizeof(buf), key, &h, &l, e);
-	buf[WIRE_HDR_LEN + 19] = 4;		/* 4 entries claimed, 3 there */
+	buf[WIRE_HDR_LEN + 27] = 4;		/* 4 entries claimed, 3 there */
 	remac(buf, len, key);
 	ok(decode(buf, len, &m, &why) == -1 && why == REJ_TRUNCATED,
 	    "lsa-delta: more entries claimed than sent is truncated");
 
 	/* the most entries that fit one datagram */
 	max = wire_lsa_delta_max_entries();
-	ok(WIRE_HDR_LEN + 20 + max * WIRE_LSA_ENTRY_LEN + WIRE_MAC_LEN <=
-	    WIRE_MTU && WIRE_HDR_LEN + 20 + (max + 1) * WIRE_LSA_ENTRY_LEN +
+	ok(WIRE_HDR_LEN + 28 + max * WIRE_LSA_ENTRY_LEN + WIRE_MAC_LEN <=
+	    WIRE_MTU && WIRE_HDR_LEN + 28 + (max + 1) * WIRE_LSA_ENTRY_LEN +
 	    WIRE_MAC_LEN > WIRE_MTU, "lsa-delta: max entries %zu fill the MTU",
 	    max);
 }
