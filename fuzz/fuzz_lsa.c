@@ -726,17 +726,11 @@ o_rec(struct out *o, size_t peer, int kind, int dti, const uint8_t *b,
 	o_bytes(o, b, n);
 }
 
-struct lsa_ent {
-	uint32_t	peer;
-	uint16_t	rtt;
-	uint8_t		loss, state;
-};
-
 /* An LSA body: origin's row, or part of it. */
 static size_t
 lsa_body(uint8_t *b, uint32_t origin, const char *name, uint32_t boot,
     uint32_t seq, uint16_t age, uint8_t part, uint8_t nparts,
-    const struct lsa_ent *e, size_t n)
+    const struct wire_lsa_entry *e, size_t n)
 {
 	size_t k = 0, i, nl = strlen(name);
 
@@ -788,12 +782,11 @@ o_bringup(struct out *o)
 }
 
 /* Each peer's own row: a full mesh among us four at 10-40 ms. */
-/* lsdb_row_hash() of peer i's row from o_peer_rows() with our link's
- * RTT set to rtt: what a delta making that change must carry. */
-static uint64_t
-delta_hash(size_t i, uint16_t rtt)
+/* Peer i's row as o_peer_rows() sends it, our link at rtt; returns the
+ * number of entries. */
+static size_t
+peer_row(size_t i, uint16_t rtt, struct wire_lsa_entry *e)
 {
-	struct wire_lsa_entry e[NPEERS];
 	size_t j, k = 0;
 
 	e[k].peer = self_id;
@@ -808,30 +801,27 @@ delta_hash(size_t i, uint16_t rtt)
 		e[k].loss = (uint8_t)(2 * j);
 		e[k++].state = j == 2 ? LINK_CONGESTED : LINK_UP;
 	}
-	return lsdb_entries_hash(node_ids[i], e, k);
+	return k;
+}
+
+/* lsdb_row_hash() of that row: what a delta making it must carry. */
+static uint64_t
+delta_hash(size_t i, uint16_t rtt)
+{
+	struct wire_lsa_entry e[NPEERS];
+
+	return lsdb_entries_hash(node_ids[i], e, peer_row(i, rtt, e));
 }
 
 static void
 o_peer_rows(struct out *o, uint32_t seq)
 {
 	uint8_t b[WIRE_MTU];
-	struct lsa_ent e[NPEERS];
-	size_t i, j, k, n;
+	struct wire_lsa_entry e[NPEERS];
+	size_t i, k, n;
 
 	for (i = 0; i < NPEERS; i++) {
-		k = 0;
-		e[k].peer = self_id;
-		e[k].rtt = (uint16_t)(100 * (i + 1));
-		e[k].loss = 0;
-		e[k++].state = LINK_UP;
-		for (j = 0; j < NPEERS; j++) {
-			if (j == i)
-				continue;
-			e[k].peer = node_ids[j];
-			e[k].rtt = (uint16_t)(100 * (i + j + 2));
-			e[k].loss = (uint8_t)(2 * j);
-			e[k++].state = j == 2 ? LINK_CONGESTED : LINK_UP;
-		}
+		k = peer_row(i, (uint16_t)(100 * (i + 1)), e);
 		n = lsa_body(b, node_ids[i], node_names[i], PEER_BOOT +
 		    (uint32_t)i, seq, 0, 0, 1, e, k);
 		o_rec(o, i, WIRE_LSA, 1, b, n);
@@ -843,7 +833,7 @@ write_seeds(const char *dir)
 {
 	struct out o;
 	uint8_t b[WIRE_MTU];
-	struct lsa_ent e[4];
+	struct wire_lsa_entry e[4];
 	size_t n;
 
 	/* 1: bring-up, rows, time passes (refresh, expiry, SPF). */
