@@ -81,10 +81,13 @@ def main():
                       r + 1, len(affected), down * 1000, last * 1000),
                   flush=True)
             ov.lab.restore_link(ia, ib)
-            wait_for(lambda: any(uses(p, a, b) for i in range(ov.n)
-                                 for p in ov.routes(i).values()), 30,
+            # Every affected route back, and past the link's settling: a
+            # link back within 10 s of failing is advertised up after the
+            # 1 s hold, and its settled RTT 5 s after it came up (argod.8).
+            wait_for(lambda: all(uses(ov.routes(i).get(pfx), a, b)
+                                 for (i, pfx) in affected), 30,
                      interval=0.2, what="routes back")
-            time.sleep(2)
+            time.sleep(6)
     print("link failure -> every route moved: min %.0f ms, median %.0f ms, "
           "max %.0f ms over %d rounds (default timers: probe-interval "
           "100ms, down-after 4)" % (min(moved), statistics.median(moved),
