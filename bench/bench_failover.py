@@ -43,7 +43,9 @@ def main():
         wait_for(lambda: len({ov.ctl(i, "status")["digest"]
                               for i in range(ov.n)}) == 1, 30,
                  what="convergence")
-        time.sleep(3)
+        # Past every link's settled-RTT advertisement (5 s after it came
+        # up), which would otherwise move routes during round 1.
+        time.sleep(6)
         use = {}
         for i in range(ov.n):
             for p in ov.routes(i).values():
