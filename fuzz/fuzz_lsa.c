@@ -68,6 +68,7 @@
 #include "engine.h"
 #include "lsdb.h"
 #include "wire.h"
+#include "fuzz_util.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -120,47 +121,9 @@ die(const char *what)
 }
 
 static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, v >> 32);
-	put32(p + 4, v & 0xffffffff);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-/* Same construction as wire.c's wire_mac(). */
-static void
 seal(uint8_t *d, size_t len)
 {
-	crypto_generichash(d + len - WIRE_MAC_LEN, WIRE_MAC_LEN, d,
-	    len - WIRE_MAC_LEN, key, WIRE_KEY_LEN);
+	fuzz_seal(key, d, len);
 }
 
 /* --------------------------------------------------------- engine side */
@@ -508,6 +471,10 @@ set_params(struct engine_params *p, int fast)
 	p->loss_penalty = 10000000;
 	p->cost_min = 1;
 	p->cost_max = 60000000;
+	/* The other modes: idle links switch rate, congestion is priced. */
+	p->probe_idle_interval = 20 * MSEC;
+	p->hop_cost = 1;
+	p->cong_penalty = 1;
 }
 
 /*

@@ -36,6 +36,7 @@
 #include <sodium.h>
 
 #include "wire.h"
+#include "fuzz_util.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -52,28 +53,9 @@ die(const char *what)
 }
 
 static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
-/* Same construction as wire.c's wire_mac(): keyed BLAKE2b, 16 bytes, over
- * everything before the MAC. */
-static void
 seal(uint8_t *dgram, size_t len)
 {
-	crypto_generichash(dgram + len - WIRE_MAC_LEN, WIRE_MAC_LEN, dgram,
-	    len - WIRE_MAC_LEN, key, WIRE_KEY_LEN);
+	fuzz_seal(key, dgram, len);
 }
 
 /* Header + body + MAC in a heap block of exactly the datagram's size. */
