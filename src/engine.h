@@ -67,8 +67,6 @@ struct engine_params {
 	uint32_t	cost_max;		/* us */
 };
 void	engine_params_default(struct engine_params *);
-#define ENGINE_PARAMS_PROBE_IDLE	1	/* probe_idle_interval exists */
-#define ENGINE_PARAMS_HOP_COST	1	/* hop_cost exists */
 
 struct engine_peer_conf {
 	char		name[WIRE_NAME_MAX + 1];
