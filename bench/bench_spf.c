@@ -65,7 +65,7 @@ bench(int n)
 	double t0, dt, best = 1e9;
 	int i, j, k, runs, rounds;
 
-	engine_params_default(&p);
+	params_default(&p);
 	lsdb_init(&db);
 	e = calloc((size_t)n, sizeof(*e));
 	for (i = 0; i < n; i++) {

@@ -443,7 +443,7 @@ send_reflected(size_t peer, const uint8_t *b, size_t blen)
 static void
 set_params(struct engine_params *p, int fast)
 {
-	engine_params_default(p);
+	params_default(p);
 	if (!fast)
 		return;
 	/* The smallest values conf.c accepts: everything happens often. */

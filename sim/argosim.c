@@ -269,7 +269,7 @@ main(int argc, char *argv[])
 	memset(&nc, 0, sizeof(nc));
 	memset(&sr, 0, sizeof(sr));
 	memset(&hooks, 0, sizeof(hooks));
-	engine_params_default(&nc.params);
+	params_default(&nc.params);
 	nc.seed = 1;
 	meta.topo_seed = 1;
 	scen_init(&sc);

@@ -2060,7 +2060,7 @@ conf_parse_stream(FILE *f, const char *name)
 
 	c = p->c = xcalloc(1, sizeof(*c));
 	c->file = xstrdup(name);
-	engine_params_default(&c->ec.p);
+	params_default(&c->ec.p);
 	c->control = xstrdup(CONF_DEFAULT_CONTROL);
 	c->control_mode = 0660;
 	c->control_ro_mode = 0666;

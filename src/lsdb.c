@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "params.h"
 #include "log.h"
 #include "lsdb.h"
 

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#include "engine.h"
+#include "params.h"
 
 #define PROBE_OUTSTANDING	64	/* probes in flight we remember */
 #define PROBE_BASELINE_BUCKETS	10

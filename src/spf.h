@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "params.h"
 #include "lsdb.h"
 
 struct spf_edge {

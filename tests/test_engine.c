@@ -369,7 +369,7 @@ setup(void)
 		snprintf(C[i].name, sizeof(C[i].name), "%s", names[i]);
 		C[i].id = wire_node_id(names[i]);
 		memcpy(C[i].key, key, sizeof(key));
-		engine_params_default(&C[i].p);
+		params_default(&C[i].p);
 		/*
 		 * The scenario's detours win by 2 ms, which the 10 %/2 ms
 		 * advertisement dead band already blurs after the RTT

@@ -29,7 +29,7 @@ struct sim {
 static void
 sim_init(struct sim *s)
 {
-	engine_params_default(&s->p);
+	params_default(&s->p);
 	s->now = T0;
 	s->changes = 0;
 	probe_init(&s->l, s->now);
@@ -645,7 +645,7 @@ test_time_zero(void)
 	struct engine_params p;
 	uint32_t seq;
 
-	engine_params_default(&p);
+	params_default(&p);
 	probe_init(&l, 0);
 	seq = probe_sent(&l, &p, 0, 0);
 	is_int(probe_reply(&l, &p, seq, 0, 20 * MSEC), 1,

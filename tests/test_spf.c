@@ -130,7 +130,7 @@ cost_to(int dst, int reverse_from_dst_to_0)
 int
 main(void)
 {
-	engine_params_default(&P);
+	params_default(&P);
 	is_int(P.hop_cost, 500, "default hop cost 0.5 ms");
 	P.hop_cost = 0;		/* the cost arithmetic below is RTT only */
 	lsdb_init(&db);
