@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "ctl.h"
+#include "ctl-proto.h"
 #include "engine.h"
 #include "log.h"
 #include "wire.h"

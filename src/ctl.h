@@ -13,12 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl-proto.h"
 #include "engine.h"
 
-/* Bump on any incompatible change of requests, replies or events. */
-#define CTL_PROTOCOL		1
-#define CTL_MAX_REQUEST		(64 * 1024)
-#define CTL_DEFAULT_MAX_OUTPUT	(4 * 1024 * 1024)
 
 struct ev_loop;
 struct ctl;

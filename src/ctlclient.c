@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "ctl.h"
+#include "ctl-proto.h"
 #include "ctlclient.h"
 
 struct ctlc {
