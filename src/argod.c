@@ -165,6 +165,8 @@ engine_send(void *arg, size_t peer, const void *buf, size_t len)
 static void
 engine_link_event(void *arg, const struct engine_link_event *ev)
 {
+	log_info("link %s: %s -> %s", ev->name, link_state_name(ev->from),
+	    link_state_name(ev->to));
 	if (d.ctl)
 		ctl_link_event(d.ctl, ev);
 	if (d.ctl_ro)
@@ -260,6 +262,11 @@ kern_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 engine_route_event(void *arg, const struct engine_route_event *ev)
 {
+	const struct engine_route *r = ev->new != NULL ? ev->new : ev->old;
+
+	log_info("route %s %s: %s via %s", r->origin, r->prefix,
+	    ev->new != NULL ? r->egress_name : "unreachable",
+	    ev->new != NULL && r->next_hop_name ? r->next_hop_name : "-");
 	if (d.ctl)
 		ctl_route_event(d.ctl, ev);
 	if (d.ctl_ro)
@@ -450,6 +457,8 @@ reload(void *arg, char *err, size_t errlen)
 		return -1;
 	}
 	if (engine_reconfigure(d.engine, &nc->ec, mono_now()) == -1) {
+		log_warnx("reload: node name changed (%s -> %s); restart "
+		    "argod to rename a PoP", d.conf->ec.name, nc->ec.name);
 		snprintf(err, errlen, "node name cannot change on reload");
 		conf_free(nc);
 		return -1;

@@ -10,9 +10,10 @@
  * and asks engine_next_deadline() when to call engine_run() again. The
  * engine answers through struct engine_ops: datagrams to send to a peer
  * (by index into the configured peer list), and events (link state and
- * route changes). Times are nanoseconds on one monotonic clock chosen by
- * the caller; rx_ts must be on the same clock. Randomness (timer jitter)
- * comes from a PRNG seeded by the caller, so a run is reproducible.
+ * route changes). It never logs: the caller reports its events. Times
+ * are nanoseconds on one monotonic clock chosen by the caller; rx_ts must
+ * be on the same clock. Randomness (timer jitter) comes from a PRNG
+ * seeded by the caller, so a run is reproducible.
  */
 #ifndef ARGO_ENGINE_H
 #define ARGO_ENGINE_H
