@@ -104,7 +104,8 @@ static struct {
 	int		 variant;
 	uint8_t		 profile;
 	uint64_t	 node_seq[NNODES];
-	uint64_t	 last_tx_seq;
+	uint64_t	 last_tx_seq[NNODES];	/* by node: a reload
+						   renumbers peers */
 	/* what the engine sent */
 	uint8_t		 last[WIRE_TYPE_MAX][WIRE_MTU];
 	size_t		 last_len[WIRE_TYPE_MAX];
@@ -123,7 +124,7 @@ die(const char *what)
 static void
 seal(uint8_t *d, size_t len)
 {
-	fuzz_seal(key, d, len);
+	fuzz_seal(key, self_id, d, len);
 }
 
 /* --------------------------------------------------------- engine side */
@@ -143,13 +144,14 @@ on_send(void *arg, size_t peer, const void *buf, size_t len)
 		die("send to a peer index out of range");
 	if (len > WIRE_MTU)
 		die("engine sent a datagram larger than WIRE_MTU");
-	if (wire_decode(key, buf, len, &m, &why) != 0)
+	if (wire_decode(key, node_ids[vmap[st.variant][peer]], buf, len, &m,
+	    &why) != 0)
 		die("engine sent a datagram that does not decode");
 	if (m.hdr.sender != self_id || m.hdr.boot != BOOT)
 		die("engine sent a wrong sender or boot id");
-	if (m.hdr.seq <= st.last_tx_seq)
-		die("engine's sequence numbers do not increase");
-	st.last_tx_seq = m.hdr.seq;
+	if (m.hdr.seq <= st.last_tx_seq[vmap[st.variant][peer]])
+		die("engine's sequence numbers to a peer do not increase");
+	st.last_tx_seq[vmap[st.variant][peer]] = m.hdr.seq;
 	switch (m.hdr.type) {
 	case WIRE_PROBE:
 		st.probe_have[peer] = 1;

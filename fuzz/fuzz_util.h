@@ -51,13 +51,24 @@ get64(const uint8_t *p)
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
-/* wire.c's construction: keyed BLAKE2b, 16 bytes, over everything before
- * the MAC, written into the datagram's last WIRE_MAC_LEN bytes. */
+/* wire.c's construction: keyed BLAKE2b, 16 bytes, over the receiver's id
+ * (big-endian) and everything before the MAC, written into the datagram's
+ * last WIRE_MAC_LEN bytes. */
 static inline void
-fuzz_seal(const uint8_t key[WIRE_KEY_LEN], uint8_t *d, size_t len)
+fuzz_seal(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver, uint8_t *d,
+    size_t len)
 {
-	crypto_generichash(d + len - WIRE_MAC_LEN, WIRE_MAC_LEN, d,
-	    len - WIRE_MAC_LEN, key, WIRE_KEY_LEN);
+	crypto_generichash_state st;
+	uint8_t rcv[4];
+
+	rcv[0] = (uint8_t)(receiver >> 24);
+	rcv[1] = (uint8_t)(receiver >> 16);
+	rcv[2] = (uint8_t)(receiver >> 8);
+	rcv[3] = (uint8_t)receiver;
+	crypto_generichash_init(&st, key, WIRE_KEY_LEN, WIRE_MAC_LEN);
+	crypto_generichash_update(&st, rcv, sizeof(rcv));
+	crypto_generichash_update(&st, d, len - WIRE_MAC_LEN);
+	crypto_generichash_final(&st, d + len - WIRE_MAC_LEN, WIRE_MAC_LEN);
 }
 
 #endif

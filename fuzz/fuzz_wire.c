@@ -55,7 +55,7 @@ die(const char *what)
 static void
 seal(uint8_t *dgram, size_t len)
 {
-	fuzz_seal(key, dgram, len);
+	fuzz_seal(key, 0, dgram, len);
 }
 
 /* Header + body + MAC in a heap block of exactly the datagram's size. */
@@ -219,7 +219,7 @@ check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
 	seal(canon, len);
 	if (memcmp(canon, again, len) != 0)
 		die("re-encoding differs from the datagram");
-	if (wire_decode(key, again, n, &m2, &why) != 0)
+	if (wire_decode(key, 0, again, n, &m2, &why) != 0)
 		die("re-encoded datagram does not decode");
 	if (memcmp(&m2.hdr, &m->hdr, sizeof(m->hdr)) != 0)
 		die("header changed in round trip");
@@ -231,7 +231,7 @@ one(const uint8_t *d, size_t len)
 	struct wire_msg m;
 	enum wire_reject why = REJ_MAX;
 
-	if (wire_decode(key, d, len, &m, &why) == 0)
+	if (wire_decode(key, 0, d, len, &m, &why) == 0)
 		check_decoded(d, len, &m);
 	else if ((unsigned)why >= REJ_MAX)
 		die("rejected without a reason");

@@ -73,7 +73,7 @@ send_row(struct engine *e, size_t peer, const struct lsdb_node *n,
 		}
 		l.part = (uint8_t)part;
 		l.nentries = (uint16_t)k;
-		engine_hdr(e, &h, WIRE_LSA);
+		engine_hdr(e, peer, &h, WIRE_LSA);
 		engine_xmit(e, peer, wire_encode_lsa(e->pkt, sizeof(e->pkt),
 		    e->conf.key, &h, &l, ent));
 	}
@@ -128,7 +128,7 @@ send_own_row(struct engine *e, const struct lsdb_node *self,
 		if (p->pl.state == LINK_DOWN)
 			continue;
 		if (delta && p->row_sent == e->sent_seq && e->sent_seq != 0) {
-			engine_hdr(e, &h, WIRE_LSA_DELTA);
+			engine_hdr(e, i, &h, WIRE_LSA_DELTA);
 			engine_xmit(e, i, wire_encode_lsa_delta(e->pkt, sizeof(e->pkt),
 			    e->conf.key, &h, &l, d));
 			e->c.lsa_deltas_sent++;
@@ -332,7 +332,7 @@ send_request(struct engine *e, size_t peer, const uint32_t *ids, size_t n)
 {
 	struct wire_hdr h;
 
-	engine_hdr(e, &h, WIRE_REQUEST);
+	engine_hdr(e, peer, &h, WIRE_REQUEST);
 	engine_xmit(e, peer, wire_encode_request(e->pkt, sizeof(e->pkt), e->conf.key,
 	    &h, ids, n));
 	e->c.requests_sent++;
@@ -464,7 +464,7 @@ flood_send_summary(struct engine *e, size_t peer, uint64_t now)
 	e->peers[peer].last_summary = now;
 	for (s = 0; s <= e->db.nslots; s++) {
 		if (k == per || (s == e->db.nslots && k > 0)) {
-			engine_hdr(e, &h, WIRE_SUMMARY);
+			engine_hdr(e, peer, &h, WIRE_SUMMARY);
 			engine_xmit(e, peer, wire_encode_summary(e->pkt,
 			    sizeof(e->pkt), e->conf.key, &h, ent, k));
 			e->c.summaries_sent++;

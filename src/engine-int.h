@@ -27,6 +27,7 @@ struct peer {
 	struct engine_peer_conf	 conf;
 	struct probe_link	 pl;
 	struct replay		 rp;
+	uint64_t		 tx_seq;	/* last sequence sent to it */
 	uint64_t		 next_probe;
 	uint64_t		 interval;	/* of the last probe sent */
 	uint32_t		 row_sent;	/* seq of our row last sent it */
@@ -78,7 +79,7 @@ struct engine {
 	const struct engine_ops	*ops;
 	void			*arg;
 	uint32_t		 boot;
-	uint64_t		 tx_seq;
+	uint64_t		 tx_seq;	/* datagrams sent, to anyone */
 	uint64_t		 rng;
 	uint64_t		 start;
 
@@ -137,7 +138,8 @@ struct engine {
 uint64_t	engine_rnd(struct engine *e);
 uint64_t	engine_jitter(struct engine *e, uint64_t d, unsigned pct);
 void	engine_xmit(struct engine *e, size_t peer, size_t len);
-void	engine_hdr(struct engine *e, struct wire_hdr *h, enum wire_type type);
+void	engine_hdr(struct engine *e, size_t peer, struct wire_hdr *h,
+	    enum wire_type type);
 
 /* engine-flood.c */
 void	flood_schedule_originate(struct engine *e, uint64_t now);

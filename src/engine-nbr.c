@@ -248,7 +248,7 @@ nbr_send_probe(struct engine *e, size_t i, uint64_t now)
 		p->owe = 0;
 	}
 	pr.digest = e->db.digest;
-	engine_hdr(e, &h, WIRE_PROBE);
+	engine_hdr(e, i, &h, WIRE_PROBE);
 	engine_xmit(e, i, wire_encode_probe(e->pkt, sizeof(e->pkt), e->conf.key, &h,
 	    &pr));
 	p->next_probe = now + engine_jitter(e, interval, 10);
@@ -328,6 +328,7 @@ nbr_init(struct engine *e, struct peer *p, const struct engine_peer_conf *pc,
 	 */
 	p->pl.next_seq = (uint32_t)engine_rnd(e) | 1;
 	replay_reset(&p->rp);
+	p->tx_seq = e->tx_seq;	/* see engine_hdr() */
 	/* Spread first probes over one interval. */
 	p->next_probe = now + engine_rnd(e) % (e->conf.p.probe_interval + 1);
 	p->adv_rtt = WIRE_RTT_UNKNOWN;

@@ -94,13 +94,24 @@ engine_xmit(struct engine *e, size_t peer, size_t len)
 	e->ops->send(e->arg, peer, e->pkt, len);
 }
 
+/*
+ * Sequence numbers count per peer (wire.h). A peer's counter starts at
+ * the count of all datagrams sent so far, which no earlier counter of a
+ * peer by that index can have passed: a peer removed and added again
+ * by a reload within one boot never goes back in sequence.
+ */
 void
-engine_hdr(struct engine *e, struct wire_hdr *h, enum wire_type type)
+engine_hdr(struct engine *e, size_t peer, struct wire_hdr *h,
+    enum wire_type type)
 {
+	struct peer *p = &e->peers[peer];
+
+	e->tx_seq++;
 	h->type = type;
 	h->sender = e->conf.id;
 	h->boot = e->boot;
-	h->seq = ++e->tx_seq;
+	h->seq = ++p->tx_seq;
+	h->receiver = p->conf.id;
 }
 
 struct engine *
@@ -217,7 +228,7 @@ engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
 		return;
 	}
 	p = &e->peers[peer];
-	if (wire_decode(e->conf.key, buf, len, &m, &why) == -1) {
+	if (wire_decode(e->conf.key, e->conf.id, buf, len, &m, &why) == -1) {
 		e->c.rejected[why]++;
 		return;
 	}
@@ -226,8 +237,17 @@ engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
 		return;
 	}
 	restarted = p->rp.init && m.hdr.boot > p->rp.boot;
-	if (replay_check(&p->rp, m.hdr.boot, m.hdr.seq) == -1) {
+	switch (replay_check(&p->rp, m.hdr.boot, m.hdr.seq)) {
+	case REPLAY_OK:
+		break;
+	case REPLAY_OLD_BOOT:
 		e->c.rejected[REJ_REPLAY]++;
+		return;
+	case REPLAY_BELOW_WINDOW:
+		e->c.rejected[REJ_BELOW_WINDOW]++;
+		return;
+	case REPLAY_DUPLICATE:
+		e->c.rejected[REJ_DUPLICATE]++;
 		return;
 	}
 	if (restarted)

@@ -10,7 +10,7 @@ replay_reset(struct replay *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int
+enum replay_result
 replay_check(struct replay *r, uint32_t boot, uint64_t seq)
 {
 	uint64_t shift;
@@ -20,22 +20,22 @@ replay_check(struct replay *r, uint32_t boot, uint64_t seq)
 		r->boot = boot;
 		r->top = seq;
 		r->bitmap = 1;
-		return 0;
+		return REPLAY_OK;
 	}
 	if (boot < r->boot)
-		return -1;
+		return REPLAY_OLD_BOOT;
 	if (seq > r->top) {
 		shift = seq - r->top;
 		r->bitmap = shift >= REPLAY_WINDOW ? 0 : r->bitmap << shift;
 		r->bitmap |= 1;
 		r->top = seq;
-		return 0;
+		return REPLAY_OK;
 	}
 	shift = r->top - seq;
 	if (shift >= REPLAY_WINDOW)
-		return -1;
+		return REPLAY_BELOW_WINDOW;
 	if (r->bitmap & (1ULL << shift))
-		return -1;
+		return REPLAY_DUPLICATE;
 	r->bitmap |= 1ULL << shift;
-	return 0;
+	return REPLAY_OK;
 }

@@ -24,6 +24,8 @@ const char *const wire_reject_names[REJ_MAX] = {
 	[REJ_TRUNCATED] = "truncated",
 	[REJ_MALFORMED] = "malformed",
 	[REJ_REPLAY] = "replay",
+	[REJ_BELOW_WINDOW] = "below_window",
+	[REJ_DUPLICATE] = "duplicate",
 	[REJ_UNKNOWN_PEER] = "unknown_peer",
 	[REJ_SENDER] = "sender_mismatch",
 };
@@ -214,11 +216,21 @@ wire_node_id(const char *name)
 	return id ? id : 1;	/* 0 means "none" in places */
 }
 
-static void
-wire_mac(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
-    uint8_t mac[WIRE_MAC_LEN])
+void
+wire_mac(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
+    const uint8_t *buf, size_t len, uint8_t mac[WIRE_MAC_LEN])
 {
-	crypto_generichash(mac, WIRE_MAC_LEN, buf, len, key, WIRE_KEY_LEN);
+	crypto_generichash_state st;
+	uint8_t rcv[4];
+
+	rcv[0] = receiver >> 24;
+	rcv[1] = (receiver >> 16) & 0xff;
+	rcv[2] = (receiver >> 8) & 0xff;
+	rcv[3] = receiver & 0xff;
+	crypto_generichash_init(&st, key, WIRE_KEY_LEN, WIRE_MAC_LEN);
+	crypto_generichash_update(&st, rcv, sizeof(rcv));
+	crypto_generichash_update(&st, buf, len);
+	crypto_generichash_final(&st, mac, WIRE_MAC_LEN);
 }
 
 static void
@@ -235,7 +247,8 @@ wire_put_hdr(struct wbuf *w, const struct wire_hdr *h)
 }
 
 static size_t
-wire_finish(struct wbuf *w, const uint8_t key[WIRE_KEY_LEN])
+wire_finish(struct wbuf *w, const uint8_t key[WIRE_KEY_LEN],
+    uint32_t receiver)
 {
 	size_t total = w->len + WIRE_MAC_LEN;
 
@@ -243,14 +256,14 @@ wire_finish(struct wbuf *w, const uint8_t key[WIRE_KEY_LEN])
 		return 0;
 	w->p[4] = total >> 8;
 	w->p[5] = total & 0xff;
-	wire_mac(key, w->p, w->len, w->p + w->len);
+	wire_mac(key, receiver, w->p, w->len, w->p + w->len);
 	w->len = total;
 	return total;
 }
 
 int
-wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
-    struct wire_msg *m, enum wire_reject *why)
+wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
+    const uint8_t *buf, size_t len, struct wire_msg *m, enum wire_reject *why)
 {
 	struct rbuf r;
 	uint8_t mac[WIRE_MAC_LEN], version = 0, namelen = 0;
@@ -283,7 +296,8 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf, size_t len,
 		*why = REJ_LENGTH;
 		return -1;
 	}
-	wire_mac(key, buf, len - WIRE_MAC_LEN, mac);
+	m->hdr.receiver = receiver;
+	wire_mac(key, receiver, buf, len - WIRE_MAC_LEN, mac);
 	if (sodium_memcmp(mac, buf + len - WIRE_MAC_LEN, WIRE_MAC_LEN) != 0) {
 		*why = REJ_MAC;
 		return -1;
@@ -433,7 +447,7 @@ wire_encode_probe(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 	wbuf_put_u32(&w, p->ans_seq);
 	wbuf_put_u32(&w, p->turnaround_us);
 	wbuf_put_u64(&w, p->digest);
-	return wire_finish(&w, key);
+	return wire_finish(&w, key, h->receiver);
 }
 
 static void
@@ -479,7 +493,7 @@ wire_encode_lsa(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 	wbuf_put_bytes(&w, l->name, namelen);
 	wbuf_put_u16(&w, l->nentries);
 	put_entries(&w, e, l->nentries);
-	return wire_finish(&w, key);
+	return wire_finish(&w, key, h->receiver);
 }
 
 size_t
@@ -500,7 +514,7 @@ wire_encode_summary(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 		wbuf_put_u32(&w, e[i].boot);
 		wbuf_put_u32(&w, e[i].seq);
 	}
-	return wire_finish(&w, key);
+	return wire_finish(&w, key, h->receiver);
 }
 
 size_t
@@ -518,7 +532,7 @@ wire_encode_lsa_delta(uint8_t *buf, size_t cap,
 	wbuf_put_u16(&w, l->age);
 	wbuf_put_u16(&w, l->nentries);
 	put_entries(&w, e, l->nentries);
-	return wire_finish(&w, key);
+	return wire_finish(&w, key, h->receiver);
 }
 
 size_t
@@ -536,7 +550,7 @@ wire_encode_request(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 	wbuf_put_u16(&w, 0);
 	for (i = 0; i < n; i++)
 		wbuf_put_u32(&w, origins[i]);
-	return wire_finish(&w, key);
+	return wire_finish(&w, key, h->receiver);
 }
 
 size_t

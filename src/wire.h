@@ -10,11 +10,16 @@
  *	+------+---+----+--------+--------+----------+----------+----------+
  *	| body (type specific, at least wire_types[type].min_len bytes)    |
  *	+------------------------------------------------------------------+
- *	| MAC: keyed BLAKE2b-128 over everything before it (16 bytes)      |
+ *	| MAC: keyed BLAKE2b-128 over the receiver's id and everything     |
+ *	| before it (16 bytes)                                             |
  *	+------------------------------------------------------------------+
  *
  * All integers are big-endian. The MAC is checked before any byte of the
  * body is looked at. (boot id, sequence) feed the replay guard (replay.h).
+ * Sequence numbers count per sender and receiver, so reordering on one
+ * path is all a receiver's window has to absorb, however many peers the
+ * sender bursts to; the receiver's id is not sent but bound into the MAC,
+ * so a datagram taken off one path is no use on another (version 3).
  * Node ids are the first 32 bits of BLAKE2b(name), so every PoP derives the
  * same id from a name without coordination; configs with colliding names
  * are rejected.
@@ -26,7 +31,8 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x4147	/* "AG" */
-#define WIRE_VERSION		2	/* 2: probes carry answers */
+#define WIRE_VERSION		3	/* 2: probes carry answers; 3: the
+					   receiver is bound into the MAC */
 #define WIRE_HDR_LEN		24
 #define WIRE_MAC_LEN		16
 #define WIRE_KEY_LEN		32
@@ -56,7 +62,9 @@ enum wire_reject {
 	REJ_TYPE,		/* unknown message type */
 	REJ_TRUNCATED,		/* body shorter than its type or counts need */
 	REJ_MALFORMED,		/* fields out of range */
-	REJ_REPLAY,		/* old boot id or sequence already seen */
+	REJ_REPLAY,		/* boot id older than the sender's last */
+	REJ_BELOW_WINDOW,	/* sequence below the replay window */
+	REJ_DUPLICATE,		/* sequence already seen */
 	REJ_UNKNOWN_PEER,	/* source address is no configured peer */
 	REJ_SENDER,		/* sender id does not match the source peer */
 	REJ_MAX
@@ -67,7 +75,8 @@ struct wire_hdr {
 	uint8_t		type;
 	uint32_t	sender;
 	uint32_t	boot;
-	uint64_t	seq;
+	uint64_t	seq;		/* per sender and receiver */
+	uint32_t	receiver;	/* not sent: bound into the MAC */
 };
 
 /*
@@ -175,11 +184,16 @@ int	 wire_init(void);
 uint32_t wire_node_id(const char *name);
 
 /*
- * Decode and authenticate a datagram. Returns 0 and fills *msg, or -1 and
- * sets *why. Pointers in *msg refer into buf.
+ * Decode and authenticate a datagram sent to receiver (our node id).
+ * Returns 0 and fills *msg, or -1 and sets *why. Pointers in *msg refer
+ * into buf.
  */
-int	wire_decode(const uint8_t key[WIRE_KEY_LEN], const uint8_t *buf,
-	    size_t len, struct wire_msg *msg, enum wire_reject *why);
+int	wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
+	    const uint8_t *buf, size_t len, struct wire_msg *msg,
+	    enum wire_reject *why);
+/* The MAC of a datagram of len bytes (MAC excluded) sent to receiver. */
+void	wire_mac(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
+	    const uint8_t *buf, size_t len, uint8_t mac[WIRE_MAC_LEN]);
 
 void	wire_lsa_entry(const struct wire_lsa *, size_t i,
 	    struct wire_lsa_entry *);

@@ -533,14 +533,21 @@ main(void)
 	ok(captured_len > 0, "captured a probe");
 	{
 		const struct engine_counters *c1 = engine_counters(E[1]);
-		uint64_t rep = c1->rejected[REJ_REPLAY],
-		    mac = c1->rejected[REJ_MAC],
+		const struct engine_counters *c2 = engine_counters(E[2]);
+		uint64_t dup = c1->rejected[REJ_DUPLICATE],
+		    mac = c1->rejected[REJ_MAC], mac2 = c2->rejected[REJ_MAC],
 		    unk = c1->rejected[REJ_UNKNOWN_PEER],
 		    snd = c1->rejected[REJ_SENDER];
 		uint8_t bad[WIRE_MTU];
 
 		engine_input(E[1], now, 0, captured, captured_len, now);
-		is_int(c1->rejected[REJ_REPLAY], rep + 1, "replay rejected");
+		is_int(c1->rejected[REJ_DUPLICATE], dup + 1,
+		    "replay rejected as a duplicate");
+		/* ash -> cmh's datagram is no use on the path ash -> yyz */
+		engine_input(E[2], now, peer_index(2, 0), captured,
+		    captured_len, now);
+		is_int(c2->rejected[REJ_MAC], mac2 + 1,
+		    "datagram replayed to another receiver rejected");
 		memcpy(bad, captured, captured_len);
 		bad[30] ^= 1;
 		engine_input(E[1], now, 0, bad, captured_len, now);

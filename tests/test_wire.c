@@ -36,8 +36,7 @@ set_len(uint8_t *buf, size_t len)
 static void
 remac(uint8_t *buf, size_t len, const uint8_t *k)
 {
-	crypto_generichash(buf + len - WIRE_MAC_LEN, WIRE_MAC_LEN, buf,
-	    len - WIRE_MAC_LEN, k, WIRE_KEY_LEN);
+	wire_mac(k, 0, buf, len - WIRE_MAC_LEN, buf + len - WIRE_MAC_LEN);
 }
 
 static uint32_t
@@ -52,7 +51,7 @@ decode(const uint8_t *buf, size_t len, struct wire_msg *m,
     enum wire_reject *why)
 {
 	*why = REJ_MAX;
-	return wire_decode(key, buf, len, m, why);
+	return wire_decode(key, 0, buf, len, m, why);
 }
 
 /* A reason that is a valid reject code (not REJ_MAX, the "unset" mark). */
@@ -182,13 +181,13 @@ check_wrong_key(const char *what, const uint8_t *pkt, size_t len)
 
 	memcpy(k2, key, sizeof(k2));
 	k2[31] ^= 1;
-	is_int(wire_decode(k2, pkt, len, &m, &why), -1,
+	is_int(wire_decode(k2, 0, pkt, len, &m, &why), -1,
 	    "%s: wrong key rejected", what);
 	is_int(why, REJ_MAC, "%s: wrong key is REJ_MAC", what);
 	for (i = 0; i < sizeof(k2); i++)
 		k2[i] = 0;
 	why = REJ_MAX;
-	is_int(wire_decode(k2, pkt, len, &m, &why), -1,
+	is_int(wire_decode(k2, 0, pkt, len, &m, &why), -1,
 	    "%s: zero key rejected", what);
 	is_int(why, REJ_MAC, "%s: zero key is REJ_MAC", what);
 }
