@@ -83,7 +83,7 @@ usage(void)
 	    "[-i snapshot-interval]\n"
 	    "               [-k first:count] [-j jitter] [-l loss%%] "
 	    "[-p param=value]... [-o report.json]\n"
-	    "               [--stagger T]\n");
+	    "               [--stagger T] [--reorder pct]\n");
 	exit(2);
 }
 
@@ -154,7 +154,7 @@ wall(void)
 /* Apply one scenario event; returns 1 for "end". */
 static int
 apply(struct net *net, struct obs *o, const struct scen_event *ev,
-    long *la, long *lb)
+    uint64_t seed, long *la, long *lb)
 {
 	char label[256];
 	long a = -1, b = -1;
@@ -176,7 +176,7 @@ apply(struct net *net, struct obs *o, const struct scen_event *ev,
 			log_warnx("%s: no earlier link event", ev->text);
 			return 0;
 		}
-	} else {
+	} else if (ev->a[0] != '\0') {
 		a = node_ref(net, ev->a);
 		if (ev->b[0] != '\0')
 			b = node_ref(net, ev->b);
@@ -212,6 +212,10 @@ apply(struct net *net, struct obs *o, const struct scen_event *ev,
 	case SCEN_RESTART_NODE:
 		net_node_up(net, (size_t)a);
 		break;
+	case SCEN_SHIFT:
+		/* its own random numbers: the run's are not disturbed */
+		net_shift(net, ev->shift_ppm / 1e6, seed ^ ev->at);
+		break;
 	case SCEN_END:
 		break;
 	}
@@ -243,6 +247,7 @@ main(int argc, char *argv[])
 		{ "perf", no_argument, NULL, 'P' },
 		{ "progress", no_argument, NULL, 'v' },
 		{ "stagger", required_argument, NULL, 'g' },
+		{ "reorder", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_meta meta;
@@ -336,6 +341,16 @@ main(int argc, char *argv[])
 		case 'j':
 			if (scen_duration(optarg, MSEC, &nc.jitter) == -1)
 				fatalx("-j: a duration");
+			break;
+		case 'r':
+			meta.reorder_pct = strtod(optarg, &end_p);
+			if (*end_p == '%')
+				end_p++;
+			if (*end_p != '\0' || meta.reorder_pct < 0 ||
+			    meta.reorder_pct > 100)
+				fatalx("--reorder: a percentage");
+			nc.reorder_ppm = (uint32_t)(meta.reorder_pct * 10000 +
+			    0.5);
 			break;
 		case 'l':
 			meta.loss_pct = strtod(optarg, &end_p);
@@ -478,7 +493,7 @@ main(int argc, char *argv[])
 			obs_window(o, "steady", t);
 			obs_arm(o, t);
 		} else if (t == te) {
-			if (apply(net, o, &sc.ev[si++], &la, &lb))
+			if (apply(net, o, &sc.ev[si++], nc.seed, &la, &lb))
 				break;
 		} else {
 			char label[64];

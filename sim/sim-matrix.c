@@ -134,7 +134,9 @@ matrix_load_csv(struct matrix *m, const char *path)
 				    lineno, fld[j + 1]);
 				goto out;
 			}
-			m->rtt[row * n + j] = row == j ? -1 : v;
+			/* 0 off the diagonal is "not measured", as in the
+			 * series files: no path is 0 ms long */
+			m->rtt[row * n + j] = row == j || v == 0 ? -1 : v;
 		}
 		row++;
 	}

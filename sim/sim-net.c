@@ -57,6 +57,7 @@ struct net {
 	uint64_t		*extra;		/* n*n ns of congestion delay */
 	uint32_t		*loss;		/* n*n ppm of congestion loss */
 	uint8_t			*cut;		/* n*n */
+	uint64_t		*last_at;	/* n*n: latest arrival so far */
 	uint64_t		 rng;
 	struct flight		*fl;		/* heap */
 	size_t			 nfl, capfl;
@@ -299,6 +300,7 @@ net_new(const struct matrix *m, const struct net_conf *c,
 	net->extra = xcalloc(n * n, sizeof(*net->extra));
 	net->loss = xcalloc(n * n, sizeof(*net->loss));
 	net->cut = xcalloc(n * n, sizeof(*net->cut));
+	net->last_at = xcalloc(n * n, sizeof(*net->last_at));
 	net_set_matrix(net, m);
 
 	/* One origin per node, egress at that node: routes are all-pairs. */
@@ -387,6 +389,7 @@ net_free(struct net *net)
 	free(net->extra);
 	free(net->loss);
 	free(net->cut);
+	free(net->last_at);
 	free(net->fl);
 	free(net->dh);
 	pool_free(&net->small);
@@ -490,6 +493,19 @@ ev_send(void *arg, size_t peer, const void *buf, size_t len)
 	f.at = net->now + net->owd[k] + net->extra[k];
 	if (net->c.jitter > 0)
 		f.at += rnd(net) % (net->c.jitter + 1);
+	/*
+	 * A path is a queue: a datagram does not overtake the one sent
+	 * before it on the same link, however the jitter fell, unless
+	 * reordering is asked for. Jittering each datagram on its own
+	 * reordered one link far more often than a real path does.
+	 */
+	if (net->c.reorder_ppm == 0 ||
+	    rnd(net) % 1000000 >= net->c.reorder_ppm) {
+		if (f.at < net->last_at[k])
+			f.at = net->last_at[k];
+	}
+	if (f.at > net->last_at[k])
+		net->last_at[k] = f.at;
 	f.seq = net->seq++;
 	f.from = (uint32_t)nd->idx;
 	f.to = (uint32_t)to;
@@ -572,6 +588,28 @@ net_cut(struct net *net, size_t a, size_t b, int cut)
 }
 
 void
+net_shift(struct net *net, double frac, uint64_t seed)
+{
+	uint64_t r = seed | 1, *o;
+	size_t n = net->n, i, j;
+	double f;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			f = 1 + frac * (2.0 * (double)(r >> 11) / 0x1p53 - 1);
+			o = &net->owd[i * n + j];
+			if (*o != NET_NONE)
+				*o = (uint64_t)((double)*o * f + 0.5);
+			o = &net->owd[j * n + i];
+			if (*o != NET_NONE)
+				*o = (uint64_t)((double)*o * f + 0.5);
+		}
+}
+
+void
 net_congest(struct net *net, size_t a, size_t b, uint64_t extra_rtt,
     uint32_t loss_ppm)
 {
@@ -593,6 +631,26 @@ net_true_rtt(const struct net *net, size_t a, size_t b)
 	 * latency every packet sees */
 	return net->owd[a * n + b] + net->extra[a * n + b] +
 	    net->owd[b * n + a] + net->extra[b * n + a] + net->c.jitter;
+}
+
+double
+net_true_loss(const struct net *net, size_t a, size_t b)
+{
+	size_t n = net->n;
+	double ab = ((double)net->c.loss_ppm + net->loss[a * n + b]) / 1e6,
+	    ba = ((double)net->c.loss_ppm + net->loss[b * n + a]) / 1e6;
+
+	if (ab > 1)
+		ab = 1;
+	if (ba > 1)
+		ba = 1;
+	return 1 - (1 - ab) * (1 - ba);
+}
+
+const struct engine_params *
+net_params(const struct net *net)
+{
+	return &net->c.params;
 }
 
 int

@@ -58,6 +58,7 @@ struct net_conf {
 	struct engine_params	 params;
 	uint64_t		 seed;
 	uint64_t		 jitter;	/* ns, uniform 0..jitter */
+	uint32_t		 reorder_ppm;	/* may overtake (else FIFO) */
 	uint32_t		 loss_ppm;	/* every direction */
 	const uint8_t		*peers;		/* n*n: configure i -> j */
 };
@@ -87,6 +88,8 @@ size_t		 net_in_flight(const struct net *);
 /* The true state of the links, as the scenario sets it. */
 void		 net_set_matrix(struct net *, const struct matrix *);
 void		 net_cut(struct net *, size_t a, size_t b, int cut);
+/* Every link's delay times a factor uniform in 1 +- frac (both ways). */
+void		 net_shift(struct net *, double frac, uint64_t seed);
 void		 net_congest(struct net *, size_t a, size_t b,
 		    uint64_t extra_rtt, uint32_t loss_ppm);
 void		 net_node_down(struct net *, size_t);
@@ -94,6 +97,9 @@ void		 net_node_up(struct net *, size_t);
 /* True RTT of a -> b -> a now, with the mean jitter (both directions
  * usable), or NET_NONE. */
 uint64_t	 net_true_rtt(const struct net *, size_t a, size_t b);
+/* Chance that a -> b -> a loses a datagram either way (0..1). */
+double		 net_true_loss(const struct net *, size_t a, size_t b);
+const struct engine_params *net_params(const struct net *);
 int		 net_configured(const struct net *, size_t a, size_t b);
 
 #endif

@@ -511,9 +511,26 @@ obs_loop_checks(const struct obs *o)
 
 /* ------------------------------------------------------------- quality */
 
-/* True latency of the hop-by-hop path s -> d, NET_NONE if it fails. */
+/*
+ * The truth a quality figure is judged on: per link, the RTT a probe sees
+ * (latency), or that plus the true loss priced as the engine prices it
+ * (cost: loss-penalty microseconds per per cent).
+ */
 static uint64_t
-walk_latency(const struct obs *o, size_t s, size_t d, size_t *hops)
+true_weight(const struct obs *o, size_t a, size_t b, int with_loss)
+{
+	uint64_t rtt = net_true_rtt(o->net, a, b);
+
+	if (rtt == NET_NONE || !with_loss)
+		return rtt;
+	return rtt + (uint64_t)(net_true_loss(o->net, a, b) * 100 *
+	    net_params(o->net)->loss_penalty * (double)USEC + 0.5);
+}
+
+/* Weight of the hop-by-hop path s -> d, NET_NONE if it fails. */
+static uint64_t
+walk_weight(const struct obs *o, const uint64_t *w, size_t s, size_t d,
+    size_t *hops)
 {
 	uint64_t lat = 0, x;
 	size_t cur_ = s, k;
@@ -524,7 +541,7 @@ walk_latency(const struct obs *o, size_t s, size_t d, size_t *hops)
 		j = o->nh[cur_ * o->n + d];
 		if (j < 0 || (size_t)j == cur_)
 			return NET_NONE;
-		x = net_true_rtt(o->net, cur_, (size_t)j);
+		x = w[cur_ * o->n + (size_t)j];
 		if (x == NET_NONE)
 			return NET_NONE;
 		lat += x;
@@ -534,44 +551,58 @@ walk_latency(const struct obs *o, size_t s, size_t d, size_t *hops)
 	return cur_ == d ? lat : NET_NONE;
 }
 
+/* Dense Dijkstra from s on the weights w. */
+static void
+true_paths(size_t n, const uint64_t *w, size_t s, uint64_t *dist,
+    uint8_t *done)
+{
+	size_t k, u;
+
+	for (k = 0; k < n; k++) {
+		dist[k] = NET_NONE;
+		done[k] = 0;
+	}
+	dist[s] = 0;
+	for (;;) {
+		u = SIZE_MAX;
+		for (k = 0; k < n; k++)
+			if (!done[k] && dist[k] != NET_NONE &&
+			    (u == SIZE_MAX || dist[k] < dist[u]))
+				u = k;
+		if (u == SIZE_MAX)
+			break;
+		done[u] = 1;
+		for (k = 0; k < n; k++)
+			if (w[u * n + k] != NET_NONE && !done[k] &&
+			    dist[u] + w[u * n + k] < dist[k])
+				dist[k] = dist[u] + w[u * n + k];
+	}
+}
+
 void
 obs_quality(struct obs *o, struct obs_quality *q)
 {
-	size_t n = o->n, s, d, k, u, hops;
+	size_t n = o->n, s, d, hops;
 	uint64_t *w = xcalloc(n * n, sizeof(*w)), *dist = xcalloc(n,
 	    sizeof(*dist));
+	uint64_t *wc = xcalloc(n * n, sizeof(*wc)), *distc = xcalloc(n,
+	    sizeof(*distc));
 	uint8_t *done = xcalloc(n, 1);
 
 	memset(q, 0, sizeof(*q));
 	q->valid = 1;
 	for (s = 0; s < n; s++)
-		for (d = 0; d < n; d++)
-			w[s * n + d] = net_true_rtt(o->net, s, d);
+		for (d = 0; d < n; d++) {
+			w[s * n + d] = true_weight(o, s, d, 0);
+			wc[s * n + d] = true_weight(o, s, d, 1);
+		}
 	for (s = 0; s < n; s++) {
 		if (!net_alive(o->net, s))
 			continue;
-		/* dense Dijkstra on the true RTTs */
-		for (k = 0; k < n; k++) {
-			dist[k] = NET_NONE;
-			done[k] = 0;
-		}
-		dist[s] = 0;
-		for (;;) {
-			u = SIZE_MAX;
-			for (k = 0; k < n; k++)
-				if (!done[k] && dist[k] != NET_NONE &&
-				    (u == SIZE_MAX || dist[k] < dist[u]))
-					u = k;
-			if (u == SIZE_MAX)
-				break;
-			done[u] = 1;
-			for (k = 0; k < n; k++)
-				if (w[u * n + k] != NET_NONE && !done[k] &&
-				    dist[u] + w[u * n + k] < dist[k])
-					dist[k] = dist[u] + w[u * n + k];
-		}
+		true_paths(n, w, s, dist, done);
+		true_paths(n, wc, s, distc, done);
 		for (d = 0; d < n; d++) {
-			uint64_t lat, direct = w[s * n + d];
+			uint64_t lat, direct = w[s * n + d], cw;
 			double c, opt, dir;
 
 			if (d == s || !net_alive(o->net, d))
@@ -579,7 +610,7 @@ obs_quality(struct obs *o, struct obs_quality *q)
 			q->pairs++;
 			if (dist[d] != NET_NONE)
 				q->connected++;
-			lat = walk_latency(o, s, d, &hops);
+			lat = walk_weight(o, w, s, d, &hops);
 			if (lat == NET_NONE)
 				continue;
 			q->reached++;
@@ -600,6 +631,10 @@ obs_quality(struct obs *o, struct obs_quality *q)
 				if (c / opt > q->stretch_max)
 					q->stretch_max = c / opt;
 			}
+			cw = walk_weight(o, wc, s, d, &hops);
+			if (cw != NET_NONE && (double)cw <=
+			    (double)distc[d] + 0.1e6)
+				q->cost_optimal++;
 			if (direct == NET_NONE)
 				continue;
 			dir = (double)direct / 1e6;
@@ -611,10 +646,24 @@ obs_quality(struct obs *o, struct obs_quality *q)
 			}
 			q->gain_ms += dir - c;
 			q->gain_opt_ms += dir - opt;
+			if (cw == NET_NONE || wc[s * n + d] == NET_NONE)
+				continue;
+			c = (double)cw / 1e6;
+			opt = (double)distc[d] / 1e6;
+			dir = (double)wc[s * n + d] / 1e6;
+			if (c > dir + 1e-6) {
+				q->cost_worse_than_direct++;
+				if (c - dir > q->cost_worst_excess_ms)
+					q->cost_worst_excess_ms = c - dir;
+			}
+			q->cost_gain_ms += dir - c;
+			q->cost_gain_opt_ms += dir - opt;
 		}
 	}
 	free(w);
+	free(wc);
 	free(dist);
+	free(distc);
 	free(done);
 }
 

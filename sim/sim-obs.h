@@ -44,6 +44,15 @@ struct obs_quality {
 	double		 gain_opt_ms;	/* sum of direct - optimum */
 	double		 stretch_sum, stretch_max;	/* chosen / optimum */
 	uint64_t	 detoured;	/* chosen path has more than one hop */
+	/*
+	 * The same on what the engine minimises: latency plus loss at the
+	 * configured loss-penalty per per cent (the true loss of each
+	 * link), hop cost left out; in ms of cost.
+	 */
+	uint64_t	 cost_optimal;
+	uint64_t	 cost_worse_than_direct;
+	double		 cost_worst_excess_ms;
+	double		 cost_gain_ms, cost_gain_opt_ms;
 };
 
 struct obs_traffic {

@@ -53,14 +53,23 @@ quality_json(FILE *f, const struct obs_quality *q, const char *ind)
 	    "%s  \"worst_excess_over_direct_ms\": %.3f,\n"
 	    "%s  \"gain_ms\": %.3f,\n%s  \"optimal_gain_ms\": %.3f,\n"
 	    "%s  \"gain_fraction\": %.5f,\n"
-	    "%s  \"stretch_mean\": %.5f,\n%s  \"stretch_max\": %.5f\n%s}",
+	    "%s  \"stretch_mean\": %.5f,\n%s  \"stretch_max\": %.5f,\n",
 	    ind, (unsigned long long)q->with_direct,
 	    ind, (unsigned long long)q->worse_than_direct,
 	    ind, q->worst_excess_ms,
 	    ind, q->gain_ms, ind, q->gain_opt_ms,
 	    ind, q->gain_opt_ms > 0 ? q->gain_ms / q->gain_opt_ms : 1.0,
 	    ind, q->reached > 0 ? q->stretch_sum / (double)q->reached : 0,
-	    ind, q->stretch_max, ind);
+	    ind, q->stretch_max);
+	fprintf(f, "%s  \"cost\": {\"optimal\": %llu, "
+	    "\"worse_than_direct\": %llu, "
+	    "\"worst_excess_over_direct_ms\": %.3f, \"gain_ms\": %.3f, "
+	    "\"optimal_gain_ms\": %.3f, \"gain_fraction\": %.5f}\n%s}",
+	    ind, (unsigned long long)q->cost_optimal,
+	    (unsigned long long)q->cost_worse_than_direct,
+	    q->cost_worst_excess_ms, q->cost_gain_ms, q->cost_gain_opt_ms,
+	    q->cost_gain_opt_ms > 0 ? q->cost_gain_ms / q->cost_gain_opt_ms :
+	    1.0, ind);
 }
 
 static void
@@ -231,8 +240,8 @@ report_json(FILE *f, const struct report_meta *m, struct obs *o)
 	    (double)p->lsa_refresh / 1e9, ms(p->adv_hold), ms(p->spf_delay),
 	    ms(p->spf_hold_min), ms(p->spf_hold_max));
 	fprintf(f, "  \"impairments\": {\"jitter_ms\": %.3f, "
-	    "\"loss_pct\": %.4f},\n",
-	    m->jitter_ms, m->loss_pct);
+	    "\"loss_pct\": %.4f, \"reorder_pct\": %.4f},\n",
+	    m->jitter_ms, m->loss_pct, m->reorder_pct);
 	fprintf(f, "  \"warmup_s\": %.3f,\n  \"end_s\": %.3f,\n",
 	    (double)m->warmup / 1e9, (double)m->end / 1e9);
 	fprintf(f, "  \"windows\": [\n");
@@ -334,6 +343,14 @@ window_text(FILE *f, const struct obs_window *w)
 		    q->gain_opt_ms > 0 ? 100 * q->gain_ms / q->gain_opt_ms :
 		    100.0, q->reached ? q->stretch_sum / (double)q->reached :
 		    0, q->stretch_max);
+	if (q->valid)
+		fprintf(f, "           with loss priced: %.2f %% optimal, "
+		    "%llu worse than direct (by up to %.2f ms), %.2f %% of "
+		    "optimal gain\n", q->reached ? 100.0 *
+		    (double)q->cost_optimal / (double)q->reached : 0,
+		    (unsigned long long)q->cost_worse_than_direct,
+		    q->cost_worst_excess_ms, q->cost_gain_opt_ms > 0 ?
+		    100 * q->cost_gain_ms / q->cost_gain_opt_ms : 100.0);
 }
 
 void

@@ -19,7 +19,7 @@ struct report_meta {
 	size_t			 nodes, links;	/* links: configured pairs/2 */
 	uint64_t		 seed, topo_seed;
 	struct engine_params	 params;
-	double			 jitter_ms, loss_pct;
+	double			 jitter_ms, loss_pct, reorder_pct;
 	uint64_t		 warmup, end;	/* ns */
 	size_t			 snapshots;	/* replayed, series only */
 	double			 snapshot_s;

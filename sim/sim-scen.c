@@ -24,6 +24,7 @@ static const struct {
 	{ "uncongest", SCEN_UNCONGEST, 2, 0, 0 },
 	{ "fail-node", SCEN_FAIL_NODE, 1, 0, 0 },
 	{ "restart-node", SCEN_RESTART_NODE, 1, 0, 0 },
+	{ "shift", SCEN_SHIFT, 0, 1, 1 },
 	{ "end", SCEN_END, 0, 0, 0 },
 };
 
@@ -168,6 +169,12 @@ scen_parse_line(struct scen *s, const char *line, const char *where)
 			log_warnx("%s: bad loss \"%s\"", where, tok[k + 1]);
 			return -1;
 		}
+	}
+	if (ev.verb == SCEN_SHIFT && (percent(tok[k], &ev.shift_ppm) == -1 ||
+	    ev.shift_ppm >= 1000000)) {
+		log_warnx("%s: bad shift \"%s\" (a percentage below 100)",
+		    where, tok[k]);
+		return -1;
 	}
 	/* the line as written, for the report */
 	for (i = 0, p = ev.text; i < nt; i++) {

@@ -36,6 +36,7 @@ enum scen_verb {
 	SCEN_UNCONGEST,
 	SCEN_FAIL_NODE,
 	SCEN_RESTART_NODE,
+	SCEN_SHIFT,
 	SCEN_END,
 };
 
@@ -48,6 +49,7 @@ struct scen_event {
 	char		 a[MATRIX_NAME_MAX + 2], b[MATRIX_NAME_MAX + 2];
 	uint64_t	 delay;		/* ns of RTT */
 	uint32_t	 loss_ppm;
+	uint32_t	 shift_ppm;	/* shift: +- this fraction */
 	char		 text[160];	/* the line, for the report */
 };
 
