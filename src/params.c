@@ -32,6 +32,7 @@ params_default(struct engine_params *p)
 	p->probe_timeout_min = 50 * MSEC;
 	p->probe_timeout_max = 1 * SEC;
 	p->baseline_window = 600 * SEC;
+	p->baseline_shift = 30 * SEC;
 	p->loss_window = 100;
 	p->cong_delay_enter = 20000;
 	p->cong_delay_exit = 8000;
@@ -50,6 +51,7 @@ params_default(struct engine_params *p)
 	p->spf_hold_max = 1 * SEC;
 	p->loss_penalty = 10000;
 	p->hop_cost = 500;
+	p->cong_penalty = 20000;
 	p->cost_min = 100;
 	p->cost_max = 1000000;
 }

@@ -30,6 +30,9 @@ struct engine_params {
 	uint64_t	probe_timeout_min;	/* ns */
 	uint64_t	probe_timeout_max;	/* ns, also before first RTT */
 	uint64_t	baseline_window;	/* ns, min-RTT window */
+	uint64_t	baseline_shift;		/* ns a steady level shift
+						   takes to become the
+						   baseline; 0: never */
 	unsigned	loss_window;		/* probes */
 	uint32_t	cong_delay_enter;	/* us of queueing delay */
 	uint32_t	cong_delay_exit;	/* us */

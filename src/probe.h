@@ -32,6 +32,7 @@
 
 #define PROBE_OUTSTANDING	64	/* probes in flight we remember */
 #define PROBE_BASELINE_BUCKETS	10
+#define PROBE_SHIFT_BUCKETS	4
 #define PROBE_LOSS_MAX		1000	/* loss window limit */
 
 struct probe_out {
@@ -55,6 +56,11 @@ struct probe_link {
 	uint64_t	base_min[PROBE_BASELINE_BUCKETS];
 	uint64_t	base_start;	/* start of the current bucket */
 	unsigned	base_cur;
+	/* minimum RTT per quarter of baseline-shift, newest at shift_cur */
+	uint64_t	shift_min[PROBE_SHIFT_BUCKETS];
+	uint64_t	shift_start;
+	unsigned	shift_cur;
+	uint64_t	shifts;		/* level shifts taken as baseline */
 
 	uint8_t		loss_ring[PROBE_LOSS_MAX];	/* 1 = lost */
 	uint32_t	loss_seq[PROBE_LOSS_MAX];	/* whose outcome */

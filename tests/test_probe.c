@@ -617,6 +617,7 @@ static void
 test_timeout(void)
 {
 	struct sim s;
+	int i;
 
 	sim_init(&s);
 	round_ok(&s, 100 * MSEC);
@@ -624,10 +625,47 @@ test_timeout(void)
 	    "timeout: 2 * srtt for 100 ms, no jitter");
 	sim_init(&s);
 	s.p.probe_timeout_max = 2 * SEC;
-	round_ok(&s, 700 * MSEC);
+	for (i = 0; i < 50; i++)
+		round_ok(&s, 600 * MSEC);
 	s.p.probe_timeout_max = 1 * SEC;
 	ok(probe_timeout(&s.l, &s.p) == 1 * SEC,
 	    "timeout: clamped to probe_timeout_max");
+	/*
+	 * A link slower than the ceiling gets its RTT plus four times its
+	 * variation plus the floor, and its answers are not lost: probed
+	 * every 100 ms, answered 2.5 s later (25 probes in flight), it comes
+	 * up once and stays up with nothing lost. With a fixed ceiling of
+	 * 1 s it went down and up again with every burst of timeouts.
+	 */
+	sim_init(&s);
+	{
+		uint32_t seqs[400];
+		uint64_t txs[400], t;
+		size_t sent = 0, ans = 0;
+
+		for (t = T0; t < T0 + 30 * SEC; t += 10 * MSEC) {
+			while (ans < sent && txs[ans] + 2500 * MSEC +
+			    (ans % 2) * 2 * MSEC <= t) {
+				if (probe_reply(&s.l, &s.p, seqs[ans], 0, t) == 1)
+					s.changes++;
+				ans++;
+			}
+			if (probe_expire(&s.l, &s.p, t) == 1)
+				s.changes++;
+			if ((t - T0) % (100 * MSEC) == 0 && sent < 300) {
+				txs[sent] = t;
+				seqs[sent++] = probe_sent(&s.l, &s.p, t, 0);
+			}
+		}
+		is_int(s.changes, 1, "slow link: one state change (up)");
+	}
+	ok(s.l.state == LINK_UP && probe_loss_permille(&s.l) == 0,
+	    "slow link: up, nothing lost (loss %u permille)",
+	    probe_loss_permille(&s.l));
+	ok(probe_timeout(&s.l, &s.p) >= (uint64_t)(s.l.srtt +
+	    4 * s.l.rttvar) && probe_timeout(&s.l, &s.p) > 2550 * MSEC,
+	    "slow link: timeout %.0f ms is srtt + 4 rttvar + floor",
+	    probe_timeout(&s.l, &s.p) / 1e6);
 	sim_init(&s);
 	round_ok(&s, 1 * MSEC);
 	ok(probe_timeout(&s.l, &s.p) == s.p.probe_timeout_min,
@@ -712,6 +750,68 @@ test_hold_and_mask(void)
 	is_int(probe_loss_permille(&s.l), 0, "mask: late one not lost");
 }
 
+/*
+ * A lasting level shift without the signs of queueing becomes the
+ * baseline within baseline-shift (plus a quarter of it, plus the
+ * congestion hold); queueing (samples that swing) stays congestion.
+ */
+static void
+test_level_shift(void)
+{
+	struct sim s;
+	uint64_t t0, cleared = 0;
+	int i;
+
+	sim_init(&s);
+	for (i = 0; i < 600; i++)		/* 60 s at 100 ms */
+		round_ok(&s, 100 * MSEC);
+	t0 = s.now;
+	for (i = 0; i < 1200; i++) {		/* 120 s at 140 ms, flat */
+		round_ok(&s, (140 + (i % 3)) * MSEC);
+		if (i == 20)
+			ok(s.l.state == LINK_CONGESTED,
+			    "shift: +40 ms reads as congestion at first");
+		if (cleared == 0 && s.l.state == LINK_UP && i > 20)
+			cleared = s.now;
+	}
+	ok(cleared != 0 && cleared - t0 <= s.p.baseline_shift +
+	    s.p.baseline_shift / 4 + s.p.cong_hold + SEC,
+	    "shift: the new level is the baseline after %.1f s",
+	    cleared ? (double)(cleared - t0) / 1e9 : -1.0);
+	ok(probe_baseline(&s.l) >= 140 * MSEC && s.l.shifts == 1,
+	    "shift: baseline %.1f ms, taken once",
+	    (double)probe_baseline(&s.l) / 1e6);
+
+	/* queueing: the RTT swings between the base and +80 ms */
+	sim_init(&s);
+	for (i = 0; i < 600; i++)
+		round_ok(&s, 100 * MSEC);
+	for (i = 0; i < 1200; i++)
+		round_ok(&s, (140 + (i * 37 % 41)) * MSEC);
+	ok(s.l.state == LINK_CONGESTED && s.l.shifts == 0 &&
+	    probe_baseline(&s.l) == 100 * MSEC,
+	    "queueing: still congested after 120 s, baseline kept");
+
+	/* a queue that keeps growing: +1 ms a second */
+	sim_init(&s);
+	for (i = 0; i < 600; i++)
+		round_ok(&s, 100 * MSEC);
+	for (i = 0; i < 1200; i++)
+		round_ok(&s, (125 * MSEC + (uint64_t)i * 100 * USEC));
+	ok(s.l.state == LINK_CONGESTED && s.l.shifts == 0,
+	    "growing queue: still congested, baseline kept");
+
+	/* off: baseline-shift 0 */
+	sim_init(&s);
+	s.p.baseline_shift = 0;
+	for (i = 0; i < 600; i++)
+		round_ok(&s, 100 * MSEC);
+	for (i = 0; i < 1200; i++)
+		round_ok(&s, 140 * MSEC);
+	ok(s.l.state == LINK_CONGESTED && s.l.shifts == 0,
+	    "baseline-shift 0: a shift stays congestion");
+}
+
 int
 main(void)
 {
@@ -727,6 +827,7 @@ main(void)
 	test_bogus_replies();
 	test_outstanding();
 	test_baseline();
+	test_level_shift();
 	test_timeout();
 	test_time_zero();
 	test_hold_and_mask();

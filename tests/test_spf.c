@@ -132,7 +132,9 @@ main(void)
 {
 	params_default(&P);
 	is_int(P.hop_cost, 500, "default hop cost 0.5 ms");
+	is_int(P.cong_penalty, 20000, "default congestion penalty 20 ms");
 	P.hop_cost = 0;		/* the cost arithmetic below is RTT only */
+	P.cong_penalty = 0;	/* strict avoidance, until the penalty tests */
 	lsdb_init(&db);
 
 	/* Triangle: detour beats direct. */
@@ -259,7 +261,29 @@ main(void)
 	is_int(cost_to(2, 0), 25000, "penalty counted in the cost");
 	P.cong_penalty = 15000;
 	PATH_IS(2, "0-2", "penalty 15 ms: 10 + 10 + 15 loses to 30");
+	/*
+	 * The default bounds what avoidance may cost: a detour around a
+	 * congested link is taken only while it is at most the penalty
+	 * slower. Strict avoidance took any detour, however slow.
+	 */
+	P.cong_penalty = 20000;
+	reset(3);
+	link2(0, 1, 40);
+	link2(1, 2, 40);
+	link2(0, 2, 61);
+	st[0][2] = st[2][0] = LINK_CONGESTED;
+	install();
+	PATH_IS(2, "0-1-2", "default: a detour 19 ms slower avoids congestion");
+	reset(3);
+	link2(0, 1, 40);
+	link2(1, 2, 40);
+	link2(0, 2, 59);
+	st[0][2] = st[2][0] = LINK_CONGESTED;
+	install();
+	PATH_IS(2, "0-2", "default: a detour 21 ms slower is not taken");
 	P.cong_penalty = 0;
+	install();
+	PATH_IS(2, "0-1-2", "strict (penalty 0): it is");
 
 	/* Hop cost: a detour must win by more than it per extra hop. */
 	reset(3);
