@@ -320,6 +320,12 @@ on_route(void *arg, size_t i, const struct engine_route_event *ev,
 		w->route_last_change = now;
 	}
 	h = path_hash(ev->new);
+	if (o->armed && o->debug)
+		fprintf(stderr, "%.3f %s: route to %s via %s, cost %.2f ms\n",
+		    (double)now / 1e9, net_name(o->net, i),
+		    net_name(o->net, (size_t)d), ev->new != NULL &&
+		    ev->new->next_hop_name ? ev->new->next_hop_name : "-",
+		    ev->new != NULL ? ev->new->cost_ms : -1.0);
 	if (o->armed) {
 		o->pair_changes[k]++;
 		if (h == o->prev_hash[k] && o->t_change[k] >= o->armed_at) {

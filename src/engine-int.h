@@ -46,6 +46,7 @@ struct peer {
 	uint8_t			 adv_loss;	/* 0.5 % */
 	uint8_t			 adv_state;
 	uint64_t		 adv_change_since;	/* 0: no change */
+	unsigned		 adv_samples;	/* ... seen in this many */
 	int			 adv_settled;	/* settled RTT advertised */
 	uint64_t		 down_at;	/* last went down, 0 never */
 	/* anti-entropy */
@@ -160,7 +161,8 @@ void	flood_note_digest(struct engine *e, size_t i, uint64_t digest,
 /* engine-nbr.c */
 void	nbr_link_changed(struct engine *e, size_t i,
 	    enum link_state from, uint64_t now);
-void	nbr_check_advertisement(struct engine *e, struct peer *p, uint64_t now);
+void	nbr_check_advertisement(struct engine *e, struct peer *p, uint64_t now,
+	    int sample);
 uint64_t	nbr_quiet_at(const struct engine *e, const struct peer *p);
 void	nbr_probe_soon(struct engine *e, struct peer *p, uint64_t now);
 void	nbr_send_probe(struct engine *e, size_t i, uint64_t now);

@@ -303,7 +303,7 @@ engine_run(struct engine *e, uint64_t now)
 			nbr_probe_soon(e, p, now);
 		}
 		if (p->adv_change_since != 0)
-			nbr_check_advertisement(e, p, now);
+			nbr_check_advertisement(e, p, now, 0);
 		if ((x = nbr_deadline(e, p)) < min)
 			min = x;
 	}

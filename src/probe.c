@@ -375,7 +375,10 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 	 * it would take eighty seconds to follow a change. Each sample
 	 * weighs as much as the samples probe_interval would have taken in
 	 * the time since the previous one (rounded: jitter and a changing
-	 * RTT leave regular probing at exactly 1/8).
+	 * RTT leave regular probing at exactly 1/8), up to eight: what a
+	 * sample weighs then, two thirds, makes srtt nearly as noisy as the
+	 * samples, which the engine allows for when it decides what to
+	 * advertise (engine-nbr.c, rtt_noise()).
 	 */
 	steps = 1;
 	if (l->last_seen != 0 && p->probe_interval > 0 && rx > l->last_seen)
