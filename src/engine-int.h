@@ -47,6 +47,7 @@ struct peer {
 	uint8_t			 adv_state;
 	uint64_t		 adv_change_since;	/* 0: no change */
 	unsigned		 adv_samples;	/* ... seen in this many */
+	uint64_t		 adv_drift_since;	/* 0: no drift */
 	int			 adv_settled;	/* settled RTT advertised */
 	uint64_t		 down_at;	/* last went down, 0 never */
 	/* anti-entropy */

@@ -232,6 +232,13 @@ shift_sample(struct probe_link *l, const struct engine_params *p,
 		l->shift_min[l->shift_cur] = rtt;
 }
 
+void
+probe_lrtt_restart(struct probe_link *l, unsigned n)
+{
+	l->lrtt = l->srtt;
+	l->lrtt_n = n < 1 ? 1 : n > PROBE_LRTT_N ? PROBE_LRTT_N : n;
+}
+
 uint64_t
 probe_baseline(const struct probe_link *l)
 {
@@ -405,6 +412,9 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 	l->last_rtt = (double)rtt;
 	baseline_sample(l, p, rx, rtt);
 	shift_sample(l, p, rx, rtt);
+	if (l->lrtt_n < PROBE_LRTT_N)
+		l->lrtt_n++;
+	l->lrtt += ((double)rtt - l->lrtt) / l->lrtt_n;
 
 	if (l->state == LINK_DOWN) {
 		/*
@@ -416,6 +426,8 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		l->srtt = (double)rtt;
 		l->rttvar = (double)rtt / 2;
 		l->jitter = 0;
+		l->lrtt = (double)rtt;
+		l->lrtt_n = 1;
 		changed = set_state(l, LINK_UP, rx);
 		/*
 		 * Probes sent while the link was down, still waiting out a

@@ -33,6 +33,7 @@
 #define PROBE_OUTSTANDING	64	/* probes in flight we remember */
 #define PROBE_BASELINE_BUCKETS	10
 #define PROBE_SHIFT_BUCKETS	4
+#define PROBE_LRTT_N		64
 #define PROBE_LOSS_MAX		1000	/* loss window limit */
 
 struct probe_out {
@@ -53,6 +54,13 @@ struct probe_link {
 
 	int		have_rtt;
 	double		srtt, rttvar, jitter, last_rtt;	/* ns */
+	/*
+	 * The long-term RTT: the mean of the samples so far, then an
+	 * average over the last PROBE_LRTT_N (gain 1/PROBE_LRTT_N). What a
+	 * link is, where srtt is what it is doing.
+	 */
+	double		lrtt;		/* ns */
+	unsigned	lrtt_n;
 	uint64_t	base_min[PROBE_BASELINE_BUCKETS];
 	uint64_t	base_start;	/* start of the current bucket */
 	unsigned	base_cur;
@@ -99,6 +107,9 @@ uint64_t probe_next_deadline(const struct probe_link *);
 uint64_t probe_timeout(const struct probe_link *, const struct engine_params *);
 
 uint64_t probe_baseline(const struct probe_link *);	/* 0: unknown */
+/* The link moved: the long-term RTT starts again from srtt, worth n
+ * samples. */
+void	probe_lrtt_restart(struct probe_link *, unsigned n);
 unsigned probe_loss_permille(const struct probe_link *);
 
 #endif
