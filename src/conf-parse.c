@@ -31,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "conf-int.h"
 #include "ctl-proto.h"
 #include "engine.h"
@@ -38,6 +40,7 @@
 #include "units.h"
 
 #define KEYFILE_MAX	256	/* a key file is one short line */
+#define KEY_B64_LEN	44	/* 43 characters and one "=" */
 
 static int	kw_node(struct parser *, int);
 static int	kw_key(struct parser *, int);
@@ -78,34 +81,6 @@ static const struct keyword {
  * Statements
  */
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int
-b64val(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
 static const char key_len_msg[] =
     "expected 32 bytes as 64 hex or 44 base64 characters";
 
@@ -116,38 +91,34 @@ static const char key_len_msg[] =
 static const char *
 key_decode(const char *s, size_t n, uint8_t key[WIRE_KEY_LEN])
 {
-	uint32_t acc = 0;
-	size_t i, o = 0;
-	int hi, lo, v, bits = 0;
+	const char *end = s;
+	size_t i, len;
 
 	if (n == 2 * WIRE_KEY_LEN) {
-		for (i = 0; i < WIRE_KEY_LEN; i++) {
-			hi = hexval((unsigned char)s[2 * i]);
-			lo = hexval((unsigned char)s[2 * i + 1]);
-			if (hi < 0 || lo < 0)
-				return "bad hex digit";
-			key[i] = (uint8_t)(hi << 4 | lo);
-		}
+		if (sodium_hex2bin(key, WIRE_KEY_LEN, s, n, NULL, &len,
+		    NULL) != 0 || len != WIRE_KEY_LEN)
+			return "bad hex digit";
 		return NULL;
 	}
-	if (n == 44) {
-		if (s[43] != '=')
+	if (n == KEY_B64_LEN) {
+		if (s[n - 1] != '=')
 			return "bad base64: expected \"=\" at the end";
-		for (i = 0; i < 43; i++) {
-			if ((v = b64val((unsigned char)s[i])) < 0)
+		/* libsodium 1.0.18 decodes bytes above 0x7f as letters. */
+		for (i = 0; i < n; i++)
+			if ((unsigned char)s[i] > 0x7f)
 				return "bad base64 character";
-			acc = acc << 6 | (uint32_t)v;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				key[o++] = (uint8_t)(acc >> bits);
-				acc &= (1U << bits) - 1;
-			}
-		}
-		/* 43 * 6 = 258 bits: the last 2 must be zero. */
-		if (acc != 0)
+		if (sodium_base642bin(key, WIRE_KEY_LEN, s, n, NULL, &len, &end,
+		    sodium_base64_VARIANT_ORIGINAL) == 0 &&
+		    len == WIRE_KEY_LEN && end == s + n)
+			return NULL;
+		/*
+		 * libsodium stops at the first byte outside the alphabet.
+		 * Having read all 43, it can only have refused the last 2 of
+		 * their 258 bits, which must be zero.
+		 */
+		if (end == s + n - 1)
 			return "bad base64: not canonical";
-		return NULL;
+		return "bad base64 character";
 	}
 	return key_len_msg;
 }
