@@ -67,6 +67,7 @@
 
 #include "engine.h"
 #include "lsdb.h"
+#include "params.h"
 #include "wire.h"
 #include "fuzz_util.h"
 
@@ -303,7 +304,7 @@ check_engine(const struct engine *e)
 	check_lsdb(engine_lsdb(e));
 	/*
 	 * Our own row is installed by engine_new() and refreshed well
-	 * within its max age (conf.c demands maxage > 2 * refresh). Without
+	 * within its max age (the config demands maxage > 2 * refresh). Without
 	 * it SPF has no root and the routes freeze.
 	 */
 	own = lsdb_find(engine_lsdb(e), self_id);
@@ -443,34 +444,30 @@ send_reflected(size_t peer, const uint8_t *b, size_t blen)
 static void
 set_params(struct engine_params *p, int fast)
 {
+	const struct param *pr;
+	size_t i;
+	int a;
+
 	params_default(p);
 	if (!fast)
 		return;
-	/* The smallest values conf.c accepts: everything happens often. */
-	p->probe_interval = 10 * MSEC;
-	p->down_after = 1;
-	p->probe_timeout_min = 1 * MSEC;
-	p->probe_timeout_max = 1 * MSEC;
-	p->baseline_window = 1 * SEC;
-	p->loss_window = 10;
-	p->cong_delay_enter = 2;
-	p->cong_delay_exit = 1;
-	p->cong_loss_enter = 2;
-	p->cong_loss_exit = 1;
-	p->cong_hold = 0;
-	p->lsa_refresh = 1 * SEC;
-	p->lsa_maxage = 3 * SEC;
-	p->lsa_min_interval = 0;
-	p->adv_rtt_pct = 0;
-	p->adv_rtt_min = 0;
-	p->adv_loss = 0;
-	p->adv_hold = 0;
-	p->spf_delay = 0;
-	p->spf_hold_min = 1 * MSEC;
-	p->spf_hold_max = 1 * MSEC;
-	p->loss_penalty = 10000000;
-	p->cost_min = 1;
-	p->cost_max = 60000000;
+	/*
+	 * The smallest values the config accepts (params.c): everything
+	 * happens often. Where the first argument must stay above the second
+	 * it gets one more; the cost clamp opens to its widest.
+	 */
+	for (i = 0; i < params_count(); i++) {
+		pr = &params_table()[i];
+		for (a = 0; a < pr->nargs; a++)
+			params_set(p, pr, a, pr->arg[a].min);
+		if (pr->rule == PARAM_GT)
+			params_set(p, pr, 0, pr->arg[1].min + 1);
+		else if (pr->rule == PARAM_LT)
+			params_set(p, pr, 1, pr->arg[1].max);
+	}
+	/* Loss costs the most it can. */
+	pr = params_find("cost", "loss-penalty");
+	params_set(p, pr, 0, pr->arg[0].max);
 	/* The other modes: idle links switch rate, congestion is priced. */
 	p->probe_idle_interval = 20 * MSEC;
 	p->hop_cost = 1;
