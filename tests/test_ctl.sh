@@ -30,8 +30,8 @@ for p in sys.argv[1:]:
 EOF
 
 PROTO=$(sed -n 's/^#define[	 ]*CTL_PROTOCOL[	 ]*\([0-9]*\).*/\1/p' \
-    "$top_srcdir/src/ctl.h")
-[ -n "$PROTO" ] || { echo "FAIL: no CTL_PROTOCOL in src/ctl.h"; exit 1; }
+    "$top_srcdir/src/ctl-proto.h")
+[ -n "$PROTO" ] || { echo "FAIL: no CTL_PROTOCOL in src/ctl-proto.h"; exit 1; }
 
 # Socket paths must fit sun_path (108 bytes): keep the directory short.
 T=$(mktemp -d "${TMPDIR:-/tmp}/argoctl.XXXXXX") || exit 1
