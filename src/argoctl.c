@@ -446,6 +446,18 @@ show_help(json_t *reply, char *err, size_t errlen)
 }
 
 static int
+show_dry_run(json_t *reply, char *err, size_t errlen)
+{
+	struct ctlc_dry_run dr;
+
+	if (ctlc_decode_dry_run(reply, &dr, err, errlen) == -1)
+		return -1;
+	show_kernel(&dr.kernel);
+	ctlc_dry_run_free(&dr);
+	return 0;
+}
+
+static int
 show_reload(json_t *reply, char *err, size_t errlen)
 {
 	if (ctlc_decode_ok(reply, err, errlen) == -1)
@@ -573,7 +585,7 @@ main(int argc, char *argv[])
 		{ CTL_CMD_RELOAD, show_reload },
 		{ CTL_CMD_HELP, show_help },
 		{ CTL_CMD_FIB, show_fib },
-		{ CTL_CMD_DRY_RUN, show_reload },
+		{ CTL_CMD_DRY_RUN, show_dry_run },
 	};
 	const char *sock = CONF_DEFAULT_CONTROL, *cmd, *msg;
 	char err[CTLC_ERRLEN], *end;
