@@ -5,9 +5,7 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +268,39 @@ dec_reply(struct dec *d, json_t *reply, char *err, size_t errlen,
 	return 0;
 }
 
+/*
+ * The reply's array key: n items of size bytes each, decoded by item()
+ * into a new array (NULL on failure, after fini() undid the items done).
+ */
+typedef int	dec_item_fn(struct dec *, json_t *, void *);
+
+static void *
+dec_list(struct dec *d, json_t *reply, char *err, size_t errlen,
+    const char *key, size_t size, dec_item_fn *item, void (*fini)(void *),
+    size_t *np)
+{
+	json_t *a, *o;
+	char *v;
+	size_t i, j;
+
+	*np = 0;
+	if (dec_reply(d, reply, err, errlen, key, &a) == -1 ||
+	    (v = dec_alloc(d, json_array_size(a), size)) == NULL)
+		return NULL;
+	json_array_foreach(a, i, o) {
+		dec_at(d, key, i);
+		if (item(d, o, v + i * size) == -1) {
+			for (j = 0; fini != NULL && j < i; j++)
+				fini(v + j * size);
+			free(v);
+			return NULL;
+		}
+	}
+	d->where[0] = '\0';
+	*np = json_array_size(a);
+	return v;
+}
+
 /* The integer members of member key, in order; objects are skipped. */
 static int
 dec_counters(struct dec *d, json_t *parent, const char *key,
@@ -306,7 +337,7 @@ dec_counters(struct dec *d, json_t *parent, const char *key,
 }
 
 /*
- * Messages without members of their own, and the banner.
+ * Replies without members of their own.
  */
 int
 ctlc_decode_ok(json_t *reply, char *err, size_t errlen)
@@ -314,54 +345,6 @@ ctlc_decode_ok(json_t *reply, char *err, size_t errlen)
 	struct dec d;
 
 	return dec_reply(&d, reply, err, errlen, NULL, NULL);
-}
-
-static int
-banner_fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-banner_fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	errno = errnum;
-	return -1;
-}
-
-int
-ctlc_decode_banner(json_t *b, struct ctlc_banner *bn, char *err,
-    size_t errlen)
-{
-	const char *s;
-	json_t *v;
-
-	memset(bn, 0, sizeof(*bn));
-	if (json_is_false(json_object_get(b, CTL_F_OK))) {
-		s = json_string_value(json_object_get(b, CTL_F_ERROR));
-		return banner_fail(err, errlen, EUSERS, "argod refused the "
-		    "connection: %s", s != NULL ? s : "no reason given");
-	}
-	if ((s = json_string_value(json_object_get(b, CTL_F_ARGOD))) == NULL)
-		return banner_fail(err, errlen, EPROTO, "no argod banner: not "
-		    "an argod control socket?");
-	snprintf(bn->version, sizeof(bn->version), "%s", s);
-	v = json_object_get(b, CTL_F_PROTOCOL);
-	if (!json_is_integer(v))
-		return banner_fail(err, errlen, EPROTO,
-		    "banner has no protocol version");
-	if (json_integer_value(v) != CTL_PROTOCOL)
-		return banner_fail(err, errlen, EPROTO, "protocol mismatch: "
-		    "daemon speaks %lld, client %d",
-		    (long long)json_integer_value(v), CTL_PROTOCOL);
-	bn->protocol = CTL_PROTOCOL;
-	if ((s = json_string_value(json_object_get(b, CTL_F_NODE))) != NULL)
-		snprintf(bn->node, sizeof(bn->node), "%s", s);
-	bn->readonly = json_is_true(json_object_get(b, CTL_F_READONLY));
-	return 0;
 }
 
 /*
@@ -474,8 +457,10 @@ ctlc_status_counter(const struct ctlc_status *st, const char *name,
  * peers
  */
 static int
-dec_peer(struct dec *d, json_t *o, struct ctlc_peer *p)
+dec_peer(struct dec *d, json_t *o, void *arg)
 {
+	struct ctlc_peer *p = arg;
+
 	if (dec_object(d, o) == -1 ||
 	    dec_str(d, o, CTL_F_NAME, 0, &p->name) == -1 ||
 	    dec_str(d, o, CTL_F_ID, 0, &p->id) == -1 ||
@@ -502,22 +487,11 @@ ctlc_decode_peers(json_t *reply, struct ctlc_peers *ps, char *err,
     size_t errlen)
 {
 	struct dec d;
-	json_t *a, *o;
-	size_t i;
 
 	memset(ps, 0, sizeof(*ps));
-	if (dec_reply(&d, reply, err, errlen, CTL_F_PEERS, &a) == -1 ||
-	    (ps->v = dec_alloc(&d, json_array_size(a),
-	    sizeof(*ps->v))) == NULL)
+	if ((ps->v = dec_list(&d, reply, err, errlen, CTL_F_PEERS,
+	    sizeof(*ps->v), dec_peer, NULL, &ps->n)) == NULL)
 		return -1;
-	json_array_foreach(a, i, o) {
-		dec_at(&d, CTL_F_PEERS, i);
-		if (dec_peer(&d, o, &ps->v[i]) == -1) {
-			ctlc_peers_free(ps);
-			return -1;
-		}
-	}
-	ps->n = json_array_size(a);
 	ps->json = json_incref(reply);
 	return 0;
 }
@@ -534,8 +508,10 @@ ctlc_peers_free(struct ctlc_peers *ps)
  * routes, and the routes of route events
  */
 static void
-route_free(struct ctlc_route *r)
+route_free(void *arg)
 {
+	struct ctlc_route *r = arg;
+
 	free(r->path.hop);
 	free(r->ru_path.hop);
 	r->path.hop = r->ru_path.hop = NULL;
@@ -597,27 +573,22 @@ fail:
 	return -1;
 }
 
+static int
+dec_route_full(struct dec *d, json_t *o, void *r)
+{
+	return dec_route(d, o, r, 1);
+}
+
 int
 ctlc_decode_routes(json_t *reply, struct ctlc_routes *rs, char *err,
     size_t errlen)
 {
 	struct dec d;
-	json_t *a, *o;
-	size_t i;
 
 	memset(rs, 0, sizeof(*rs));
-	if (dec_reply(&d, reply, err, errlen, CTL_F_ROUTES, &a) == -1 ||
-	    (rs->v = dec_alloc(&d, json_array_size(a),
-	    sizeof(*rs->v))) == NULL)
+	if ((rs->v = dec_list(&d, reply, err, errlen, CTL_F_ROUTES,
+	    sizeof(*rs->v), dec_route_full, route_free, &rs->n)) == NULL)
 		return -1;
-	json_array_foreach(a, i, o) {
-		dec_at(&d, CTL_F_ROUTES, i);
-		if (dec_route(&d, o, &rs->v[i], 1) == -1) {
-			ctlc_routes_free(rs);
-			return -1;
-		}
-		rs->n = i + 1;
-	}
 	rs->json = json_incref(reply);
 	return 0;
 }
@@ -736,8 +707,10 @@ ctlc_matrix_free(struct ctlc_matrix *m)
  * lsdb
  */
 static int
-dec_lsdb_row(struct dec *d, json_t *o, struct ctlc_lsdb_row *r)
+dec_lsdb_row(struct dec *d, json_t *o, void *arg)
 {
+	struct ctlc_lsdb_row *r = arg;
+
 	if (dec_object(d, o) == -1 ||
 	    dec_str(d, o, CTL_F_ORIGIN, 0, &r->origin) == -1 ||
 	    dec_str(d, o, CTL_F_ID, 0, &r->id) == -1 ||
@@ -754,21 +727,11 @@ ctlc_decode_lsdb(json_t *reply, struct ctlc_lsdb *l, char *err,
     size_t errlen)
 {
 	struct dec d;
-	json_t *a, *o;
-	size_t i;
 
 	memset(l, 0, sizeof(*l));
-	if (dec_reply(&d, reply, err, errlen, CTL_F_LSDB, &a) == -1 ||
-	    (l->v = dec_alloc(&d, json_array_size(a), sizeof(*l->v))) == NULL)
+	if ((l->v = dec_list(&d, reply, err, errlen, CTL_F_LSDB,
+	    sizeof(*l->v), dec_lsdb_row, NULL, &l->n)) == NULL)
 		return -1;
-	json_array_foreach(a, i, o) {
-		dec_at(&d, CTL_F_LSDB, i);
-		if (dec_lsdb_row(&d, o, &l->v[i]) == -1) {
-			ctlc_lsdb_free(l);
-			return -1;
-		}
-	}
-	l->n = json_array_size(a);
 	l->json = json_incref(reply);
 	return 0;
 }
@@ -785,8 +748,10 @@ ctlc_lsdb_free(struct ctlc_lsdb *l)
  * fib and dry-run
  */
 static int
-dec_fib_route(struct dec *d, json_t *o, struct ctlc_fib_route *r)
+dec_fib_route(struct dec *d, json_t *o, void *arg)
 {
+	struct ctlc_fib_route *r = arg;
+
 	if (dec_object(d, o) == -1 ||
 	    dec_str(d, o, CTL_F_PREFIX, 0, &r->prefix) == -1 ||
 	    dec_str(d, o, CTL_F_ENCAP_DST, 1, &r->encap_dst) == -1 ||
@@ -801,26 +766,17 @@ int
 ctlc_decode_fib(json_t *reply, struct ctlc_fib *f, char *err, size_t errlen)
 {
 	struct dec d;
-	json_t *a, *o;
-	size_t i;
 
 	memset(f, 0, sizeof(*f));
-	if (dec_reply(&d, reply, err, errlen, CTL_F_FIB, &a) == -1 ||
+	if ((f->v = dec_list(&d, reply, err, errlen, CTL_F_FIB, sizeof(*f->v),
+	    dec_fib_route, NULL, &f->n)) == NULL ||
 	    dec_uint(&d, reply, CTL_F_TABLE, &f->table) == -1 ||
-	    dec_kernel(&d, reply, &f->kernel) == -1 ||
-	    (f->v = dec_alloc(&d, json_array_size(a), sizeof(*f->v))) == NULL)
-		goto fail;
-	json_array_foreach(a, i, o) {
-		dec_at(&d, CTL_F_FIB, i);
-		if (dec_fib_route(&d, o, &f->v[i]) == -1)
-			goto fail;
+	    dec_kernel(&d, reply, &f->kernel) == -1) {
+		ctlc_fib_free(f);
+		return -1;
 	}
-	f->n = json_array_size(a);
 	f->json = json_incref(reply);
 	return 0;
-fail:
-	ctlc_fib_free(f);
-	return -1;
 }
 
 void
@@ -866,8 +822,10 @@ ctlc_dry_run_args(int on)
  * help
  */
 static int
-dec_command(struct dec *d, json_t *o, struct ctlc_command *c)
+dec_command(struct dec *d, json_t *o, void *arg)
 {
+	struct ctlc_command *c = arg;
+
 	if (dec_object(d, o) == -1 ||
 	    dec_str(d, o, CTL_F_CMD, 0, &c->cmd) == -1 ||
 	    dec_str(d, o, CTL_F_HELP, 0, &c->help) == -1 ||
@@ -881,21 +839,11 @@ ctlc_decode_help(json_t *reply, struct ctlc_help *h, char *err,
     size_t errlen)
 {
 	struct dec d;
-	json_t *a, *o;
-	size_t i;
 
 	memset(h, 0, sizeof(*h));
-	if (dec_reply(&d, reply, err, errlen, CTL_F_COMMANDS, &a) == -1 ||
-	    (h->v = dec_alloc(&d, json_array_size(a), sizeof(*h->v))) == NULL)
+	if ((h->v = dec_list(&d, reply, err, errlen, CTL_F_COMMANDS,
+	    sizeof(*h->v), dec_command, NULL, &h->n)) == NULL)
 		return -1;
-	json_array_foreach(a, i, o) {
-		dec_at(&d, CTL_F_COMMANDS, i);
-		if (dec_command(&d, o, &h->v[i]) == -1) {
-			ctlc_help_free(h);
-			return -1;
-		}
-	}
-	h->n = json_array_size(a);
 	h->json = json_incref(reply);
 	return 0;
 }

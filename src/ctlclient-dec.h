@@ -1,9 +1,9 @@
 /*
- * The decoders of the status protocol (man/argoctl.8): every message the
- * daemon sends (banner, replies, events) into C structs, and the few
- * requests that carry arguments. argoctl and argo-top share them and
- * differ only in rendering (STYLE.md convention 8); the connection that
- * carries the messages is ctlclient.h.
+ * The decoders of the status protocol (man/argoctl.8): every reply and
+ * event the daemon sends, into C structs, and the arguments of the one
+ * request that has them. argoctl and argo-top share them and differ only
+ * in rendering (STYLE.md convention 8); the connection that carries the
+ * messages, and checks the banner, is ctlclient.h.
  *
  * A decoder never trusts the daemon: a missing or ill-typed member is an
  * error naming it ("peers[2].rtt_ms: expected a number or null"), never a
@@ -29,19 +29,6 @@
 #define CTLC_ERRLEN	256
 
 /*
- * The banner. -1 with errno EUSERS when the daemon refused the client
- * (too many clients), EPROTO when it is no argod banner or speaks another
- * protocol ("protocol mismatch: daemon speaks 2, client 1").
- */
-struct ctlc_banner {
-	char	version[32];
-	int	protocol;
-	char	node[64];	/* "" when the daemon has no engine yet */
-	int	readonly;
-};
-int	ctlc_decode_banner(json_t *, struct ctlc_banner *, char *, size_t);
-
-/*
  * Classifying messages. ctlc_reply_ok() returns 1 for {"ok":true}, 0 for
  * an error reply (*errmsg points into the reply), -1 for no reply at all.
  */
@@ -62,7 +49,7 @@ struct ctlc_counter {
 
 /* The forwarding layer, as status, fib and dry-run carry it. */
 struct ctlc_kernel {
-	const char		*mode;	/* forwarding, dry-run or none */
+	const char		*mode;		/* CTL_MODE_* */
 	/* the rest only when mode is not "none" */
 	const char		*reason;	/* NULL: none */
 	const char		*tunnel, *device;
@@ -79,7 +66,7 @@ struct ctlc_status {
 	double			 clock_s;	/* optional: NAN */
 	double			 uptime_s;
 	uint64_t		 peers, peers_up, lsdb_rows;
-	struct ctlc_counter	*counters;	/* numeric members, in order */
+	struct ctlc_counter	*counters;	/* in order */
 	size_t			 ncounters;
 	struct ctlc_counter	*rejected;
 	size_t			 nrejected;

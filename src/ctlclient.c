@@ -33,11 +33,11 @@ struct ctlc {
 	int			 fd;
 	enum ctlc_state		 state;
 	struct sockaddr_un	 sun;
-	int			 inprogress;	/* EINPROGRESS: await POLLOUT */
-	int64_t			 retry_at;	/* EAGAIN: next attempt, ms */
-	int64_t			 deadline;	/* connect and banner, ms */
+	int			 inprogress;	/* await POLLOUT */
+	int64_t			 retry_at;	/* EAGAIN: retry, ms */
+	int64_t			 deadline;	/* ms, -1 none */
 	int			 timeout_ms;
-	int			 nonblock;	/* ctlc_send() never waits */
+	int			 nonblock;	/* never wait to send */
 	struct ctlc_lines	 in;
 	json_t			*ahead;		/* messages read before asked */
 	char			*out;		/* non-blocking: queued */
@@ -329,10 +329,39 @@ ctlc_try_connect(struct ctlc *c)
 	    strerror(errno));
 }
 
+/* The banner: the daemon's version and protocol, or its refusal. */
+static int
+banner_check(struct ctlc *c, json_t *b)
+{
+	json_t *v;
+	const char *s;
+
+	if (json_is_false(json_object_get(b, CTL_F_OK))) {
+		s = json_string_value(json_object_get(b, CTL_F_ERROR));
+		return ctlc_fail(c, EUSERS, "argod refused the connection: %s",
+		    s != NULL ? s : "no reason given");
+	}
+	if ((s = json_string_value(json_object_get(b, CTL_F_ARGOD))) == NULL)
+		return ctlc_fail(c, EPROTO, "no argod banner: not an argod "
+		    "control socket?");
+	snprintf(c->banner.version, sizeof(c->banner.version), "%s", s);
+	v = json_object_get(b, CTL_F_PROTOCOL);
+	if (!json_is_integer(v))
+		return ctlc_fail(c, EPROTO, "banner has no protocol version");
+	if (json_integer_value(v) != CTL_PROTOCOL)
+		return ctlc_fail(c, EPROTO, "protocol mismatch: daemon speaks "
+		    "%lld, client %d", (long long)json_integer_value(v),
+		    CTL_PROTOCOL);
+	c->banner.protocol = CTL_PROTOCOL;
+	if ((s = json_string_value(json_object_get(b, CTL_F_NODE))) != NULL)
+		snprintf(c->banner.node, sizeof(c->banner.node), "%s", s);
+	c->banner.readonly = json_is_true(json_object_get(b, CTL_F_READONLY));
+	return 0;
+}
+
 int
 ctlc_advance(struct ctlc *c)
 {
-	char err[CTLC_ERRLEN];
 	json_t *b;
 	int rc, saved;
 
@@ -348,12 +377,11 @@ ctlc_advance(struct ctlc *c)
 		if ((rc = ctlc_take(c, &b, 0)) == -1)
 			goto fail;
 		if (rc == 1) {
-			rc = ctlc_decode_banner(b, &c->banner, err,
-			    sizeof(err));
+			rc = banner_check(c, b);
 			saved = errno;
 			json_decref(b);
 			if (rc == -1) {
-				ctlc_fail(c, saved, "%s", err);
+				errno = saved;
 				goto fail;
 			}
 			c->state = CTLC_READY;

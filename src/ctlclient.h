@@ -62,12 +62,19 @@ int	ctlc_lines_next(struct ctlc_lines *, json_t **out, char *err,
  */
 struct ctlc;
 
+struct ctlc_banner {
+	char	version[32];
+	int	protocol;
+	char	node[64];	/* "" when the daemon has no engine yet */
+	int	readonly;
+};
+
 /*
  * Connect to path and read the banner, both within timeout_ms (<0: no
  * limit). NULL on failure with err filled and errno set: the connect(2)
  * error, ETIMEDOUT, ECONNRESET (closed), EPROTO (not argod or a protocol
- * mismatch), or EUSERS when the daemon refused the client (too many
- * clients); see ctlc_decode_banner().
+ * mismatch: "protocol mismatch: daemon speaks 2, client 1"), or EUSERS
+ * when the daemon refused the client (too many clients).
  */
 struct ctlc	*ctlc_connect(const char *path, int timeout_ms, char *err,
 		    size_t errlen);
