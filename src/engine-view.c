@@ -31,17 +31,26 @@ engine_db_nrows(const struct engine *e)
 	return db != NULL ? db->nrows : 0;
 }
 
+/* The node at index i, or NULL for a free or unknown index. */
+static const struct lsdb_node *
+db_node(const struct engine *e, size_t i)
+{
+	const struct lsdb *db = engine_lsdb(e);
+
+	if (db == NULL || i >= db->nslots || !db->slots[i].in_use)
+		return NULL;
+	return &db->slots[i];
+}
+
 int
 engine_db_node(const struct engine *e, size_t i, uint64_t now,
     struct engine_db_node *v)
 {
-	const struct lsdb *db = engine_lsdb(e);
 	const struct lsdb_node *ln;
 
 	memset(v, 0, sizeof(*v));
-	if (db == NULL || i >= db->nslots || !db->slots[i].in_use)
+	if ((ln = db_node(e, i)) == NULL)
 		return -1;
-	ln = &db->slots[i];
 	v->id = ln->id;
 	/* a row names its origin; a node only referenced has no name of
 	 * its own, but the config or an origin's egress may know it */
@@ -62,19 +71,18 @@ void
 engine_db_link(const struct engine *e, size_t i, size_t k,
     struct engine_db_link *v)
 {
-	const struct lsdb *db = engine_lsdb(e);
+	const struct lsdb_node *ln;
 	const struct lsdb_link *l;
 
 	memset(v, 0, sizeof(*v));
 	v->node = SIZE_MAX;
 	v->state = -1;
 	v->rtt_ms = -1;
-	if (db == NULL || i >= db->nslots || !db->slots[i].has_row ||
-	    k >= db->slots[i].nlinks)
+	if ((ln = db_node(e, i)) == NULL || !ln->has_row || k >= ln->nlinks)
 		return;
-	l = &db->slots[i].links[k];
+	l = &ln->links[k];
 	v->peer = l->peer;
-	if (l->slot < db->nslots && db->slots[l->slot].in_use)
+	if (db_node(e, l->slot) != NULL)
 		v->node = l->slot;
 	/* the state byte comes from the originator, unchecked */
 	if (l->state == LINK_DOWN || l->state == LINK_UP ||
