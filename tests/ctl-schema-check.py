@@ -19,9 +19,11 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "lib"))
+from argolab import Ctl, wait_for, WaitTimeout  # noqa: E402
 
 try:
     import jsonschema
@@ -30,14 +32,13 @@ except ImportError:
           "(Debian: python3-jsonschema; bootstrap.sh installs it)")
     sys.exit(1)
 
-failed = 0
+# one line per check; any "not ok" makes the exit status 1
+results = []
 
 
 def ok(cond, what):
-    global failed
+    results.append(bool(cond))
     print("%s - %s" % ("ok" if cond else "not ok", what), flush=True)
-    if not cond:
-        failed = 1
     return cond
 
 
@@ -120,62 +121,6 @@ class Checker:
         return self.check(msg, name, what or "reply to %s" % cmd)
 
 
-class Client:
-    def __init__(self, path, timeout=10.0):
-        end = time.monotonic() + timeout
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.s.settimeout(timeout)
-                self.s.connect(path)
-                break
-            except OSError:
-                self.s.close()
-                if time.monotonic() > end:
-                    raise
-                time.sleep(0.1)
-        self.buf = b""
-        self.events = []
-        self.banner = self.read()
-
-    def read(self):
-        while b"\n" not in self.buf:
-            d = self.s.recv(65536)
-            if not d:
-                raise EOFError("connection closed")
-            self.buf += d
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def send(self, data):
-        self.s.sendall(data)
-
-    def reply(self):
-        while True:
-            m = self.read()
-            if "ok" in m:
-                return m
-            self.events.append(m)
-
-    def req(self, cmd, **kw):
-        kw["cmd"] = cmd
-        self.send(json.dumps(kw).encode() + b"\n")
-        return self.reply()
-
-    def wait_events(self, pred, timeout):
-        end = time.monotonic() + timeout
-        while not pred(self.events):
-            left = end - time.monotonic()
-            if left <= 0:
-                return False
-            self.s.settimeout(left)
-            try:
-                self.events.append(self.read())
-            except socket.timeout:
-                return False
-        return True
-
-
 def square(r):
     n = len(r["nodes"])
     return len(r["ids"]) == n and all(
@@ -196,66 +141,77 @@ def main():
     ok(True, "%s is a valid JSON Schema" % schema_path)
     check_names(schema, proto)
 
-    c = Client(sock)
+    # requests on one connection, events on another: Ctl.cmd() skips
+    # the events that come between a request and its reply
+    c = wait_for(lambda: Ctl(sock), 10, what="argod's status socket")
     ck.check(c.banner, "banner", "banner")
-    ro = Client(ro_sock)
+    ro = Ctl(ro_sock)
     ck.check(ro.banner, "banner", "read-only banner")
-    ck.reply(c.req("monitor"), "monitor")
+    mon = Ctl(sock)
+    ck.reply(mon.cmd("monitor"), "monitor")
     open(ready, "w").close()
 
     # the peer starts now: wait for the route through it
-    end = time.monotonic() + 20
-    r = None
-    while time.monotonic() < end:
-        r = c.req("routes")
+    def route_up():
+        r = c.cmd("routes")
         if r.get("ok") and any(x["reachable"] for x in r["routes"]):
-            break
-        time.sleep(0.2)
+            return r
+        return None
+    try:
+        r = wait_for(route_up, 20, 0.2, "a reachable route")
+    except WaitTimeout as e:
+        ok(False, str(e))
+        return 1
     ck.reply(r, "routes", "reply to routes with a reachable route")
 
     for cmd in sorted(proto["CMD"] - {"monitor", "dry-run", "reload"}):
-        r = c.req(cmd, tag={"n": cmd})
+        r = c.cmd(cmd, tag={"n": cmd})
         ck.reply(r, cmd)
         if cmd == "matrix" and r.get("ok"):
             ok(square(r), "matrix is n x n")
         if cmd == "help" and r.get("ok"):
             ok({x["cmd"] for x in r["commands"]} == proto["CMD"],
                "help lists the commands of ctl-proto.h")
-    ck.reply(c.req("dry-run", on=True), "dry-run")
-    ck.reply(c.req("reload"), "reload")
+    ck.reply(c.cmd("dry-run", on=True), "dry-run")
+    ck.reply(c.cmd("reload"), "reload")
 
     # error replies
-    ck.reply(c.req("frobnicate"), "frobnicate", "unknown command")
-    ck.reply(c.req("dry-run"), "dry-run", "dry-run without \"on\"")
-    ck.reply(ro.req("reload"), "reload", "reload on a read-only socket")
+    ck.reply(c.cmd("frobnicate"), "frobnicate", "unknown command")
+    ck.reply(c.cmd("dry-run"), "dry-run", "dry-run without \"on\"")
+    ck.reply(ro.cmd("reload"), "reload", "reload on a read-only socket")
     for what, data in (("malformed request", b"{x\n"),
                        ("non-object request", b"[1]\n"),
                        ("request without cmd", b'{"tag": 1}\n'),
                        ("oversize request", b'{"cmd":"' +
                         b"x" * (64 * 1024) + b'"}\n')):
-        c.send(data)
-        ck.check(c.reply(), "error", what)
+        c.s.sendall(data)
+        ck.check(c.line(), "error", what)
 
     # the peer goes: link down and the route lost
     os.kill(int(open(peer_pidfile).read().split()[0]), signal.SIGTERM)
+    events = []
 
-    def seen(evs):
-        down = any(e.get("event") == "link" and e.get("to") == "down"
-                   for e in evs)
-        lost = any(e.get("event") == "route" and e.get("old") is not None
-                   for e in evs)
-        return down and lost
-    ok(c.wait_events(seen, 20), "link down and route lost events arrive")
-    kinds = {e.get("event") for e in c.events}
+    def seen():
+        events.extend(mon.events())
+        return (any(e.get("event") == "link" and e.get("to") == "down"
+                    for e in events) and
+                any(e.get("event") == "route" and e.get("old") is not None
+                    for e in events))
+    try:
+        wait_for(seen, 20, 0.1, "link down and route lost events")
+        ok(True, "link down and route lost events arrive")
+    except WaitTimeout as e:
+        ok(False, str(e))
+    kinds = {e.get("event") for e in events}
     ok({"link", "route"} <= kinds, "link and route events seen: %s" %
        sorted(str(k) for k in kinds))
-    for e in c.events:
+    for e in events:
         name = {"link": "event_link", "route": "event_route_change"}.get(
             e.get("event"), "event")
         ck.check(e, name, "%s event" % e.get("event"))
-    c.s.close()
-    ro.s.close()
-    return failed
+    for x in (c, ro, mon):
+        x.close()
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":
