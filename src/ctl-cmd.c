@@ -352,7 +352,7 @@ cmd_peers(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 /* A database node as matrix and lsdb list it: sorted by name, then id. */
 struct db_node {
 	struct engine_db_node	 v;
-	size_t			 index;		/* for engine_db_*() */
+	size_t			 index;	/* for engine_db_*() */
 	char			 hex[16];	/* the name when unknown */
 };
 
@@ -605,7 +605,7 @@ static cmd_fn cmd_help;
 
 static const struct ctl_cmd {
 	const char	*name;
-	int		 write;		/* refused on read-only sockets */
+	int		 write;		/* refused when read-only */
 	int		 need_engine;
 	cmd_fn		*fn;
 	const char	*help;

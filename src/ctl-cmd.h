@@ -18,18 +18,19 @@ struct kern;
 /* What a request may see and do. */
 struct ctl_cmd_ctx {
 	struct engine		*e;		/* NULL: not running */
-	struct kern		*kern;		/* NULL: no forwarding layer */
+	struct kern		*kern;		/* NULL: none */
 	struct ctl_hooks	 hooks;
 	uint64_t		 now;		/* engine clock */
 	int			 ro;		/* read-only socket */
-	int			 monitor;	/* out: send events from now */
+	int			 monitor;	/* out: wants events */
 };
 
 /* The daemon's start, for uptime; the first call counts. */
 void	 ctl_cmd_started(uint64_t now);
 
 /* The reply to one request line (no newline, at most CTL_MAX_REQUEST). */
-char	*ctl_cmd_request(struct ctl_cmd_ctx *, const char *line, size_t len);
+char	*ctl_cmd_request(struct ctl_cmd_ctx *, const char *line,
+	    size_t len);
 /* An error reply to no request (cmd null): CTL_ERR_TOO_LONG, ... */
 char	*ctl_cmd_error(const char *msg);
 char	*ctl_cmd_banner(const struct engine *, int ro);

@@ -56,7 +56,7 @@
  */
 /* banner */
 #define CTL_F_ARGOD		"argod"
-#define CTL_F_PROTOCOL		"protocol"	/* also status, kernel, fib */
+#define CTL_F_PROTOCOL		"protocol"	/* also status, fib */
 #define CTL_F_NODE		"node"		/* also status */
 #define CTL_F_READONLY		"readonly"
 /* requests and every reply */
@@ -70,7 +70,7 @@
 #define CTL_F_VERSION		"version"
 #define CTL_F_CLOCK_S		"clock_s"
 #define CTL_F_UPTIME_S		"uptime_s"
-#define CTL_F_PEERS		"peers"		/* also the peers reply */
+#define CTL_F_PEERS		"peers"		/* also a reply */
 #define CTL_F_PEERS_UP		"peers_up"
 #define CTL_F_LSDB_ROWS		"lsdb_rows"
 #define CTL_F_DIGEST		"digest"
@@ -92,7 +92,7 @@
 #define CTL_F_REQUESTS_SENT	"requests_sent"
 #define CTL_F_SPF_RUNS		"spf_runs"
 #define CTL_F_ROUTE_CHANGES	"route_changes"
-#define CTL_F_REJECTED		"rejected"	/* an object by reason */
+#define CTL_F_REJECTED		"rejected"	/* by reason */
 /* kernel */
 #define CTL_F_MODE		"mode"
 #define CTL_F_REASON		"reason"
@@ -111,10 +111,10 @@
 /* peers */
 #define CTL_F_NAME		"name"
 #define CTL_F_STATE		"state"		/* also matrix */
-#define CTL_F_RTT_MS		"rtt_ms"	/* also matrix, link events */
+#define CTL_F_RTT_MS		"rtt_ms"	/* also matrix, events */
 #define CTL_F_RTT_MIN_MS	"rtt_min_ms"
 #define CTL_F_JITTER_MS		"jitter_ms"
-#define CTL_F_LOSS_PCT		"loss_pct"	/* also matrix, link events */
+#define CTL_F_LOSS_PCT		"loss_pct"	/* also matrix, events */
 #define CTL_F_LAST_SEEN_S	"last_seen_s"
 #define CTL_F_STATE_SINCE_S	"state_since_s"
 #define CTL_F_ADV_RTT_MS	"adv_rtt_ms"
@@ -126,7 +126,7 @@
 #define CTL_F_IDS		"ids"
 /* routes, and the routes of route events */
 #define CTL_F_ROUTES		"routes"
-#define CTL_F_ORIGIN		"origin"	/* also lsdb, route events */
+#define CTL_F_ORIGIN		"origin"	/* also lsdb, events */
 #define CTL_F_PREFIX		"prefix"	/* also fib, route events */
 #define CTL_F_REACHABLE		"reachable"
 #define CTL_F_EGRESS		"egress"
