@@ -89,7 +89,6 @@ struct ctl {
 	struct log_limit	 loglim;
 };
 
-
 static void	client_kill(struct ctl_client *);
 static void	client_write(struct ctl_client *, const char *, size_t);
 
@@ -100,11 +99,9 @@ ctl_now(const struct ctl *ctl)
 }
 
 /*
- * Output.
- */
-/*
- * The one send loop: as much of buf as the socket takes now. Returns the
- * bytes sent, or -1 (errno set) when the connection is broken.
+ * Output. ctl_send() is the one send loop: as much of buf as the socket
+ * takes now. Returns the bytes sent, or -1 (errno set) when the
+ * connection is broken.
  */
 static ssize_t
 ctl_send(int fd, const char *buf, size_t len)
