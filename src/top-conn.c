@@ -11,7 +11,6 @@
 #include <jansson.h>
 
 #include "ctlclient.h"
-#include "log.h"
 #include "top-conn.h"
 #include "top-model.h"
 
