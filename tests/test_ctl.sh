@@ -9,15 +9,13 @@
 
 set -u
 
-: "${top_srcdir:=.}"
-: "${top_builddir:=.}"
-PY=${PYTHON3:-python3}
+: "${top_srcdir:=$(dirname "$0")/..}"
+. "$top_srcdir/tests/lib/preamble.sh"
+PY=$PYTHON3
 ARGOD=$top_builddir/argod
 ARGOCTL=$top_builddir/argoctl
 PORT_A=47901
 PORT_B=47902
-
-skip() { echo "SKIP: $*"; exit 77; }
 [ -x "$ARGOD" ] || skip "$ARGOD not built"
 [ -x "$ARGOCTL" ] || skip "$ARGOCTL not built"
 "$PY" -c 'import json, socket' 2>/dev/null || skip "no usable $PY"
