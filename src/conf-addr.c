@@ -222,10 +222,6 @@ kw_peer(struct parser *p, int line)
 static void
 origin_clear(struct engine_origin_conf *o)
 {
-	size_t i;
-
-	for (i = 0; i < o->nprefixes; i++)
-		free(o->prefixes[i]);
 	free(o->prefixes);
 	free(o->egress);
 	free(o->egress_names);
@@ -248,11 +244,11 @@ blk_prefix(struct parser *p, struct engine_origin_conf *o, int line)
 		lex_error(p, line, "%s", err);
 		return -1;
 	}
-	prefix_fmt(&pfx, norm, sizeof(norm));
 	for (i = 0; i < p->nprefixes; i++)
 		if (prefix_equal(&p->prefixes[i].pfx, &pfx)) {
 			lex_error(p, line, "duplicate prefix %s (first in "
-			    "origin \"%s\" at line %d)", norm,
+			    "origin \"%s\" at line %d)",
+			    prefix_fmt(&pfx, norm, sizeof(norm)),
 			    p->prefixes[i].origin, p->prefixes[i].line);
 			return -1;
 		}
@@ -265,7 +261,7 @@ blk_prefix(struct parser *p, struct engine_origin_conf *o, int line)
 	r->line = line;
 	o->prefixes = xreallocarray(o->prefixes, o->nprefixes + 1,
 	    sizeof(*o->prefixes));
-	o->prefixes[o->nprefixes++] = xstrdup(norm);
+	o->prefixes[o->nprefixes++] = pfx;
 	return 0;
 }
 
