@@ -58,6 +58,8 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,7 @@
 #include "engine.h"
 #include "lsdb.h"
 #include "params.h"
+#include "prefix.h"
 #include "wire.h"
 #include "fuzz_util.h"
 
@@ -191,11 +194,14 @@ static void
 check_route(const struct engine_route *r)
 {
 	volatile uint32_t sink = 0;
+	char pfx[PREFIX_STRLEN];
 	size_t i;
 
 	if (r == NULL || r->origin == NULL || r->prefix == NULL)
 		die("route without origin or prefix");
 	sink += (uint32_t)strlen(r->origin) + (uint32_t)strlen(r->prefix);
+	if (strcmp(r->prefix, prefix_fmt(&r->pfx, pfx, sizeof(pfx))) != 0)
+		die("route prefix text is not its prefix");
 	if (!r->reachable)
 		return;
 	if (r->pathlen == 0 || r->path == NULL)
@@ -482,9 +488,17 @@ set_params(struct engine_params *p, int fast)
  * fz-o3, and the other timer profile.
  */
 static struct engine_peer_conf pconf[2][NPEERS];
-static char *o1_prefixes[] = { "10.0.0.0/8", "2001:db8::/32" };
-static char *o2_prefixes[] = { "192.0.2.0/24" };
-static char *o3_prefixes[] = { "203.0.113.0/24", "198.51.100.0/24" };
+static struct prefix o1_prefixes[] = {
+	{ AF_INET, 8, { 10 } },			/* 10.0.0.0/8 */
+	{ AF_INET6, 32, { 0x20, 0x01, 0x0d, 0xb8 } },	/* 2001:db8::/32 */
+};
+static struct prefix o2_prefixes[] = {
+	{ AF_INET, 24, { 192, 0, 2 } },		/* 192.0.2.0/24 */
+};
+static struct prefix o3_prefixes[] = {
+	{ AF_INET, 24, { 203, 0, 113 } },		/* 203.0.113.0/24 */
+	{ AF_INET, 24, { 198, 51, 100 } },		/* 198.51.100.0/24 */
+};
 static uint32_t o1_egress[4], o2_egress[3], o2b_egress[2], o3_egress[2];
 static char o1_egress_names[4][WIRE_NAME_MAX + 1];
 static char o2_egress_names[3][WIRE_NAME_MAX + 1];
@@ -501,9 +515,9 @@ set_egress(uint32_t *ids, char (*names)[WIRE_NAME_MAX + 1], size_t i,
 }
 
 static void
-set_origin(struct engine_origin_conf *o, const char *name, char **prefixes,
-    size_t nprefixes, uint32_t *egress, char (*egress_names)[WIRE_NAME_MAX + 1],
-    size_t negress)
+set_origin(struct engine_origin_conf *o, const char *name,
+    struct prefix *prefixes, size_t nprefixes, uint32_t *egress,
+    char (*egress_names)[WIRE_NAME_MAX + 1], size_t negress)
 {
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	o->prefixes = prefixes;

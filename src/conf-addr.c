@@ -21,7 +21,7 @@
 
 #include "conf-int.h"
 #include "engine.h"
-#include "units.h"
+#include "prefix.h"
 
 /* A syntactically valid DNS name, not something that is almost an IP. */
 static int
@@ -222,10 +222,6 @@ kw_peer(struct parser *p, int line)
 static void
 origin_clear(struct engine_origin_conf *o)
 {
-	size_t i;
-
-	for (i = 0; i < o->nprefixes; i++)
-		free(o->prefixes[i]);
 	free(o->prefixes);
 	free(o->egress);
 	free(o->egress_names);
@@ -236,69 +232,23 @@ static int
 blk_prefix(struct parser *p, struct engine_origin_conf *o, int line)
 {
 	struct prefix_ref *r;
-	char text[TOKEN_MAX + 1], addr[INET6_ADDRSTRLEN], norm[PREFIX_STRLEN];
-	uint8_t b[16];
+	struct prefix pfx;
+	/* The message quotes the token. */
+	char err[TOKEN_MAX + 128], norm[PREFIX_STRLEN];
 	const char *s;
-	char *slash;
-	uint64_t len;
-	unsigned bits, i, max;
-	int af, hostbits = 0;
+	size_t i;
 
 	if ((s = lex_arg(p, "prefix", "ADDRESS/LENGTH", line)) == NULL)
 		return -1;
-	strcpy(text, s);
-	if ((slash = strchr(text, '/')) == NULL) {
-		lex_error(p, line, "prefix \"%s\": missing /LENGTH", text);
-		return -1;
-	}
-	if ((size_t)(slash - text) >= sizeof(addr)) {
-		lex_error(p, line, "prefix \"%s\": bad address", text);
-		return -1;
-	}
-	memcpy(addr, text, (size_t)(slash - text));
-	addr[slash - text] = '\0';
-	memset(b, 0, sizeof(b));
-	if (inet_pton(AF_INET, addr, b) == 1) {
-		af = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, addr, b) == 1) {
-		af = AF_INET6;
-		max = 128;
-	} else {
-		lex_error(p, line, "prefix \"%s\": \"%s\" is not an IPv4 or "
-		    "IPv6 address", text, addr);
-		return -1;
-	}
-	if (units_count(slash + 1, &len) != NULL || len > max) {
-		lex_error(p, line, "prefix \"%s\": length must be 0..%u", text,
-		    max);
-		return -1;
-	}
-	bits = (unsigned)len;
-	for (i = 0; i < max / 8; i++) {
-		uint8_t mask;
-
-		if (i * 8 >= bits)
-			mask = 0;
-		else if (i * 8 + 8 <= bits)
-			mask = 0xff;
-		else
-			mask = (uint8_t)(0xff << (8 - (bits - i * 8)));
-		if (b[i] & ~mask)
-			hostbits = 1;
-		b[i] &= mask;
-	}
-	inet_ntop(af, b, addr, sizeof(addr));
-	snprintf(norm, sizeof(norm), "%s/%u", addr, bits);
-	if (hostbits) {
-		lex_error(p, line, "prefix %s has host bits set, did you mean "
-		    "%s?", text, norm);
+	if (prefix_parse(s, &pfx, err, sizeof(err)) != NULL) {
+		lex_error(p, line, "%s", err);
 		return -1;
 	}
 	for (i = 0; i < p->nprefixes; i++)
-		if (strcmp(p->prefixes[i].prefix, norm) == 0) {
+		if (prefix_equal(&p->prefixes[i].pfx, &pfx)) {
 			lex_error(p, line, "duplicate prefix %s (first in "
-			    "origin \"%s\" at line %d)", norm,
+			    "origin \"%s\" at line %d)",
+			    prefix_fmt(&pfx, norm, sizeof(norm)),
 			    p->prefixes[i].origin, p->prefixes[i].line);
 			return -1;
 		}
@@ -306,12 +256,12 @@ blk_prefix(struct parser *p, struct engine_origin_conf *o, int line)
 	    sizeof(*p->prefixes));
 	r = &p->prefixes[p->nprefixes++];
 	memset(r, 0, sizeof(*r));
-	strcpy(r->prefix, norm);
+	r->pfx = pfx;
 	strcpy(r->origin, o->name);
 	r->line = line;
 	o->prefixes = xreallocarray(o->prefixes, o->nprefixes + 1,
 	    sizeof(*o->prefixes));
-	o->prefixes[o->nprefixes++] = xstrdup(norm);
+	o->prefixes[o->nprefixes++] = pfx;
 	return 0;
 }
 

@@ -25,11 +25,11 @@
 
 #include "conf.h"
 #include "log.h"
+#include "prefix.h"
 #include "wire.h"
 
 #define TOKEN_MAX	4096	/* longest word or string */
 #define MAX_ERRORS	20	/* then give up: the rest is likely noise */
-#define PREFIX_STRLEN	(INET6_ADDRSTRLEN + 12)
 
 enum tok_type {
 	T_EOF,
@@ -54,7 +54,7 @@ struct name_ref {
 };
 
 struct prefix_ref {
-	char		 prefix[PREFIX_STRLEN];
+	struct prefix	 pfx;
 	char		 origin[WIRE_NAME_MAX + 1];
 	int		 line;
 };

@@ -11,6 +11,7 @@
 
 #include "conf-int.h"
 #include "params.h"
+#include "prefix.h"
 #include "units.h"
 
 static void
@@ -30,7 +31,7 @@ conf_print(FILE *f, const struct conf *c)
 {
 	const struct engine_origin_conf *o;
 	const struct param *pr;
-	char buf[32];
+	char buf[32], pfx[PREFIX_STRLEN];
 	size_t i, j;
 	int a;
 
@@ -95,7 +96,8 @@ conf_print(FILE *f, const struct conf *c)
 		o = &c->ec.origins[i];
 		fprintf(f, "\norigin %s {\n", o->name);
 		for (j = 0; j < o->nprefixes; j++)
-			fprintf(f, "\tprefix %s\n", o->prefixes[j]);
+			fprintf(f, "\tprefix %s\n", prefix_fmt(&o->prefixes[j],
+			    pfx, sizeof(pfx)));
 		fprintf(f, "\tegress");
 		for (j = 0; j < o->negress; j++)
 			fprintf(f, " %s", o->egress_names[j]);

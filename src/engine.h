@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "params.h"
+#include "prefix.h"
 #include "wire.h"
 
 struct engine_peer_conf {
@@ -31,7 +32,7 @@ struct engine_peer_conf {
 
 struct engine_origin_conf {
 	char		name[WIRE_NAME_MAX + 1];
-	char		**prefixes;		/* normalised "addr/len" */
+	struct prefix	*prefixes;
 	size_t		nprefixes;
 	uint32_t	*egress;		/* node ids */
 	char		(*egress_names)[WIRE_NAME_MAX + 1];
@@ -147,7 +148,8 @@ void	engine_db_link(const struct engine *, size_t i, size_t k,
 
 struct engine_route {
 	const char	*origin;
-	const char	*prefix;
+	struct prefix	 pfx;
+	const char	*prefix;	/* pfx as text */
 	int		 reachable;
 	uint32_t	 egress;
 	const char	*egress_name;
