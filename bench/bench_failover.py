@@ -17,16 +17,11 @@ import statistics
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
-os.environ.setdefault("top_builddir", os.path.join(HERE, ".."))
-os.environ.setdefault("top_srcdir", os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "lib"))
 import argolab  # noqa: E402
 from argolab import wait_for  # noqa: E402
-
-REGIONS = ["us-east-2", "us-east-1", "ca-central-1", "eu-west-1",
-           "eu-south-2"]
-NAMES = ["cmh", "iad", "yyz", "dub", "mad"]
+from argolab import AWS5_REGIONS as REGIONS, AWS5_NAMES as NAMES  # noqa: E402
 
 
 def uses(path, a, b):

@@ -18,6 +18,7 @@
 
 #include "kern.h"
 #include "log.h"
+#include "prefix.h"
 
 static double
 now_s(void)
@@ -43,7 +44,8 @@ main(int argc, char *argv[])
 	struct kern_addr a, b;
 	struct kern_conf kc;
 	struct kern *k;
-	char **pfx, err[256];
+	struct prefix *pfx;
+	char err[256];
 	double t0, t1, t2, t3, t4, t5;
 
 	log_init("bench_kern", LOG_TO_STDERR, -1);
@@ -65,26 +67,31 @@ main(int argc, char *argv[])
 	inet_pton(AF_INET, "192.0.2.1", a.addr);
 	inet_pton(AF_INET, "192.0.2.2", b.addr);
 	pfx = calloc((size_t)n, sizeof(*pfx));
+	/* 10.100.0.0/24 onwards; the second byte wraps past 255, which
+	 * keeps all 60000 distinct. */
 	for (i = 0; i < n; i++) {
-		pfx[i] = malloc(32);
-		snprintf(pfx[i], 32, "10.%d.%d.0/24", 100 + i / 256, i % 256);
+		pfx[i].family = AF_INET;
+		pfx[i].len = 24;
+		pfx[i].addr[0] = 10;
+		pfx[i].addr[1] = (uint8_t)(100 + i / 256);
+		pfx[i].addr[2] = (uint8_t)(i % 256);
 	}
 
 	t0 = now_s();
 	kern_rules_set(k, pfx, (size_t)n);
 	t1 = now_s();
 	for (i = 0; i < n; i++)
-		kern_route_set(k, pfx[i], &a);
+		kern_route_set(k, &pfx[i], &a);
 	t2 = now_s();
 	for (i = 0; i < n; i++)
-		kern_route_set(k, pfx[i], &b);
+		kern_route_set(k, &pfx[i], &b);
 	t3 = now_s();
 	kern_reconcile(k);
 	t4 = now_s();
 	if (kern_fib(k, count, NULL, err, sizeof(err)) != 0)
 		fprintf(stderr, "bench_kern: fib: %s\n", err);
 	for (i = 0; i < n; i++)
-		kern_route_set(k, pfx[i], NULL);
+		kern_route_set(k, &pfx[i], NULL);
 	t5 = now_s();
 
 	printf("kernel routes, %d prefixes (netlink, %s device %s, table %u):\n",
@@ -101,8 +108,6 @@ main(int argc, char *argv[])
 	printf("  errors: %llu\n",
 	    (unsigned long long)kern_stats(k)->errors);
 	kern_close(k);
-	for (i = 0; i < n; i++)
-		free(pfx[i]);
 	free(pfx);
 	return 0;
 }

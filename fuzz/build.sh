@@ -68,7 +68,9 @@ LIBS="$(pkg-config --libs libsodium 2>/dev/null || echo -lsodium) -lm"
 # and the config parser); the fixed list is the fallback.
 mods=$(sed -n '/^libargo_a_SOURCES[[:space:]]*=/,/[^\\]$/p' "$top/Makefile.am" |
     sed 's/[[:space:]\\]/\n/g' | sed -n 's|^src/\(.*\)\.c$|\1|p')
-[ -n "$mods" ] || mods="log wire replay probe lsdb spf engine conf"
+[ -n "$mods" ] || mods="log units params wire replay probe lsdb spf engine \
+    engine-flood engine-nbr engine-route conf-lex conf-parse conf-addr \
+    conf-kern conf-check conf-print kern_conf prefix"
 
 mkdir -p "$out/obj"
 objs=

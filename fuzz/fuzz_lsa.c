@@ -58,6 +58,8 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,8 @@
 
 #include "engine.h"
 #include "lsdb.h"
+#include "params.h"
+#include "prefix.h"
 #include "wire.h"
 #include "fuzz_util.h"
 
@@ -192,11 +196,14 @@ static void
 check_route(const struct engine_route *r)
 {
 	volatile uint32_t sink = 0;
+	char pfx[PREFIX_STRLEN];
 	size_t i;
 
 	if (r == NULL || r->origin == NULL || r->prefix == NULL)
 		die("route without origin or prefix");
 	sink += (uint32_t)strlen(r->origin) + (uint32_t)strlen(r->prefix);
+	if (strcmp(r->prefix, prefix_fmt(&r->pfx, pfx, sizeof(pfx))) != 0)
+		die("route prefix text is not its prefix");
 	if (!r->reachable)
 		return;
 	if (r->pathlen == 0 || r->path == NULL)
@@ -305,7 +312,7 @@ check_engine(const struct engine *e)
 	check_lsdb(engine_lsdb(e));
 	/*
 	 * Our own row is installed by engine_new() and refreshed well
-	 * within its max age (conf.c demands maxage > 2 * refresh). Without
+	 * within its max age (the config demands maxage > 2 * refresh). Without
 	 * it SPF has no root and the routes freeze.
 	 */
 	own = lsdb_find(engine_lsdb(e), self_id);
@@ -445,34 +452,30 @@ send_reflected(size_t peer, const uint8_t *b, size_t blen)
 static void
 set_params(struct engine_params *p, int fast)
 {
+	const struct param *pr;
+	size_t i;
+	int a;
+
 	params_default(p);
 	if (!fast)
 		return;
-	/* The smallest values conf.c accepts: everything happens often. */
-	p->probe_interval = 10 * MSEC;
-	p->down_after = 1;
-	p->probe_timeout_min = 1 * MSEC;
-	p->probe_timeout_max = 1 * MSEC;
-	p->baseline_window = 1 * SEC;
-	p->loss_window = 10;
-	p->cong_delay_enter = 2;
-	p->cong_delay_exit = 1;
-	p->cong_loss_enter = 2;
-	p->cong_loss_exit = 1;
-	p->cong_hold = 0;
-	p->lsa_refresh = 1 * SEC;
-	p->lsa_maxage = 3 * SEC;
-	p->lsa_min_interval = 0;
-	p->adv_rtt_pct = 0;
-	p->adv_rtt_min = 0;
-	p->adv_loss = 0;
-	p->adv_hold = 0;
-	p->spf_delay = 0;
-	p->spf_hold_min = 1 * MSEC;
-	p->spf_hold_max = 1 * MSEC;
-	p->loss_penalty = 10000000;
-	p->cost_min = 1;
-	p->cost_max = 60000000;
+	/*
+	 * The smallest values the config accepts (params.c): everything
+	 * happens often. Where the first argument must stay above the second
+	 * it gets one more; the cost clamp opens to its widest.
+	 */
+	for (i = 0; i < params_count(); i++) {
+		pr = &params_table()[i];
+		for (a = 0; a < pr->nargs; a++)
+			params_set(p, pr, a, pr->arg[a].min);
+		if (pr->rule == PARAM_GT)
+			params_set(p, pr, 0, pr->arg[1].min + 1);
+		else if (pr->rule == PARAM_LT)
+			params_set(p, pr, 1, pr->arg[1].max);
+	}
+	/* Loss costs the most it can. */
+	pr = params_find("cost", "loss-penalty");
+	params_set(p, pr, 0, pr->arg[0].max);
 	/* The other modes: idle links switch rate, congestion is priced. */
 	p->probe_idle_interval = 20 * MSEC;
 	p->hop_cost = 1;
@@ -487,9 +490,17 @@ set_params(struct engine_params *p, int fast)
  * fz-o3, and the other timer profile.
  */
 static struct engine_peer_conf pconf[2][NPEERS];
-static char *o1_prefixes[] = { "10.0.0.0/8", "2001:db8::/32" };
-static char *o2_prefixes[] = { "192.0.2.0/24" };
-static char *o3_prefixes[] = { "203.0.113.0/24", "198.51.100.0/24" };
+static struct prefix o1_prefixes[] = {
+	{ AF_INET, 8, { 10 } },			/* 10.0.0.0/8 */
+	{ AF_INET6, 32, { 0x20, 0x01, 0x0d, 0xb8 } },	/* 2001:db8::/32 */
+};
+static struct prefix o2_prefixes[] = {
+	{ AF_INET, 24, { 192, 0, 2 } },		/* 192.0.2.0/24 */
+};
+static struct prefix o3_prefixes[] = {
+	{ AF_INET, 24, { 203, 0, 113 } },		/* 203.0.113.0/24 */
+	{ AF_INET, 24, { 198, 51, 100 } },		/* 198.51.100.0/24 */
+};
 static uint32_t o1_egress[4], o2_egress[3], o2b_egress[2], o3_egress[2];
 static char o1_egress_names[4][WIRE_NAME_MAX + 1];
 static char o2_egress_names[3][WIRE_NAME_MAX + 1];
@@ -506,9 +517,9 @@ set_egress(uint32_t *ids, char (*names)[WIRE_NAME_MAX + 1], size_t i,
 }
 
 static void
-set_origin(struct engine_origin_conf *o, const char *name, char **prefixes,
-    size_t nprefixes, uint32_t *egress, char (*egress_names)[WIRE_NAME_MAX + 1],
-    size_t negress)
+set_origin(struct engine_origin_conf *o, const char *name,
+    struct prefix *prefixes, size_t nprefixes, uint32_t *egress,
+    char (*egress_names)[WIRE_NAME_MAX + 1], size_t negress)
 {
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	o->prefixes = prefixes;

@@ -31,6 +31,7 @@
 #include "sim-obs.h"
 #include "sim-report.h"
 #include "sim-scen.h"
+#include "units.h"
 
 enum ptype { P_NS, P_US, P_COUNT };
 
@@ -343,21 +344,13 @@ main(int argc, char *argv[])
 				fatalx("-j: a duration");
 			break;
 		case 'r':
-			meta.reorder_pct = strtod(optarg, &end_p);
-			if (*end_p == '%')
-				end_p++;
-			if (*end_p != '\0' || meta.reorder_pct < 0 ||
-			    meta.reorder_pct > 100)
+			if (units_loose_percent(optarg, &meta.reorder_pct) == -1)
 				fatalx("--reorder: a percentage");
 			nc.reorder_ppm = (uint32_t)(meta.reorder_pct * 10000 +
 			    0.5);
 			break;
 		case 'l':
-			meta.loss_pct = strtod(optarg, &end_p);
-			if (*end_p == '%')
-				end_p++;
-			if (*end_p != '\0' || meta.loss_pct < 0 ||
-			    meta.loss_pct > 100)
+			if (units_loose_percent(optarg, &meta.loss_pct) == -1)
 				fatalx("-l: a percentage");
 			nc.loss_ppm = (uint32_t)(meta.loss_pct * 10000 + 0.5);
 			break;

@@ -307,14 +307,16 @@ net_new(const struct matrix *m, const struct net_conf *c,
 	net->origins = xcalloc(n, sizeof(*net->origins));
 	for (i = 0; i < n; i++) {
 		struct engine_origin_conf *o = &net->origins[i];
-		char pfx[32];
+		char pfx[32], err[160];
 
 		snprintf(o->name, sizeof(o->name), "o%zu", i);
 		snprintf(pfx, sizeof(pfx), "10.%zu.%zu.0/24", (i >> 8) & 255,
 		    i & 255);
 		o->nprefixes = 1;
-		o->prefixes = xcalloc(1, sizeof(char *));
-		o->prefixes[0] = xstrdup(pfx);
+		o->prefixes = xcalloc(1, sizeof(*o->prefixes));
+		if (prefix_parse(pfx, &o->prefixes[0], err,
+		    sizeof(err)) != NULL)
+			fatalx("%s", err);
 		o->negress = 1;
 		o->egress = xcalloc(1, sizeof(uint32_t));
 		o->egress[0] = net->ids[i];
@@ -374,7 +376,6 @@ net_free(struct net *net)
 		free(net->nodes[i].peer_node);
 	}
 	for (i = 0; i < net->n; i++) {
-		free(net->origins[i].prefixes[0]);
 		free(net->origins[i].prefixes);
 		free(net->origins[i].egress);
 		free(net->origins[i].egress_names);

@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "engine.h"
 #include "log.h"
 #include "sim-scen.h"
+#include "units.h"
 
 static const struct {
 	const char	*name;
@@ -55,46 +55,12 @@ scen_verb_name(enum scen_verb v)
 int
 scen_duration(const char *s, uint64_t def, uint64_t *out)
 {
-	static const struct {
-		const char	*u;
-		uint64_t	 mul;
-	} units[] = {
-		{ "ns", NSEC }, { "us", USEC }, { "ms", MSEC }, { "s", SEC },
-		{ "m", 60 * SEC }, { "h", 3600 * SEC },
-	};
-	char *end;
-	double v;
-	size_t i;
+	double ns;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0)
+	/* Any unit up to hours. */
+	if (units_loose_duration(s, def, UINT64_MAX, &ns) != 0)
 		return -1;
-	if (*end == '\0') {
-		*out = (uint64_t)(v * (double)def + 0.5);
-		return 0;
-	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(end, units[i].u) == 0) {
-			*out = (uint64_t)(v * (double)units[i].mul + 0.5);
-			return 0;
-		}
-	return -1;
-}
-
-static int
-percent(const char *s, uint32_t *ppm)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0 || v > 100 ||
-	    (*end != '\0' && strcmp(end, "%") != 0))
-		return -1;
-	*ppm = (uint32_t)(v * 10000 + 0.5);
-	return 0;
+	return units_round(ns, out);
 }
 
 int
@@ -104,6 +70,7 @@ scen_parse_line(struct scen *s, const char *line, const char *where)
 	struct scen_event ev;
 	size_t nt = 0, i, k;
 	uint64_t t;
+	double loss;
 	int rel;
 
 	snprintf(buf, sizeof(buf), "%s", line);
@@ -165,16 +132,22 @@ scen_parse_line(struct scen *s, const char *line, const char *where)
 			log_warnx("%s: bad delay \"%s\"", where, tok[k]);
 			return -1;
 		}
-		if (nt - k == 2 && percent(tok[k + 1], &ev.loss_ppm) == -1) {
-			log_warnx("%s: bad loss \"%s\"", where, tok[k + 1]);
-			return -1;
+		if (nt - k == 2) {
+			if (units_loose_percent(tok[k + 1], &loss) == -1) {
+				log_warnx("%s: bad loss \"%s\"", where,
+				    tok[k + 1]);
+				return -1;
+			}
+			ev.loss_ppm = (uint32_t)(loss * 10000 + 0.5);
 		}
 	}
-	if (ev.verb == SCEN_SHIFT && (percent(tok[k], &ev.shift_ppm) == -1 ||
-	    ev.shift_ppm >= 1000000)) {
-		log_warnx("%s: bad shift \"%s\" (a percentage below 100)",
-		    where, tok[k]);
-		return -1;
+	if (ev.verb == SCEN_SHIFT) {
+		if (units_loose_percent(tok[k], &loss) == -1 || loss >= 100) {
+			log_warnx("%s: bad shift \"%s\" (a percentage below "
+			    "100)", where, tok[k]);
+			return -1;
+		}
+		ev.shift_ppm = (uint32_t)(loss * 10000 + 0.5);
 	}
 	/* the line as written, for the report */
 	for (i = 0, p = ev.text; i < nt; i++) {

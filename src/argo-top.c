@@ -221,7 +221,7 @@ run_screen(struct model *m, struct conn *cn, struct view_state *vs,
 		pfd[0].fd = screen_fd();
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
-		npfd = 1 + conn_pollfds(cn, pfd + 1, &deadline);
+		npfd = 1 + conn_pollfds(cn, pfd + 1, now, &deadline);
 		rc = poll(pfd, (nfds_t)npfd, poll_timeout(deadline, now));
 		if (rc == -1) {
 			if (errno != EINTR)
@@ -304,7 +304,7 @@ run_batch(struct model *m, struct conn *cn, struct view_state *vs,
 			trouble("no complete answer from argod in %.0f s",
 			    patience);
 		deadline = give_up;
-		npfd = conn_pollfds(cn, pfd, &deadline);
+		npfd = conn_pollfds(cn, pfd, now, &deadline);
 		rc = poll(pfd, (nfds_t)npfd, poll_timeout(deadline, now));
 		if (rc == -1) {
 			if (errno != EINTR)
@@ -401,8 +401,7 @@ main(int argc, char *argv[])
 
 	signals_init();
 	model_init(&m, sock, delay);
-	if (conn_init(&cn, &m, sock, batch) == -1)
-		trouble("pipe: %s", strerror(errno));
+	conn_init(&cn, &m, sock, batch);
 	view_init(&vs);
 	if (batch) {
 		if (width == 0) {

@@ -33,10 +33,6 @@
 
 #define DEFAULT_TIMEOUT	5.0	/* s */
 
-static const char *const commands[] = {
-	"status", "peers", "matrix", "routes", "lsdb", "monitor", "reload",
-	"help", "fib", "dry-run",
-};
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -273,40 +269,39 @@ fib_state(const struct ctlc_route *r)
 	return "-";
 }
 
+/* The forwarding layer in one line, as fib and dry-run show it. */
+static void
+show_kernel(const struct ctlc_kernel *k)
+{
+	printf("kernel: %s, %s device %s, table %llu, protocol %llu%s%s\n",
+	    k->mode, k->tunnel != NULL ? k->tunnel : "?",
+	    k->device != NULL ? k->device : "?",
+	    (unsigned long long)k->table, (unsigned long long)k->protocol,
+	    k->reason != NULL ? ": " : "", k->reason != NULL ? k->reason : "");
+}
+
 static int
 show_fib(json_t *reply, char *err, size_t errlen)
 {
-	json_t *a = json_object_get(reply, "fib"), *o, *k;
+	struct ctlc_fib f;
+	struct ctlc_fib_route *r;
 	struct table t;
-	char vni[16];
+	char vni[24];
 	size_t i;
 
-	if (!json_is_array(a)) {
-		snprintf(err, errlen, "fib: expected an array");
+	if (ctlc_decode_fib(reply, &f, err, errlen) == -1)
 		return -1;
-	}
-	k = json_object_get(reply, "kernel");
-	if (json_is_object(k))
-		printf("kernel: %s, %s device %s, table %lld, protocol %lld%s%s\n",
-		    json_string_value(json_object_get(k, "mode")) ?: "?",
-		    json_string_value(json_object_get(k, "tunnel")) ?: "?",
-		    json_string_value(json_object_get(k, "device")) ?: "?",
-		    json_integer_value(json_object_get(k, "table")),
-		    json_integer_value(json_object_get(k, "protocol")),
-		    json_string_value(json_object_get(k, "reason")) ?
-		    ": " : "",
-		    json_string_value(json_object_get(k, "reason")) ?: "");
+	show_kernel(&f.kernel);
 	table_init(&t, "lllr");
 	table_row(&t, "PREFIX", "ENCAP-DST", "DEV", "VNI");
-	json_array_foreach(a, i, o) {
-		snprintf(vni, sizeof(vni), "%lld",
-		    json_integer_value(json_object_get(o, "vni")));
-		table_row(&t,
-		    json_string_value(json_object_get(o, "prefix")) ?: "?",
-		    json_string_value(json_object_get(o, "encap_dst")) ?: "-",
-		    json_string_value(json_object_get(o, "dev")) ?: "-", vni);
+	for (i = 0; i < f.n; i++) {
+		r = &f.v[i];
+		snprintf(vni, sizeof(vni), "%llu", (unsigned long long)r->vni);
+		table_row(&t, r->prefix,
+		    r->encap_dst != NULL ? r->encap_dst : "-", r->dev, vni);
 	}
 	table_print(&t);
+	ctlc_fib_free(&f);
 	return 0;
 }
 
@@ -451,8 +446,22 @@ show_help(json_t *reply, char *err, size_t errlen)
 }
 
 static int
+show_dry_run(json_t *reply, char *err, size_t errlen)
+{
+	struct ctlc_dry_run dr;
+
+	if (ctlc_decode_dry_run(reply, &dr, err, errlen) == -1)
+		return -1;
+	show_kernel(&dr.kernel);
+	ctlc_dry_run_free(&dr);
+	return 0;
+}
+
+static int
 show_reload(json_t *reply, char *err, size_t errlen)
 {
+	if (ctlc_decode_ok(reply, err, errlen) == -1)
+		return -1;
 	printf("reloaded\n");
 	return 0;
 }
@@ -539,7 +548,7 @@ monitor(struct ctlc *c, int json, int timeout_ms)
 	const char *msg;
 	json_t *j;
 
-	if ((j = ctlc_request(c, "monitor", timeout_ms)) == NULL)
+	if ((j = ctlc_request(c, CTL_CMD_MONITOR, timeout_ms)) == NULL)
 		trouble("%s", ctlc_error(c));
 	if (ctlc_reply_ok(j, &msg) != 1) {
 		fprintf(stderr, "argoctl: %s\n", msg != NULL ? msg :
@@ -562,19 +571,21 @@ monitor(struct ctlc *c, int json, int timeout_ms)
 int
 main(int argc, char *argv[])
 {
+	/* show is NULL for monitor, which is not one reply */
 	static const struct {
 		const char	*cmd;
 		int		(*show)(json_t *, char *, size_t);
 	} shows[] = {
-		{ "status", show_status },
-		{ "peers", show_peers },
-		{ "matrix", show_matrix },
-		{ "routes", show_routes },
-		{ "lsdb", show_lsdb },
-		{ "reload", show_reload },
-		{ "dry-run", show_reload },
-		{ "fib", show_fib },
-		{ "help", show_help },
+		{ CTL_CMD_STATUS, show_status },
+		{ CTL_CMD_PEERS, show_peers },
+		{ CTL_CMD_MATRIX, show_matrix },
+		{ CTL_CMD_ROUTES, show_routes },
+		{ CTL_CMD_LSDB, show_lsdb },
+		{ CTL_CMD_MONITOR, NULL },
+		{ CTL_CMD_RELOAD, show_reload },
+		{ CTL_CMD_HELP, show_help },
+		{ CTL_CMD_FIB, show_fib },
+		{ CTL_CMD_DRY_RUN, show_dry_run },
 	};
 	const char *sock = CONF_DEFAULT_CONTROL, *cmd, *msg;
 	char err[CTLC_ERRLEN], *end;
@@ -610,17 +621,17 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage();
 	cmd = argv[0];
-	if (strcmp(cmd, "dry-run") == 0) {
+	if (strcmp(cmd, CTL_CMD_DRY_RUN) == 0) {
 		if (argc != 2 || (strcmp(argv[1], "on") != 0 &&
 		    strcmp(argv[1], "off") != 0))
 			usage();
-		args = json_pack("{s:b}", "on", strcmp(argv[1], "on") == 0);
+		args = ctlc_dry_run_args(strcmp(argv[1], "on") == 0);
 	} else if (argc != 1)
 		usage();
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i], cmd) == 0)
+	for (i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
+		if (strcmp(shows[i].cmd, cmd) == 0)
 			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
+	if (i == sizeof(shows) / sizeof(shows[0])) {
 		fprintf(stderr, "argoctl: unknown command \"%s\"\n", cmd);
 		usage();
 	}
@@ -633,7 +644,7 @@ main(int argc, char *argv[])
 			trouble("%s \u2014 is argod running?", err);
 		trouble("%s", err);
 	}
-	if (strcmp(cmd, "monitor") == 0)
+	if (shows[i].show == NULL)
 		monitor(c, json, timeout_ms);
 
 	reply = ctlc_request_args(c, cmd, args, timeout_ms);
@@ -649,11 +660,8 @@ main(int argc, char *argv[])
 		    "unexpected reply");
 		exit(EXIT_REPLY);
 	}
-	if (!json)
-		for (i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
-			if (strcmp(shows[i].cmd, cmd) == 0 &&
-			    shows[i].show(reply, err, sizeof(err)) == -1)
-				trouble("%s", err);
+	if (!json && shows[i].show(reply, err, sizeof(err)) == -1)
+		trouble("%s", err);
 	check_stdout();
 	json_decref(reply);
 	ctlc_close(c);

@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "kern.h"
 #include "log.h"
+#include "prefix.h"
 #include "wire.h"
 
 #define MAX_SOCKS	8
@@ -188,7 +189,7 @@ route_to_kernel(const struct engine_route *r)
 	if (d.kern == NULL || r->prefix == NULL)
 		return;
 	if (!r->reachable || r->next_hop == d.conf->ec.id) {
-		kern_route_set(d.kern, r->prefix, NULL);
+		kern_route_set(d.kern, &r->pfx, NULL);
 		return;
 	}
 	for (i = 0; i < d.conf->ec.npeers; i++)
@@ -197,7 +198,7 @@ route_to_kernel(const struct engine_route *r)
 	if (i == d.conf->ec.npeers) {
 		log_warnx("route %s: next hop %s is no configured peer",
 		    r->prefix, r->next_hop_name ? r->next_hop_name : "?");
-		kern_route_set(d.kern, r->prefix, NULL);
+		kern_route_set(d.kern, &r->pfx, NULL);
 		return;
 	}
 	memset(&nh, 0, sizeof(nh));
@@ -208,7 +209,7 @@ route_to_kernel(const struct engine_route *r)
 	else
 		memcpy(nh.addr, &((const struct sockaddr_in6 *)(const void *)
 		    &d.conf->peers[i].addr.ss)->sin6_addr, 16);
-	kern_route_set(d.kern, r->prefix, &nh);
+	kern_route_set(d.kern, &r->pfx, &nh);
 }
 
 static void
@@ -223,7 +224,7 @@ push_routes(void)
 static void
 push_rules(void)
 {
-	char **v = NULL;
+	struct prefix *v = NULL;
 	size_t i, j, n = 0;
 
 	for (i = 0; i < d.conf->ec.norigins; i++)
@@ -274,7 +275,7 @@ engine_route_event(void *arg, const struct engine_route_event *ev)
 	if (ev->new != NULL)
 		route_to_kernel(ev->new);
 	else if (ev->old != NULL && d.kern != NULL)
-		kern_route_set(d.kern, ev->old->prefix, NULL);
+		kern_route_set(d.kern, &ev->old->pfx, NULL);
 }
 
 static const struct engine_ops ops = {
@@ -421,13 +422,13 @@ listen_equal(const struct conf *a, const struct conf *b)
 }
 
 static int
-has_prefix(const struct conf *c, const char *p)
+has_prefix(const struct conf *c, const struct prefix *p)
 {
 	size_t i, j;
 
 	for (i = 0; i < c->ec.norigins; i++)
 		for (j = 0; j < c->ec.origins[i].nprefixes; j++)
-			if (strcmp(c->ec.origins[i].prefixes[j], p) == 0)
+			if (prefix_equal(&c->ec.origins[i].prefixes[j], p))
 				return 1;
 	return 0;
 }
@@ -439,9 +440,9 @@ forget_removed_prefixes(const struct conf *old, const struct conf *nc)
 
 	for (i = 0; i < old->ec.norigins; i++)
 		for (j = 0; j < old->ec.origins[i].nprefixes; j++)
-			if (!has_prefix(nc, old->ec.origins[i].prefixes[j]))
+			if (!has_prefix(nc, &old->ec.origins[i].prefixes[j]))
 				kern_route_set(d.kern,
-				    old->ec.origins[i].prefixes[j], NULL);
+				    &old->ec.origins[i].prefixes[j], NULL);
 }
 
 static int

@@ -1,14 +1,165 @@
 /*
- * The status protocol (DESIGN.md decision 8), shared by the server
- * (ctl.c) and its clients (ctlclient.c): version and limits. Neither end
- * includes the other's header.
+ * The status protocol (DESIGN.md decision 8, man/argoctl.8), shared by the
+ * server (ctl.c, ctl-cmd.c) and its clients (ctlclient.c,
+ * ctlclient-dec.c): version, limits and every name that goes on the wire.
+ * Neither end includes the other's header. tests/ctl-schema.json states
+ * the same contract for tools; change both together.
  */
 #ifndef ARGO_CTL_PROTO_H
 #define ARGO_CTL_PROTO_H
 
 /* Bump on any incompatible change of requests, replies or events. */
 #define CTL_PROTOCOL		1
+/* A request line, without its newline. */
 #define CTL_MAX_REQUEST		(64 * 1024)
+/* Output queued for one client before it is cut off (configurable). */
 #define CTL_DEFAULT_MAX_OUTPUT	(4 * 1024 * 1024)
+/* Clients past this many get CTL_ERR_TOO_MANY and are closed. */
+#define CTL_MAX_CLIENTS		64
+/* A reply line a client accepts: the matrix of 300 PoPs is about 2 MB. */
+#define CTL_MAX_REPLY		(64 * 1024 * 1024)
+
+/* Commands. */
+#define CTL_CMD_STATUS		"status"
+#define CTL_CMD_PEERS		"peers"
+#define CTL_CMD_MATRIX		"matrix"
+#define CTL_CMD_ROUTES		"routes"
+#define CTL_CMD_LSDB		"lsdb"
+#define CTL_CMD_MONITOR		"monitor"
+#define CTL_CMD_FIB		"fib"
+#define CTL_CMD_RELOAD		"reload"
+#define CTL_CMD_DRY_RUN		"dry-run"
+#define CTL_CMD_HELP		"help"
+
+/* Events. */
+#define CTL_EV_LINK		"link"
+#define CTL_EV_ROUTE		"route"
+
+/* Values: link states and forwarding modes. */
+#define CTL_LINK_DOWN		"down"
+#define CTL_LINK_UP		"up"
+#define CTL_LINK_CONGESTED	"congested"
+#define CTL_MODE_NONE		"none"
+#define CTL_MODE_DRY_RUN	"dry-run"
+#define CTL_MODE_FORWARDING	"forwarding"
+
+/* Fixed error messages; others carry details. */
+#define CTL_ERR_TOO_MANY	"too many clients"
+#define CTL_ERR_TOO_LONG	"request too long"
+#define CTL_ERR_READ_ONLY	"read-only socket"
+#define CTL_ERR_NOT_RUNNING	"not running"
+#define CTL_ERR_NOT_SUPPORTED	"not supported"
+
+/*
+ * Member names. One name means one thing in every object that has it
+ * (rtt_ms in peers, matrix and link events alike).
+ */
+/* banner */
+#define CTL_F_ARGOD		"argod"
+#define CTL_F_PROTOCOL		"protocol"	/* also status, fib */
+#define CTL_F_NODE		"node"		/* also status */
+#define CTL_F_READONLY		"readonly"
+/* requests and every reply */
+#define CTL_F_CMD		"cmd"		/* also help */
+#define CTL_F_TAG		"tag"
+#define CTL_F_OK		"ok"
+#define CTL_F_ERROR		"error"
+#define CTL_F_ON		"on"		/* dry-run request */
+/* status */
+#define CTL_F_ID		"id"		/* also peers, lsdb */
+#define CTL_F_VERSION		"version"
+#define CTL_F_CLOCK_S		"clock_s"
+#define CTL_F_UPTIME_S		"uptime_s"
+#define CTL_F_PEERS		"peers"		/* also a reply */
+#define CTL_F_PEERS_UP		"peers_up"
+#define CTL_F_LSDB_ROWS		"lsdb_rows"
+#define CTL_F_DIGEST		"digest"
+#define CTL_F_COUNTERS		"counters"	/* also kernel */
+#define CTL_F_KERNEL		"kernel"	/* also fib, dry-run */
+/* status counters */
+#define CTL_F_RX_PACKETS	"rx_packets"
+#define CTL_F_RX_BYTES		"rx_bytes"
+#define CTL_F_TX_PACKETS	"tx_packets"
+#define CTL_F_TX_BYTES		"tx_bytes"
+#define CTL_F_LSA_ORIGINATED	"lsa_originated"
+#define CTL_F_LSA_RECEIVED	"lsa_received"
+#define CTL_F_LSA_INSTALLED	"lsa_installed"
+#define CTL_F_LSA_RELAYED	"lsa_relayed"
+#define CTL_F_LSA_DELTAS_SENT	"lsa_deltas_sent"
+#define CTL_F_LSA_DELTAS_APPLIED "lsa_deltas_applied"
+#define CTL_F_LSA_DELTAS_UNUSABLE "lsa_deltas_unusable"
+#define CTL_F_SUMMARIES_SENT	"summaries_sent"
+#define CTL_F_REQUESTS_SENT	"requests_sent"
+#define CTL_F_SPF_RUNS		"spf_runs"
+#define CTL_F_ROUTE_CHANGES	"route_changes"
+#define CTL_F_REJECTED		"rejected"	/* by reason */
+/* kernel */
+#define CTL_F_MODE		"mode"
+#define CTL_F_REASON		"reason"
+#define CTL_F_TUNNEL		"tunnel"
+#define CTL_F_DEVICE		"device"
+#define CTL_F_TABLE		"table"		/* also fib */
+#define CTL_F_POLICY_RULES	"policy_rules"
+#define CTL_F_KEEP_ROUTES	"keep_routes"
+#define CTL_F_REPLACES		"replaces"
+#define CTL_F_DELETES		"deletes"
+#define CTL_F_RULE_ADDS		"rule_adds"
+#define CTL_F_RULE_DELETES	"rule_deletes"
+#define CTL_F_ERRORS		"errors"
+#define CTL_F_RECONCILES	"reconciles"
+#define CTL_F_STALE_REMOVED	"stale_removed"
+/* peers */
+#define CTL_F_NAME		"name"
+#define CTL_F_STATE		"state"		/* also matrix */
+#define CTL_F_RTT_MS		"rtt_ms"	/* also matrix, events */
+#define CTL_F_RTT_MIN_MS	"rtt_min_ms"
+#define CTL_F_JITTER_MS		"jitter_ms"
+#define CTL_F_LOSS_PCT		"loss_pct"	/* also matrix, events */
+#define CTL_F_LAST_SEEN_S	"last_seen_s"
+#define CTL_F_STATE_SINCE_S	"state_since_s"
+#define CTL_F_ADV_RTT_MS	"adv_rtt_ms"
+#define CTL_F_PROBES_SENT	"probes_sent"
+#define CTL_F_REPLIES_RECEIVED	"replies_received"
+#define CTL_F_PROBE_INTERVAL_MS	"probe_interval_ms"
+/* matrix */
+#define CTL_F_NODES		"nodes"
+#define CTL_F_IDS		"ids"
+/* routes, and the routes of route events */
+#define CTL_F_ROUTES		"routes"
+#define CTL_F_ORIGIN		"origin"	/* also lsdb, events */
+#define CTL_F_PREFIX		"prefix"	/* also fib, route events */
+#define CTL_F_REACHABLE		"reachable"
+#define CTL_F_EGRESS		"egress"
+#define CTL_F_PATH		"path"
+#define CTL_F_NEXT_HOP		"next_hop"
+#define CTL_F_COST_MS		"cost_ms"
+#define CTL_F_CONGESTED_HOPS	"congested_hops"
+#define CTL_F_DIRECT_COST_MS	"direct_cost_ms"
+#define CTL_F_RUNNER_UP		"runner_up"
+#define CTL_F_SINCE_S		"since_s"
+#define CTL_F_INSTALLED		"installed"
+/* lsdb */
+#define CTL_F_LSDB		"lsdb"
+#define CTL_F_BOOT		"boot"
+#define CTL_F_SEQ		"seq"
+#define CTL_F_AGE_S		"age_s"
+#define CTL_F_LINKS		"links"
+/* fib */
+#define CTL_F_FIB		"fib"
+#define CTL_F_ENCAP_DST		"encap_dst"
+#define CTL_F_VNI		"vni"
+#define CTL_F_DEV		"dev"
+/* help */
+#define CTL_F_COMMANDS		"commands"
+#define CTL_F_WRITE		"write"
+#define CTL_F_HELP		"help"
+/* events */
+#define CTL_F_EVENT		"event"
+#define CTL_F_TIME		"time"
+#define CTL_F_PEER		"peer"
+#define CTL_F_FROM		"from"
+#define CTL_F_TO		"to"
+#define CTL_F_OLD		"old"
+#define CTL_F_NEW		"new"
 
 #endif

@@ -1,13 +1,12 @@
 /*
- * The client side of the status protocol (man/argoctl.8).
+ * The client side of the status protocol (man/argoctl.8): the connection.
+ * It connects, checks the banner, frames lines and carries requests and
+ * replies; what the messages say is decoded by ctlclient-dec.h, which is
+ * included here because every user of a connection needs it.
  *
- * argoctl and argo-top share this one decoder and differ only in rendering
- * (STYLE.md convention 8). It connects, checks the banner, frames lines,
- * and turns replies and events into the structs below. A decoder never
- * trusts the daemon: a missing or ill-typed field is an error naming the
- * field ("peers[2].rtt_ms: expected a number or null"), never a crash.
- * Unknown fields are ignored, so a daemon may add fields without bumping
- * CTL_PROTOCOL.
+ * Connecting never blocks: the socket is non-blocking from the start, and
+ * a daemon that is stopped or busy (a full listen backlog, or a banner
+ * that does not come) costs a deadline, not a hang.
  *
  * Blocking use (argoctl):
  *
@@ -15,14 +14,14 @@
  *	reply = ctlc_request(c, "peers", timeout_ms);
  *	ctlc_decode_peers(reply, &peers, err, sizeof(err));
  *
- * Non-blocking use (argo-top): after ctlc_connect(), ctlc_set_nonblock();
- * then poll ctlc_fd() for reading (and for writing while
- * ctlc_want_write()), call ctlc_input() or ctlc_flush() when it is ready,
- * and take messages with ctlc_next() until it returns 0.
+ * Polled use (argo-top), from the caller's own poll(2) loop:
  *
- * Strings in decoded structs point into the reply, which the struct holds
- * a reference to until its _free() function runs. Numbers that the
- * protocol allows to be null decode as NAN.
+ *	c = ctlc_start(path, timeout_ms, err, sizeof(err));
+ *	while connecting: poll ctlc_fd() for ctlc_events(), at most
+ *	    ctlc_wait_ms(), then ctlc_advance() until it returns 1;
+ *	then ctlc_set_nonblock(); poll ctlc_fd() for ctlc_events(), call
+ *	    ctlc_input() or ctlc_flush() when it is ready, and take
+ *	    messages with ctlc_next() until it returns 0.
  */
 #ifndef ARGO_CTLCLIENT_H
 #define ARGO_CTLCLIENT_H
@@ -32,9 +31,10 @@
 
 #include <jansson.h>
 
-/* Replies can be large (the matrix of 300 PoPs is about 2 MB). */
-#define CTLC_MAX_LINE	(64 * 1024 * 1024)
-#define CTLC_ERRLEN	256
+#include "ctl-proto.h"
+#include "ctlclient-dec.h"
+
+#define CTLC_MAX_LINE	CTL_MAX_REPLY
 
 /*
  * Line framing: feed bytes, take complete JSON objects.
@@ -60,14 +60,14 @@ int	ctlc_lines_next(struct ctlc_lines *, json_t **out, char *err,
 /*
  * Connection.
  */
+struct ctlc;
+
 struct ctlc_banner {
 	char	version[32];
 	int	protocol;
 	char	node[64];	/* "" when the daemon has no engine yet */
 	int	readonly;
 };
-
-struct ctlc;
 
 /*
  * Connect to path and read the banner, both within timeout_ms (<0: no
@@ -78,6 +78,20 @@ struct ctlc;
  */
 struct ctlc	*ctlc_connect(const char *path, int timeout_ms, char *err,
 		    size_t errlen);
+/*
+ * The same in steps: ctlc_start() makes the first connect(2) attempt and
+ * fails at once only when that cannot succeed (ENOENT, ECONNREFUSED,
+ * ...); ctlc_advance() then returns 1 once connected with a good banner,
+ * 0 while waiting, -1 on failure (ctlc_error(), errno as above).
+ */
+struct ctlc	*ctlc_start(const char *path, int timeout_ms, char *err,
+		    size_t errlen);
+int		 ctlc_advance(struct ctlc *);
+/* poll(2) events to wait for now; 0: none, only time. */
+short		 ctlc_events(const struct ctlc *);
+/* While connecting, ms until ctlc_advance() is due anyway; else -1. */
+int		 ctlc_wait_ms(const struct ctlc *);
+
 void		 ctlc_close(struct ctlc *);
 int		 ctlc_fd(const struct ctlc *);
 const struct ctlc_banner *ctlc_banner(const struct ctlc *);
@@ -105,7 +119,7 @@ json_t		*ctlc_request(struct ctlc *, const char *cmd, int timeout_ms);
 json_t		*ctlc_request_args(struct ctlc *, const char *cmd, json_t *args,
 		    int timeout_ms);
 
-/* Non-blocking mode. */
+/* Non-blocking mode: ctlc_send() queues instead of waiting. */
 int		 ctlc_set_nonblock(struct ctlc *);
 int		 ctlc_want_write(const struct ctlc *);
 /* 0: all sent, 1: more queued, -1: error. */
@@ -114,154 +128,5 @@ int		 ctlc_flush(struct ctlc *);
 int		 ctlc_input(struct ctlc *);
 /* 1: *out is the next message (caller decrefs), 0: none yet, -1: error. */
 int		 ctlc_next(struct ctlc *, json_t **out);
-
-/*
- * Classifying messages. ctlc_reply_ok() returns 1 for {"ok":true}, 0 for
- * an error reply (*errmsg points into the reply), -1 for no reply at all.
- */
-int		 ctlc_is_event(const json_t *);
-int		 ctlc_is_reply(const json_t *);
-int		 ctlc_reply_ok(const json_t *, const char **errmsg);
-
-/* "down" 0, "up" 1, "congested" 2 (enum link_state); -1 otherwise. */
-int		 ctlc_link_state(const char *);
-
-/*
- * Typed decoders. Each takes a reply (a new reference is kept), returns 0
- * or -1 with err filled and nothing to free.
- */
-struct ctlc_counter {
-	const char	*name;
-	uint64_t	 value;
-};
-
-struct ctlc_status {
-	json_t			*json;
-	const char		*node, *id, *version, *digest;
-	long long		 protocol;
-	double			 clock_s;	/* NAN if absent */
-	double			 uptime_s;
-	uint64_t		 peers, peers_up, lsdb_rows;
-	struct ctlc_counter	*counters;	/* numeric members, in order */
-	size_t			 ncounters;
-	struct ctlc_counter	*rejected;
-	size_t			 nrejected;
-};
-int	ctlc_decode_status(json_t *, struct ctlc_status *, char *, size_t);
-void	ctlc_status_free(struct ctlc_status *);
-/* 0 and *v, or -1 when there is no such counter. */
-int	ctlc_status_counter(const struct ctlc_status *, const char *,
-	    uint64_t *v);
-
-struct ctlc_peer {
-	const char	*name, *id, *state_name;
-	int		 state;			/* ctlc_link_state() */
-	double		 rtt_ms, rtt_min_ms, jitter_ms, loss_pct;
-	double		 last_seen_s;		/* NAN: never */
-	double		 state_since_s;
-	double		 adv_rtt_ms;
-	uint64_t	 probes_sent, replies_received;
-};
-struct ctlc_peers {
-	json_t		*json;
-	struct ctlc_peer *v;
-	size_t		 n;
-};
-int	ctlc_decode_peers(json_t *, struct ctlc_peers *, char *, size_t);
-void	ctlc_peers_free(struct ctlc_peers *);
-
-struct ctlc_path {
-	const char	**hop;
-	size_t		  n;
-};
-
-/* A route as carried by the routes reply and by route events. */
-struct ctlc_route {
-	const char	*origin, *prefix;	/* NULL in events */
-	int		 reachable;
-	const char	*egress, *next_hop;	/* NULL when unreachable */
-	struct ctlc_path path;
-	double		 cost_ms;
-	long long	 congested_hops;
-	/* routes reply only */
-	double		 direct_cost_ms;	/* NAN: no direct link */
-	int		 has_runner_up;
-	struct ctlc_path ru_path;
-	double		 ru_cost_ms;
-	long long	 ru_congested_hops;
-	const char	*ru_next_hop;
-	double		 since_s;
-	int		 installed;	/* in the kernel; -1 unknown */
-};
-struct ctlc_routes {
-	json_t		 *json;
-	struct ctlc_route *v;
-	size_t		  n;
-};
-int	ctlc_decode_routes(json_t *, struct ctlc_routes *, char *, size_t);
-void	ctlc_routes_free(struct ctlc_routes *);
-
-/* Row i, column j is what node i's database row says about node j. */
-struct ctlc_matrix {
-	json_t		 *json;
-	size_t		  n;
-	const char	**node;
-	double		 *rtt_ms;	/* n * n, NAN unknown */
-	double		 *loss_pct;	/* n * n, NAN unknown */
-	int		 *state;	/* n * n, -1 unknown, else link_state */
-};
-#define CTLC_M(m, a, i, j)	((m)->a[(i) * (m)->n + (j)])
-int	ctlc_decode_matrix(json_t *, struct ctlc_matrix *, char *, size_t);
-void	ctlc_matrix_free(struct ctlc_matrix *);
-
-struct ctlc_lsdb_row {
-	const char	*origin, *id;
-	uint64_t	 boot, seq;
-	double		 age_s;
-	uint64_t	 links;
-};
-struct ctlc_lsdb {
-	json_t			*json;
-	struct ctlc_lsdb_row	*v;
-	size_t			 n;
-};
-int	ctlc_decode_lsdb(json_t *, struct ctlc_lsdb *, char *, size_t);
-void	ctlc_lsdb_free(struct ctlc_lsdb *);
-
-struct ctlc_command {
-	const char	*cmd, *help;
-	int		 write;
-};
-struct ctlc_help {
-	json_t			*json;
-	struct ctlc_command	*v;
-	size_t			 n;
-};
-int	ctlc_decode_help(json_t *, struct ctlc_help *, char *, size_t);
-void	ctlc_help_free(struct ctlc_help *);
-
-enum ctlc_event_type {
-	CTLC_EVENT_OTHER,	/* a newer daemon's event: skip it */
-	CTLC_EVENT_LINK,
-	CTLC_EVENT_ROUTE,
-};
-struct ctlc_event {
-	json_t			*json;
-	enum ctlc_event_type	 type;
-	const char		*name;		/* "link", "route", ... */
-	double			 time;		/* daemon clock, s */
-	/* link */
-	const char		*peer, *from, *to;
-	double			 rtt_ms, loss_pct;
-	/* route */
-	const char		*origin, *prefix;
-	int			 has_before, has_after;
-	struct ctlc_route	 before, after;
-};
-int	ctlc_decode_event(json_t *, struct ctlc_event *, char *, size_t);
-void	ctlc_event_free(struct ctlc_event *);
-
-/* Shared rendering conventions. */
-const char	*ctlc_fmt_duration(char *, size_t, double seconds);
 
 #endif

@@ -69,6 +69,8 @@ struct eroute {
 	 */
 	char			 egress_name[WIRE_NAME_MAX + 1];
 	char			 next_hop_name[WIRE_NAME_MAX + 1];
+	/* The text of r.pfx, where r.prefix points. */
+	char			 prefix[PREFIX_STRLEN];
 };
 
 struct rtree {

@@ -439,8 +439,8 @@ routes_build(struct engine *e)
 				if (old[m].r.origin != NULL &&
 				    strcmp(old[m].r.origin,
 				    e->conf.origins[i].name) == 0 &&
-				    strcmp(old[m].r.prefix,
-				    e->conf.origins[i].prefixes[j]) == 0)
+				    prefix_equal(&old[m].r.pfx,
+				    &e->conf.origins[i].prefixes[j]))
 					break;
 			if (m < nold) {
 				*er = old[m];
@@ -449,7 +449,9 @@ routes_build(struct engine *e)
 			}
 			er->origin = i;
 			er->r.origin = e->conf.origins[i].name;
-			er->r.prefix = e->conf.origins[i].prefixes[j];
+			er->r.pfx = e->conf.origins[i].prefixes[j];
+			er->r.prefix = prefix_fmt(&er->r.pfx, er->prefix,
+			    sizeof(er->prefix));
 			/* Names pointed into the old config. */
 			er->r.egress_name = er->r.reachable ?
 			    name_copy(er->egress_name,

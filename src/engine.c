@@ -21,11 +21,9 @@ static void	engine_run_global(struct engine *, uint64_t);
 void
 engine_conf_free(struct engine_conf *ec)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < ec->norigins; i++) {
-		for (j = 0; j < ec->origins[i].nprefixes; j++)
-			free(ec->origins[i].prefixes[j]);
 		free(ec->origins[i].prefixes);
 		free(ec->origins[i].egress);
 		free(ec->origins[i].egress_names);
@@ -40,7 +38,7 @@ engine_conf_free(struct engine_conf *ec)
 static void
 conf_copy(struct engine_conf *dst, const struct engine_conf *src)
 {
-	size_t i, j;
+	size_t i;
 
 	*dst = *src;
 	dst->peers = xcalloc(src->npeers, sizeof(*dst->peers));
@@ -51,9 +49,9 @@ conf_copy(struct engine_conf *dst, const struct engine_conf *src)
 		struct engine_origin_conf *o = &dst->origins[i];
 
 		*o = *so;
-		o->prefixes = xcalloc(so->nprefixes, sizeof(char *));
-		for (j = 0; j < so->nprefixes; j++)
-			o->prefixes[j] = xstrdup(so->prefixes[j]);
+		o->prefixes = xcalloc(so->nprefixes, sizeof(*o->prefixes));
+		memcpy(o->prefixes, so->prefixes,
+		    so->nprefixes * sizeof(*o->prefixes));
 		o->egress = xcalloc(so->negress, sizeof(*o->egress));
 		memcpy(o->egress, so->egress, so->negress * sizeof(*o->egress));
 		o->egress_names = xcalloc(so->negress,

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "params.h"
+#include "prefix.h"
 #include "wire.h"
 
 struct engine_peer_conf {
@@ -31,7 +32,7 @@ struct engine_peer_conf {
 
 struct engine_origin_conf {
 	char		name[WIRE_NAME_MAX + 1];
-	char		**prefixes;		/* normalised "addr/len" */
+	struct prefix	*prefixes;
 	size_t		nprefixes;
 	uint32_t	*egress;		/* node ids */
 	char		(*egress_names)[WIRE_NAME_MAX + 1];
@@ -111,9 +112,44 @@ struct engine_peer_info {
 size_t	engine_npeers(const struct engine *);
 void	engine_peer(const struct engine *, size_t, struct engine_peer_info *);
 
+/* ---- database views (engine-view.c) ------------------------------- */
+/*
+ * The link state database as the status socket and the simulator read
+ * it, without lsdb.h or wire units: nodes by an index that is stable
+ * while the node exists, link metrics in ms and percent. Rows are read
+ * when asked, so values are a snapshot; names are valid until the engine
+ * next runs.
+ */
+struct engine_db_node {
+	const char	*name;		/* advertised or configured; NULL */
+	uint32_t	 id;
+	int		 has_row;	/* 0: only named by other rows */
+	uint32_t	 boot, seq;	/* the row's version */
+	unsigned	 age_s;
+	size_t		 nlinks;
+};
+struct engine_db_link {
+	uint32_t	 peer;		/* node id of the far end */
+	size_t		 node;		/* its index; SIZE_MAX unknown */
+	int		 state;		/* enum link_state; -1 another value */
+	double		 rtt_ms;	/* advertised; <0 unknown */
+	double		 loss_pct;
+};
+/* Indexes run from 0 to engine_db_nnodes() - 1; some are free. */
+size_t	engine_db_nnodes(const struct engine *);
+size_t	engine_db_nrows(const struct engine *);
+/* 0, or -1 when index i holds no node. */
+int	engine_db_node(const struct engine *, size_t i, uint64_t now,
+	    struct engine_db_node *);
+/* Link k (below nlinks) of node i's row. */
+void	engine_db_link(const struct engine *, size_t i, size_t k,
+	    struct engine_db_link *);
+/* ---- end of database views ---------------------------------------- */
+
 struct engine_route {
 	const char	*origin;
-	const char	*prefix;
+	struct prefix	 pfx;
+	const char	*prefix;	/* pfx as text */
 	int		 reachable;
 	uint32_t	 egress;
 	const char	*egress_name;

@@ -19,10 +19,10 @@
 
 #include "kern.h"
 #include "log.h"
+#include "prefix.h"
 
 struct kentry {
-	char			 name[64];	/* normalised prefix */
-	struct kern_prefix	 p;
+	struct prefix		 p;
 	int			 want;		/* has a next hop */
 	struct kern_addr	 nh;
 	int			 installed;
@@ -30,7 +30,7 @@ struct kentry {
 };
 
 struct krule {
-	struct kern_prefix	 p;
+	struct prefix		 p;
 	int			 installed;
 };
 
@@ -66,15 +66,6 @@ addr_eq(const struct kern_addr *a, const struct kern_addr *b)
 	return a->family == b->family && memcmp(a->addr, b->addr, n) == 0;
 }
 
-static int
-prefix_eq(const struct kern_prefix *a, const struct kern_prefix *b)
-{
-	size_t n = a->family == AF_INET ? 4 : 16;
-
-	return a->family == b->family && a->plen == b->plen &&
-	    memcmp(a->addr, b->addr, n) == 0;
-}
-
 static void
 go_dry(struct kern *k, const char *why)
 {
@@ -89,10 +80,10 @@ go_dry(struct kern *k, const char *why)
  * Returns 0 or -errno; logs failures with what was attempted.
  */
 static int
-kern_send(struct kern *k, enum kop op, const struct kern_prefix *p,
+kern_send(struct kern *k, enum kop op, const struct prefix *p,
     const struct kern_addr *nh)
 {
-	char err[256] = "", pfx[64], via[INET6_ADDRSTRLEN], why[400];
+	char err[256] = "", pfx[PREFIX_STRLEN], via[INET6_ADDRSTRLEN], why[400];
 	const char *what = "";
 	int r = 0;
 
@@ -129,7 +120,7 @@ kern_send(struct kern *k, enum kop op, const struct kern_prefix *p,
 	if (r == 0)
 		return 0;
 	k->st.errors++;
-	kern_prefix_fmt(p, pfx, sizeof(pfx));
+	prefix_fmt(p, pfx, sizeof(pfx));
 	addr_fmt(nh, via, sizeof(via));
 	log_warnx("netlink: %s %s%s%s table %u proto %u dev %s: %s", what, pfx,
 	    nh ? " via " : "", nh ? via : "", k->conf.table, k->conf.protocol,
@@ -205,33 +196,27 @@ kern_open(const struct kern_conf *conf)
 }
 
 static struct kentry *
-entry(struct kern *k, const char *prefix, int create)
+entry(struct kern *k, const struct prefix *p, int create)
 {
-	struct kern_prefix p;
 	size_t i;
 
 	for (i = 0; i < k->ne; i++)
-		if (strcmp(k->e[i].name, prefix) == 0)
+		if (prefix_equal(&k->e[i].p, p))
 			return &k->e[i];
-	if (!create || kern_prefix_parse(prefix, &p) == -1)
+	if (!create)
 		return NULL;
 	k->e = xreallocarray(k->e, k->ne + 1, sizeof(*k->e));
 	memset(&k->e[k->ne], 0, sizeof(k->e[k->ne]));
-	snprintf(k->e[k->ne].name, sizeof(k->e[k->ne].name), "%s", prefix);
-	k->e[k->ne].p = p;
+	k->e[k->ne].p = *p;
 	return &k->e[k->ne++];
 }
 
 void
-kern_route_set(struct kern *k, const char *prefix,
+kern_route_set(struct kern *k, const struct prefix *p,
     const struct kern_addr *nh)
 {
-	struct kentry *e = entry(k, prefix, 1);
+	struct kentry *e = entry(k, p, 1);
 
-	if (e == NULL) {
-		log_warnx("kernel: cannot parse prefix %s", prefix);
-		return;
-	}
 	if (nh == NULL) {
 		e->want = 0;
 		if (e->installed && kern_send(k, K_DELETE, &e->p, NULL) == 0)
@@ -250,22 +235,21 @@ kern_route_set(struct kern *k, const char *prefix,
 }
 
 void
-kern_rules_set(struct kern *k, char *const *prefixes, size_t n)
+kern_rules_set(struct kern *k, const struct prefix *prefixes, size_t n)
 {
 	struct krule *nr = xcalloc(n, sizeof(*nr));
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		if (kern_prefix_parse(prefixes[i], &nr[i].p) == -1)
-			continue;
+		nr[i].p = prefixes[i];
 		for (j = 0; j < k->nrules; j++)
-			if (prefix_eq(&k->rules[j].p, &nr[i].p))
+			if (prefix_equal(&k->rules[j].p, &nr[i].p))
 				nr[i].installed = k->rules[j].installed;
 	}
 	/* Remove rules no longer wanted, then add new ones. */
 	for (j = 0; j < k->nrules; j++) {
 		for (i = 0; i < n; i++)
-			if (prefix_eq(&k->rules[j].p, &nr[i].p))
+			if (prefix_equal(&k->rules[j].p, &nr[i].p))
 				break;
 		if (i == n && k->rules[j].installed)
 			kern_send(k, K_RULE_DEL, &k->rules[j].p, NULL);
@@ -332,7 +316,7 @@ kern_reconcile(struct kern *k)
 		struct kentry *e = NULL;
 
 		for (j = 0; j < k->ne; j++)
-			if (prefix_eq(&k->e[j].p, &s.r[i].prefix))
+			if (prefix_equal(&k->e[j].p, &s.r[i].prefix))
 				e = &k->e[j];
 		if (e == NULL || !e->want) {
 			if (kern_send(k, K_DELETE, &s.r[i].prefix, NULL) == 0)
@@ -352,7 +336,7 @@ kern_reconcile(struct kern *k)
 		int found = 0;
 
 		for (i = 0; i < s.n; i++)
-			if (prefix_eq(&e->p, &s.r[i].prefix))
+			if (prefix_equal(&e->p, &s.r[i].prefix))
 				found = 1;
 		if (!found)
 			e->installed = 0;
@@ -373,7 +357,7 @@ kern_reconcile(struct kern *k)
 		int want = 0;
 
 		for (j = 0; j < k->nrules && k->conf.rules; j++)
-			if (prefix_eq(&k->rules[j].p, &s.rl[i].prefix))
+			if (prefix_equal(&k->rules[j].p, &s.rl[i].prefix))
 				want = 1;
 		if (!want)
 			kern_send(k, K_RULE_DEL, &s.rl[i].prefix, NULL);
@@ -382,7 +366,7 @@ kern_reconcile(struct kern *k)
 		int found = 0;
 
 		for (i = 0; i < s.nrl; i++)
-			if (prefix_eq(&k->rules[j].p, &s.rl[i].prefix))
+			if (prefix_equal(&k->rules[j].p, &s.rl[i].prefix))
 				found = 1;
 		k->rules[j].installed = found && k->conf.rules;
 		if (k->conf.rules && !found &&
@@ -504,10 +488,14 @@ kern_reason(const struct kern *k)
 int
 kern_installed(const struct kern *k, const char *prefix)
 {
+	struct prefix p;
+	char err[PREFIX_STRLEN + 100];
 	size_t i;
 
+	if (prefix_parse(prefix, &p, err, sizeof(err)) != NULL)
+		return 0;
 	for (i = 0; i < k->ne; i++)
-		if (strcmp(k->e[i].name, prefix) == 0)
+		if (prefix_equal(&k->e[i].p, &p))
 			return k->e[i].installed;
 	return 0;
 }

@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "prefix.h"
+
 enum kern_tunnel {
 	KERN_TUN_VXLAN = 0,	/* VXLAN-GPE, external */
 	KERN_TUN_GRE,
@@ -57,13 +59,8 @@ struct kern_conf {
 };
 void	kern_conf_default(struct kern_conf *);
 
-struct kern_prefix {
-	int		family;		/* AF_INET, AF_INET6 */
-	uint8_t		addr[16];
-	uint8_t		plen;
-};
-int	kern_prefix_parse(const char *, struct kern_prefix *);
-void	kern_prefix_fmt(const struct kern_prefix *, char *, size_t);
+/* prefix_fmt(), under its old name for the status socket (ctl.c). */
+void	kern_prefix_fmt(const struct prefix *, char *, size_t);
 
 struct kern_addr {
 	int		family;
@@ -72,7 +69,7 @@ struct kern_addr {
 
 /* A route as the kernel reports it (fib command, reconciliation). */
 struct kern_route {
-	struct kern_prefix	prefix;
+	struct prefix		prefix;
 	struct kern_addr	nexthop;	/* encap dst; family 0: none */
 	uint32_t		vni;
 	char			dev[IFNAMSIZ];
@@ -80,7 +77,7 @@ struct kern_route {
 };
 
 struct kern_rule {
-	struct kern_prefix	prefix;
+	struct prefix		prefix;
 	uint32_t		table;
 	uint32_t		prio;
 };
@@ -99,18 +96,18 @@ int	kb_tunnel_ensure(struct kern_backend *, const struct kern_conf *,
 int	kb_tunnel_delete(struct kern_backend *, const struct kern_conf *,
 	    char *err, size_t errlen);
 int	kb_route_replace(struct kern_backend *, const struct kern_conf *,
-	    const struct kern_prefix *, const struct kern_addr *, char *err,
+	    const struct prefix *, const struct kern_addr *, char *err,
 	    size_t errlen);
 int	kb_route_delete(struct kern_backend *, const struct kern_conf *,
-	    const struct kern_prefix *, char *err, size_t errlen);
+	    const struct prefix *, char *err, size_t errlen);
 /* Our routes: table and protocol of the config. */
 int	kb_route_dump(struct kern_backend *, const struct kern_conf *,
 	    void (*)(void *, const struct kern_route *), void *arg,
 	    char *err, size_t errlen);
 int	kb_rule_add(struct kern_backend *, const struct kern_conf *,
-	    const struct kern_prefix *, char *err, size_t errlen);
+	    const struct prefix *, char *err, size_t errlen);
 int	kb_rule_delete(struct kern_backend *, const struct kern_conf *,
-	    const struct kern_prefix *, char *err, size_t errlen);
+	    const struct prefix *, char *err, size_t errlen);
 /* Our rules: lookup into the table at the configured priority. */
 int	kb_rule_dump(struct kern_backend *, const struct kern_conf *,
 	    void (*)(void *, const struct kern_rule *), void *arg,
@@ -136,10 +133,11 @@ void		 kern_close(struct kern *);
 
 /* The desired state. A NULL next hop means "no route here" (unreachable,
  * or this PoP is the egress). */
-void		 kern_route_set(struct kern *, const char *prefix,
+void		 kern_route_set(struct kern *, const struct prefix *,
 		    const struct kern_addr *nexthop);
 /* Policy rules for exactly these prefixes. */
-void		 kern_rules_set(struct kern *, char *const *prefixes, size_t n);
+void		 kern_rules_set(struct kern *, const struct prefix *,
+		    size_t n);
 /* Make the kernel match the desired state: remove stale routes and rules
  * of ours, install missing ones. */
 int		 kern_reconcile(struct kern *);
@@ -147,6 +145,7 @@ int		 kern_reconcile(struct kern *);
 int		 kern_dry_run(const struct kern *);
 const char	*kern_reason(const struct kern *);	/* why dry run */
 int		 kern_set_dry_run(struct kern *, int on);
+/* Takes the text of engine_route.prefix, as the status socket has it. */
 int		 kern_installed(const struct kern *, const char *prefix);
 const struct kern_conf *kern_conf(const struct kern *);
 

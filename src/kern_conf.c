@@ -1,18 +1,14 @@
 /*
  * The parts of kern.h that configuration and tools need without a kernel:
- * defaults, names, and prefix parsing.
+ * defaults and names.
  */
 #include "config.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "kern.h"
+#include "prefix.h"
 
 const char *
 kern_tunnel_name(enum kern_tunnel t)
@@ -47,41 +43,8 @@ kern_conf_default(struct kern_conf *c)
 	c->keep = 0;
 }
 
-int
-kern_prefix_parse(const char *s, struct kern_prefix *p)
-{
-	char buf[64], *slash, *end;
-	long len;
-
-	memset(p, 0, sizeof(*p));
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((slash = strchr(buf, '/')) == NULL)
-		return -1;
-	*slash++ = '\0';
-	len = strtol(slash, &end, 10);
-	if (*slash == '\0' || *end != '\0')
-		return -1;
-	if (inet_pton(AF_INET, buf, p->addr) == 1) {
-		p->family = AF_INET;
-		if (len < 0 || len > 32)
-			return -1;
-	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-		p->family = AF_INET6;
-		if (len < 0 || len > 128)
-			return -1;
-	} else
-		return -1;
-	p->plen = (uint8_t)len;
-	return 0;
-}
-
 void
-kern_prefix_fmt(const struct kern_prefix *p, char *buf, size_t len)
+kern_prefix_fmt(const struct prefix *p, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(p->family, p->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->plen);
+	prefix_fmt(p, buf, len);
 }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "kern.h"
 #include "kern_mock.h"
+#include "prefix.h"
 
 struct kmock kmock;
 
@@ -40,32 +42,18 @@ kmock_called(const char *s)
 }
 
 static void
-record(const char *op, const struct kern_prefix *p,
-    const struct kern_addr *nh)
+record(const char *op, const struct prefix *p, const struct kern_addr *nh)
 {
-	char pfx[64] = "", via[64] = "";
+	char pfx[PREFIX_STRLEN] = "", via[INET6_ADDRSTRLEN] = "";
 
 	if (kmock.ncalls == KMOCK_MAX)
 		return;
 	if (p != NULL)
-		kern_prefix_fmt(p, pfx, sizeof(pfx));
-	if (nh != NULL) {
-		struct kern_prefix x = { nh->family, { 0 },
-		    nh->family == AF_INET ? 32 : 128 };
-
-		memcpy(x.addr, nh->addr, sizeof(x.addr));
-		kern_prefix_fmt(&x, via, sizeof(via));
-		*strchr(via, '/') = '\0';
-	}
+		prefix_fmt(p, pfx, sizeof(pfx));
+	if (nh != NULL)
+		inet_ntop(nh->family, nh->addr, via, sizeof(via));
 	snprintf(kmock.calls[kmock.ncalls++], sizeof(kmock.calls[0]),
 	    "%s%s%s%s%s", op, p ? " " : "", pfx, nh ? " via " : "", via);
-}
-
-static int
-pfx_eq(const struct kern_prefix *a, const struct kern_prefix *b)
-{
-	return a->family == b->family && a->plen == b->plen &&
-	    memcmp(a->addr, b->addr, 16) == 0;
 }
 
 int
@@ -116,7 +104,7 @@ kb_tunnel_delete(struct kern_backend *b, const struct kern_conf *c,
 
 int
 kb_route_replace(struct kern_backend *b, const struct kern_conf *c,
-    const struct kern_prefix *p, const struct kern_addr *nh, char *err,
+    const struct prefix *p, const struct kern_addr *nh, char *err,
     size_t errlen)
 {
 	size_t i;
@@ -127,7 +115,7 @@ kb_route_replace(struct kern_backend *b, const struct kern_conf *c,
 		return kmock.fail_replace;
 	}
 	for (i = 0; i < kmock.nroutes; i++)
-		if (pfx_eq(&kmock.routes[i].prefix, p))
+		if (prefix_equal(&kmock.routes[i].prefix, p))
 			break;
 	if (i == kmock.nroutes) {
 		if (i == KMOCK_MAX)
@@ -146,13 +134,13 @@ kb_route_replace(struct kern_backend *b, const struct kern_conf *c,
 
 int
 kb_route_delete(struct kern_backend *b, const struct kern_conf *c,
-    const struct kern_prefix *p, char *err, size_t errlen)
+    const struct prefix *p, char *err, size_t errlen)
 {
 	size_t i;
 
 	record("delete", p, NULL);
 	for (i = 0; i < kmock.nroutes; i++)
-		if (pfx_eq(&kmock.routes[i].prefix, p)) {
+		if (prefix_equal(&kmock.routes[i].prefix, p)) {
 			kmock.routes[i] = kmock.routes[--kmock.nroutes];
 			return 0;
 		}
@@ -174,13 +162,13 @@ kb_route_dump(struct kern_backend *b, const struct kern_conf *c,
 
 int
 kb_rule_add(struct kern_backend *b, const struct kern_conf *c,
-    const struct kern_prefix *p, char *err, size_t errlen)
+    const struct prefix *p, char *err, size_t errlen)
 {
 	size_t i;
 
 	record("rule-add", p, NULL);
 	for (i = 0; i < kmock.nrules; i++)
-		if (pfx_eq(&kmock.rules[i].prefix, p))
+		if (prefix_equal(&kmock.rules[i].prefix, p))
 			return -EEXIST;
 	if (kmock.nrules == KMOCK_MAX)
 		return -ENOSPC;
@@ -192,13 +180,13 @@ kb_rule_add(struct kern_backend *b, const struct kern_conf *c,
 
 int
 kb_rule_delete(struct kern_backend *b, const struct kern_conf *c,
-    const struct kern_prefix *p, char *err, size_t errlen)
+    const struct prefix *p, char *err, size_t errlen)
 {
 	size_t i;
 
 	record("rule-delete", p, NULL);
 	for (i = 0; i < kmock.nrules; i++)
-		if (pfx_eq(&kmock.rules[i].prefix, p)) {
+		if (prefix_equal(&kmock.rules[i].prefix, p)) {
 			kmock.rules[i] = kmock.rules[--kmock.nrules];
 			return 0;
 		}

@@ -36,6 +36,7 @@
 
 #include "kern.h"
 #include "log.h"
+#include "prefix.h"
 
 struct kern_backend {
 	struct nl_sock	*sk;
@@ -369,14 +370,14 @@ alen(int family)
 
 static struct nl_msg *
 route_msg(int type, int flags, const struct kern_conf *c,
-    const struct kern_prefix *p, int scope)
+    const struct prefix *p, int scope)
 {
 	struct rtmsg rtm;
 	struct nl_msg *m;
 
 	memset(&rtm, 0, sizeof(rtm));
 	rtm.rtm_family = (unsigned char)p->family;
-	rtm.rtm_dst_len = p->plen;
+	rtm.rtm_dst_len = p->len;
 	rtm.rtm_table = c->table < 256 ? (unsigned char)c->table :
 	    RT_TABLE_UNSPEC;
 	rtm.rtm_protocol = (unsigned char)c->protocol;
@@ -395,7 +396,7 @@ route_msg(int type, int flags, const struct kern_conf *c,
 
 int
 kb_route_replace(struct kern_backend *b, const struct kern_conf *c,
-    const struct kern_prefix *p, const struct kern_addr *nh, char *err,
+    const struct prefix *p, const struct kern_addr *nh, char *err,
     size_t errlen)
 {
 	struct nlattr *encap;
@@ -436,7 +437,7 @@ nomem:
 
 int
 kb_route_delete(struct kern_backend *b, const struct kern_conf *c,
-    const struct kern_prefix *p, char *err, size_t errlen)
+    const struct prefix *p, char *err, size_t errlen)
 {
 	/* Scope "nowhere" matches a route of any scope (DESIGN.md). */
 	struct nl_msg *m = route_msg(RTM_DELROUTE, 0, c, p, RT_SCOPE_NOWHERE);
@@ -470,7 +471,7 @@ route_parse(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	memset(&r, 0, sizeof(r));
 	r.prefix.family = rtm->rtm_family;
-	r.prefix.plen = rtm->rtm_dst_len;
+	r.prefix.len = rtm->rtm_dst_len;
 	r.protocol = rtm->rtm_protocol;
 	if (tb[RTA_DST] != NULL &&
 	    (size_t)nla_len(tb[RTA_DST]) == alen(rtm->rtm_family))
@@ -560,14 +561,14 @@ kb_route_dump(struct kern_backend *b, const struct kern_conf *c,
 
 static struct nl_msg *
 rule_msg(int type, int flags, const struct kern_conf *c,
-    const struct kern_prefix *p)
+    const struct prefix *p)
 {
 	struct fib_rule_hdr frh;
 	struct nl_msg *m;
 
 	memset(&frh, 0, sizeof(frh));
 	frh.family = (unsigned char)p->family;
-	frh.dst_len = p->plen;
+	frh.dst_len = p->len;
 	frh.table = c->table < 256 ? (unsigned char)c->table : RT_TABLE_UNSPEC;
 	frh.action = FR_ACT_TO_TBL;
 	if ((m = nlmsg_alloc_simple(type, flags)) == NULL)
@@ -585,7 +586,7 @@ rule_msg(int type, int flags, const struct kern_conf *c,
 
 int
 kb_rule_add(struct kern_backend *b, const struct kern_conf *c,
-    const struct kern_prefix *p, char *err, size_t errlen)
+    const struct prefix *p, char *err, size_t errlen)
 {
 	struct nl_msg *m = rule_msg(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL,
 	    c, p);
@@ -599,7 +600,7 @@ kb_rule_add(struct kern_backend *b, const struct kern_conf *c,
 
 int
 kb_rule_delete(struct kern_backend *b, const struct kern_conf *c,
-    const struct kern_prefix *p, char *err, size_t errlen)
+    const struct prefix *p, char *err, size_t errlen)
 {
 	struct nl_msg *m = rule_msg(RTM_DELRULE, 0, c, p);
 
@@ -632,7 +633,7 @@ rule_parse(struct nl_msg *msg, void *arg)
 	    (size_t)nla_len(tb[FRA_DST]) != alen(frh->family))
 		return NL_OK;
 	r.prefix.family = frh->family;
-	r.prefix.plen = frh->dst_len;
+	r.prefix.len = frh->dst_len;
 	memcpy(r.prefix.addr, nla_data(tb[FRA_DST]), alen(frh->family));
 	b->rule_cb(b->arg, &r);
 	return NL_OK;

@@ -7,6 +7,7 @@
 #ifndef ARGO_PARAMS_H
 #define ARGO_PARAMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define NSEC		1ULL
@@ -21,7 +22,7 @@ enum link_state {
 };
 const char	*link_state_name(enum link_state);
 
-/* Timers and thresholds. conf.c fills these; params_default() gives
+/* Timers and thresholds. The config fills these; params_default() gives
  * the documented defaults (man/argod.conf.5). */
 struct engine_params {
 	uint64_t	probe_interval;		/* ns, jittered +-10 % */
@@ -56,6 +57,59 @@ struct engine_params {
 	uint32_t	cost_min;		/* us, link cost clamp */
 	uint32_t	cost_max;		/* us */
 };
+/* Fills every field from the table below. */
 void	params_default(struct engine_params *);
+
+/*
+ * The table of parameters: one row per statement of argod.conf(5) that
+ * sets fields of struct engine_params, with one or two arguments each.
+ * The config parser and printer, the fuzzers and the defaults above all
+ * read it, so a parameter's name, limits and default live in one place.
+ */
+enum param_type {
+	PARAM_NS,		/* uint64_t nanoseconds, written as a duration */
+	PARAM_US,		/* uint32_t microseconds, written as a duration */
+	PARAM_COUNT,		/* unsigned, a plain integer */
+	PARAM_PCT,		/* uint32_t whole percent, written "10%" */
+	PARAM_PERMILLE,		/* uint32_t permille, written "0.5%" */
+};
+
+/* Relation required between the first and the second argument. */
+enum param_rule {
+	PARAM_ANY,
+	PARAM_LE,		/* MIN <= MAX */
+	PARAM_LT,		/* MIN < MAX */
+	PARAM_GT,		/* ENTER > EXIT: hysteresis needs a gap */
+};
+
+struct param_arg {
+	const char	*name;		/* for messages: "DURATION", "MIN" */
+	enum param_type	 type;
+	size_t		 off, size;	/* the field in struct engine_params */
+	uint64_t	 def, min, max;	/* in stored units */
+};
+
+struct param {
+	const char		*kw;
+	const char		*sub;	/* second word, or NULL */
+	int			 nargs;	/* 1 or 2 */
+	enum param_rule		 rule;
+	struct param_arg	 arg[2];
+};
+
+const struct param	*params_table(void);
+size_t			 params_count(void);
+/* The row for "kw" or "kw sub" (sub NULL for none), or NULL. */
+const struct param	*params_find(const char *kw, const char *sub);
+/* Argument i of row pr, in stored units. */
+uint64_t		 params_get(const struct engine_params *,
+			    const struct param *, int i);
+void			 params_set(struct engine_params *,
+			    const struct param *, int i, uint64_t);
+/* A value of the type as written in the file: see units.h. */
+const char		*params_parse(enum param_type, const char *,
+			    uint64_t *);
+void			 params_fmt(char *, size_t, enum param_type,
+			    uint64_t);
 
 #endif

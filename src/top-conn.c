@@ -4,19 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "ctlclient.h"
-#include "log.h"
 #include "top-conn.h"
 #include "top-model.h"
 
@@ -34,31 +28,7 @@
 /* The daemon never waits for a client: silence this long means trouble. */
 #define CONN_STALL_MIN		10.0	/* s */
 
-struct conn_job {
-	char		 path[4096];
-	int		 wfd;
-	struct ctlc	*c;
-	char		 err[CTLC_ERRLEN];
-	int		 errnum;
-};
-
-static void *
-job_run(void *arg)
-{
-	struct conn_job *job = arg;
-	ssize_t n;
-
-	job->c = ctlc_connect(job->path, CONN_TIMEOUT_MS, job->err,
-	    sizeof(job->err));
-	job->errnum = job->c == NULL ? errno : 0;
-	/* a pointer is far below PIPE_BUF: the write is atomic */
-	do
-		n = write(job->wfd, &job, sizeof(job));
-	while (n == -1 && errno == EINTR);
-	return NULL;
-}
-
-int
+void
 conn_init(struct conn *cn, struct model *m, const char *path, int once)
 {
 	memset(cn, 0, sizeof(*cn));
@@ -66,9 +36,6 @@ conn_init(struct conn *cn, struct model *m, const char *path, int once)
 	cn->path = path;
 	cn->once = once;
 	cn->backoff = CONN_BACKOFF_MIN;
-	if (pipe2(cn->pipe, O_CLOEXEC | O_NONBLOCK) == -1)
-		return -1;
-	return 0;
 }
 
 void
@@ -76,12 +43,6 @@ conn_free(struct conn *cn)
 {
 	ctlc_close(cn->c);
 	cn->c = NULL;
-	/* a connector still running owns the write end: leave both open
-	 * rather than let it write into a reused descriptor */
-	if (cn->job == NULL) {
-		close(cn->pipe[0]);
-		close(cn->pipe[1]);
-	}
 }
 
 /*
@@ -97,6 +58,7 @@ retry_later(struct conn *cn, const char *why, int errnum, double now)
 	snprintf(reason, sizeof(reason), "%s", why);
 	ctlc_close(cn->c);
 	cn->c = NULL;
+	cn->connecting = 0;
 	cn->pending = 0;
 	cn->retry_at = now + cn->backoff;
 	model_disconnected(cn->m, reason, cn->retry_at);
@@ -112,43 +74,28 @@ retry_later(struct conn *cn, const char *why, int errnum, double now)
 void
 conn_start(struct conn *cn, double now)
 {
-	struct conn_job *job;
-	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
+	char err[CTLC_ERRLEN];
 
-	if (cn->job != NULL || cn->c != NULL)
+	if (cn->c != NULL)
 		return;
-	job = xcalloc(1, sizeof(*job));
-	snprintf(job->path, sizeof(job->path), "%s", cn->path);
-	job->wfd = cn->pipe[1];
-	/* signals are the main loop's business: the thread takes none */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &attr, job_run, job);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		free(job);
-		retry_later(cn, "cannot start a thread to connect", rc, now);
+	if ((cn->c = ctlc_start(cn->path, CONN_TIMEOUT_MS, err,
+	    sizeof(err))) == NULL) {
+		retry_later(cn, err, errno, now);
 		return;
 	}
-	cn->job = job;
+	cn->connecting = 1;
 	model_connecting(cn->m);
 }
 
 static void
 send_round(struct conn *cn, double now)
 {
-	static const char *const cmds[] = { "status", "peers", "routes",
-	    "matrix" };
+	static const char *const cmds[] = { CTL_CMD_STATUS, CTL_CMD_PEERS,
+	    CTL_CMD_ROUTES, CTL_CMD_MATRIX };
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(cmds[i], "matrix") == 0 && !cn->want_matrix &&
+		if (strcmp(cmds[i], CTL_CMD_MATRIX) == 0 && !cn->want_matrix &&
 		    cn->m->has_matrix && cn->round % CONN_MATRIX_EVERY != 0)
 			continue;
 		if (ctlc_send(cn->c, cmds[i], NULL, 0) == -1) {
@@ -162,34 +109,33 @@ send_round(struct conn *cn, double now)
 	cn->next_round = now + cn->m->delay;
 }
 
-static void
-job_done(struct conn *cn, double now)
+/*
+ * Drive connect(2) and the banner; once connected, start the monitor.
+ * Returns 1 when the connection changed state.
+ */
+static int
+connect_step(struct conn *cn, double now)
 {
-	struct conn_job *job;
-	ssize_t n;
-
-	n = read(cn->pipe[0], &job, sizeof(job));
-	if (n != (ssize_t)sizeof(job))
-		return;
-	cn->job = NULL;
-	if (job->c == NULL) {
-		retry_later(cn, job->err, job->errnum, now);
-		free(job);
-		return;
+	switch (ctlc_advance(cn->c)) {
+	case 0:
+		return 0;
+	case -1:
+		retry_later(cn, ctlc_error(cn->c), errno, now);
+		return 1;
 	}
-	cn->c = job->c;
-	free(job);
+	cn->connecting = 0;
 	model_connected(cn->m, ctlc_banner(cn->c));
 	cn->backoff = CONN_BACKOFF_MIN;
 	cn->round = 0;
 	cn->pending = 0;
 	if (ctlc_set_nonblock(cn->c) == -1 ||
-	    ctlc_send(cn->c, "monitor", NULL, 0) == -1) {
+	    ctlc_send(cn->c, CTL_CMD_MONITOR, NULL, 0) == -1) {
 		retry_later(cn, ctlc_error(cn->c), errno, now);
-		return;
+		return 1;
 	}
 	cn->pending++;
 	send_round(cn, now);
+	return 1;
 }
 
 /* Take every complete message; returns how many. */
@@ -229,27 +175,31 @@ stall_limit(const struct conn *cn)
 }
 
 int
-conn_pollfds(struct conn *cn, struct pollfd *pfd, double *deadline)
+conn_pollfds(struct conn *cn, struct pollfd *pfd, double now,
+    double *deadline)
 {
-	int n = 0;
+	double at;
+	int n = 0, wait;
 
-	if (cn->job != NULL) {
-		pfd[n].fd = cn->pipe[0];
-		pfd[n].events = POLLIN;
+	if (cn->c == NULL) {
+		if (!cn->failed && cn->retry_at < *deadline)
+			*deadline = cn->retry_at;
+		return 0;
+	}
+	if ((pfd[n].events = ctlc_events(cn->c)) != 0) {
+		pfd[n].fd = ctlc_fd(cn->c);
 		pfd[n++].revents = 0;
 	}
-	if (cn->c != NULL) {
-		pfd[n].fd = ctlc_fd(cn->c);
-		pfd[n].events = POLLIN | (ctlc_want_write(cn->c) ? POLLOUT : 0);
-		pfd[n++].revents = 0;
-		if (cn->pending == 0 && cn->next_round < *deadline)
-			*deadline = cn->next_round;
-		if (cn->pending > 0 &&
-		    cn->last_heard + stall_limit(cn) < *deadline)
-			*deadline = cn->last_heard + stall_limit(cn);
-	} else if (cn->job == NULL && !cn->failed &&
-	    cn->retry_at < *deadline)
-		*deadline = cn->retry_at;
+	if (cn->connecting) {
+		if ((wait = ctlc_wait_ms(cn->c)) >= 0 &&
+		    (at = now + wait / 1000.0) < *deadline)
+			*deadline = at;
+		return n;
+	}
+	if (cn->pending == 0 && cn->next_round < *deadline)
+		*deadline = cn->next_round;
+	if (cn->pending > 0 && cn->last_heard + stall_limit(cn) < *deadline)
+		*deadline = cn->last_heard + stall_limit(cn);
 	return n;
 }
 
@@ -261,14 +211,8 @@ conn_dispatch(struct conn *cn, const struct pollfd *pfd, int npfd,
 	int i, changed = 0, rc, saved;
 
 	for (i = 0; i < npfd; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		if (cn->job != NULL && pfd[i].fd == cn->pipe[0]) {
-			job_done(cn, now);
-			changed = 1;
-			continue;
-		}
-		if (cn->c == NULL || pfd[i].fd != ctlc_fd(cn->c))
+		if (pfd[i].revents == 0 || cn->c == NULL || cn->connecting ||
+		    pfd[i].fd != ctlc_fd(cn->c))
 			continue;
 		if ((pfd[i].revents & POLLOUT) && ctlc_flush(cn->c) == -1) {
 			retry_later(cn, ctlc_error(cn->c), errno, now);
@@ -288,7 +232,11 @@ conn_dispatch(struct conn *cn, const struct pollfd *pfd, int npfd,
 		}
 	}
 
-	if (cn->c != NULL) {
+	if (cn->c != NULL && cn->connecting) {
+		/* with or without I/O: it keeps its own deadline */
+		if (connect_step(cn, now))
+			changed = 1;
+	} else if (cn->c != NULL) {
 		if (cn->pending > 0 &&
 		    now - cn->last_heard >= stall_limit(cn)) {
 			snprintf(why, sizeof(why), "argod did not answer for "
@@ -297,7 +245,7 @@ conn_dispatch(struct conn *cn, const struct pollfd *pfd, int npfd,
 			changed = 1;
 		} else if (cn->pending == 0 && now >= cn->next_round)
 			send_round(cn, now);
-	} else if (cn->job == NULL && !cn->failed && now >= cn->retry_at) {
+	} else if (!cn->failed && now >= cn->retry_at) {
 		conn_start(cn, now);
 		changed = 1;
 	}
@@ -308,6 +256,6 @@ void
 conn_refresh(struct conn *cn, double now)
 {
 	cn->next_round = now;
-	if (cn->c == NULL && cn->job == NULL && !cn->failed)
+	if (cn->c == NULL && !cn->failed)
 		cn->retry_at = now;
 }

@@ -4,14 +4,12 @@
  * matrix) are pipelined too; replies and events arrive interleaved and
  * are told apart by the shared decoder (ctlclient.h).
  *
- * Nothing here blocks the caller. The socket is non-blocking once
- * connected. Connecting (connect(2) plus the banner) is the one step that
- * ctlclient only offers as a blocking call, and a daemon that is stopped
- * or busy accepts the connection but sends no banner; so each attempt
- * runs ctlc_connect() on a short-lived thread that hands its result back
- * through a pipe the main loop polls. Lost connections are retried with
- * exponential backoff; a connection on which the daemon stops answering
- * is dropped and retried too.
+ * Nothing here blocks the caller. Connecting (connect(2) plus the banner)
+ * is polled like the rest (ctlc_start() and ctlc_advance()), with a
+ * deadline: a daemon that is stopped or busy accepts the connection but
+ * sends no banner. Lost connections are retried with exponential
+ * backoff; a connection on which the daemon stops answering is dropped
+ * and retried too.
  *
  * The caller owns the poll loop: conn_pollfds() says what to wait for and
  * until when, conn_dispatch() handles what poll() found.
@@ -26,18 +24,14 @@
 #define CONN_BACKOFF_MIN	0.5	/* s, first retry */
 #define CONN_BACKOFF_MAX	5.0	/* s */
 #define CONN_TIMEOUT_MS		5000	/* connect plus banner */
-#define CONN_NPOLL		2	/* pollfds conn_pollfds() may fill */
-
-struct conn_job;
+#define CONN_NPOLL		1	/* pollfds conn_pollfds() may fill */
 
 struct conn {
 	struct model	*m;
 	const char	*path;
 	int		 once;		/* batch: no retries */
 	struct ctlc	*c;
-
-	int		 pipe[2];	/* connector thread -> main loop */
-	struct conn_job	*job;		/* in flight, or NULL */
+	int		 connecting;	/* c has no banner yet */
 	double		 backoff, retry_at;
 
 	double		 next_round;	/* when to send the next requests */
@@ -51,15 +45,17 @@ struct conn {
 	int		 failed_errno;
 };
 
-int	conn_init(struct conn *, struct model *, const char *path, int once);
+void	conn_init(struct conn *, struct model *, const char *path, int once);
 void	conn_free(struct conn *);
 /* Start connecting now. */
 void	conn_start(struct conn *, double now);
 /*
  * Fill at most CONN_NPOLL pollfds, return how many; lower *deadline
- * (monotonic seconds) to when conn_dispatch() must run even without I/O.
+ * (monotonic seconds, like now) to when conn_dispatch() must run even
+ * without I/O.
  */
-int	conn_pollfds(struct conn *, struct pollfd *, double *deadline);
+int	conn_pollfds(struct conn *, struct pollfd *, double now,
+	    double *deadline);
 /* Handle poll()'s findings and timers. Returns 1 if the model changed. */
 int	conn_dispatch(struct conn *, const struct pollfd *, int n,
 	    double now);

@@ -15,7 +15,7 @@
 # the diff before committing it).
 
 : "${top_srcdir:=$(dirname "$0")/..}"
-: "${top_builddir:=.}"
+. "$top_srcdir/tests/lib/preamble.sh"
 
 argod=$(cd "$top_builddir" && pwd)/argod
 cd "$top_srcdir" || exit 1

@@ -9,15 +9,13 @@
 
 set -u
 
-: "${top_srcdir:=.}"
-: "${top_builddir:=.}"
-PY=${PYTHON3:-python3}
+: "${top_srcdir:=$(dirname "$0")/..}"
+. "$top_srcdir/tests/lib/preamble.sh"
+PY=$PYTHON3
 ARGOD=$top_builddir/argod
 ARGOCTL=$top_builddir/argoctl
 PORT_A=47901
 PORT_B=47902
-
-skip() { echo "SKIP: $*"; exit 77; }
 [ -x "$ARGOD" ] || skip "$ARGOD not built"
 [ -x "$ARGOCTL" ] || skip "$ARGOCTL not built"
 "$PY" -c 'import json, socket' 2>/dev/null || skip "no usable $PY"
@@ -30,8 +28,8 @@ for p in sys.argv[1:]:
 EOF
 
 PROTO=$(sed -n 's/^#define[	 ]*CTL_PROTOCOL[	 ]*\([0-9]*\).*/\1/p' \
-    "$top_srcdir/src/ctl.h")
-[ -n "$PROTO" ] || { echo "FAIL: no CTL_PROTOCOL in src/ctl.h"; exit 1; }
+    "$top_srcdir/src/ctl-proto.h")
+[ -n "$PROTO" ] || { echo "FAIL: no CTL_PROTOCOL in src/ctl-proto.h"; exit 1; }
 
 # Socket paths must fit sun_path (108 bytes): keep the directory short.
 T=$(mktemp -d "${TMPDIR:-/tmp}/argoctl.XXXXXX") || exit 1
@@ -595,6 +593,48 @@ if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' \
 	fail "sanitizer reports in the daemon logs"
 else
 	pass "no sanitizer reports"
+fi
+
+# The protocol against its JSON Schema (tests/ctl-schema.json): a fresh
+# pair in dry run, so that nothing touches the kernel; every reply, error
+# replies, and the events of b coming and going, as argod sends them.
+# jsonschema is a test dependency (bootstrap.sh installs
+# python3-jsonschema): without it this fails, it does not skip.
+for n in a b; do
+	echo "dry-run yes" >>"$T/$n.conf"
+done
+"$ARGOD" -d -c "$T/a.conf" >"$T/a-schema.log" 2>&1 &
+PID_A=$!
+# MONPID, so that the cleanup trap stops the checker too
+"$PY" "$top_srcdir/tests/ctl-schema-check.py" \
+    "$top_srcdir/tests/ctl-schema.json" "$top_srcdir/src/ctl-proto.h" \
+    "$T/a.sock" "$T/a-ro.sock" "$T/b.pid" "$T/schema.ready" \
+    >"$T/schema.out" 2>&1 &
+MONPID=$!
+i=0
+while [ ! -e "$T/schema.ready" ] && kill -0 "$MONPID" 2>/dev/null &&
+    [ $i -lt 150 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$ARGOD" -d -c "$T/b.conf" >"$T/b-schema.log" 2>&1 &
+PID_B=$!
+# the checker has its own deadlines (at most about a minute)
+wait "$MONPID"
+rc=$?
+MONPID=
+cat "$T/schema.out"
+[ $rc -eq 0 ] && pass "argod's lines validate against ctl-schema.json" ||
+    fail "argod's lines validate against ctl-schema.json (exit $rc)"
+reap "$PID_B"
+PID_B=
+stop "$PID_A"
+PID_A=
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' \
+    "$T/a-schema.log" "$T/b-schema.log"; then
+	fail "sanitizer reports in the daemon logs of the schema check"
+else
+	pass "no sanitizer reports in the schema check"
 fi
 
 exit $failed

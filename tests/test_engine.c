@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "log.h"
 #include "lsdb.h"
+#include "prefix.h"
 #include "tap.h"
 
 #define N	5
@@ -392,13 +393,17 @@ setup(void)
 		C[i].origins = calloc(N, sizeof(*C[i].origins));
 		for (o = 0; o < N; o++) {
 			struct engine_origin_conf *oc = &C[i].origins[o];
-			char pfx[32];
+			char pfx[32], err[160];
 
 			snprintf(oc->name, sizeof(oc->name), "o-%s", names[o]);
 			snprintf(pfx, sizeof(pfx), "10.%d.0.0/16", o);
 			oc->nprefixes = 1;
-			oc->prefixes = calloc(1, sizeof(char *));
-			oc->prefixes[0] = strdup(pfx);
+			oc->prefixes = calloc(1, sizeof(*oc->prefixes));
+			if (prefix_parse(pfx, &oc->prefixes[0], err,
+			    sizeof(err)) != NULL) {
+				printf("Bail out! %s\n", err);
+				exit(1);
+			}
 			oc->negress = 1;
 			oc->egress = calloc(1, sizeof(uint32_t));
 			oc->egress[0] = wire_node_id(names[o]);
@@ -759,6 +764,9 @@ main(void)
 	r = engine_route(E[0], 4);
 	ok(r->reachable && r->egress_name != NULL &&
 	    strcmp(r->egress_name, "mad") == 0, "routes kept across reload");
+	ok(strcmp(r->prefix, "10.4.0.0/16") == 0 &&
+	    prefix_equal(&r->pfx, &C[0].origins[4].prefixes[0]),
+	    "route prefix, binary and text, across reload");
 	run_until(now + 2 * SEC);
 	is_int(route_events[0], before, "reload caused no route change");
 

@@ -4,7 +4,7 @@
 # fuzzing happens here (that is fuzz/build.sh --run); this keeps fixed
 # crashes fixed. Skipped (77) without clang's libFuzzer.
 : "${top_srcdir:=$(dirname "$0")/..}"
-: "${top_builddir:=.}"
+. "$top_srcdir/tests/lib/preamble.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT INT TERM
 printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' \

@@ -9,11 +9,14 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kern.h"
 #include "kern_mock.h"
 #include "log.h"
+#include "prefix.h"
 #include "tap.h"
 
 static struct kern_addr
@@ -27,14 +30,27 @@ A(const char *s)
 	return a;
 }
 
+static struct prefix
+P(const char *s)
+{
+	struct prefix p;
+	char err[160];
+
+	if (prefix_parse(s, &p, err, sizeof(err)) != NULL) {
+		printf("Bail out! %s\n", err);
+		exit(1);
+	}
+	return p;
+}
+
 static int
 has_route(const char *pfx, const char *via)
 {
-	char buf[64], v[64];
+	char buf[PREFIX_STRLEN], v[64];
 	size_t i;
 
 	for (i = 0; i < kmock.nroutes; i++) {
-		kern_prefix_fmt(&kmock.routes[i].prefix, buf, sizeof(buf));
+		prefix_fmt(&kmock.routes[i].prefix, buf, sizeof(buf));
 		inet_ntop(kmock.routes[i].nexthop.family,
 		    kmock.routes[i].nexthop.addr, v, sizeof(v));
 		if (strcmp(buf, pfx) == 0 && (via == NULL ||
@@ -51,20 +67,13 @@ main(void)
 	struct kern *k;
 	struct kern_addr a = A("192.0.2.1"), b = A("192.0.2.2"),
 	    c6 = A("2001:db8::3");
-	char *rules[] = { "10.1.0.0/24", "2001:db8:1::/48" };
-	struct kern_prefix p;
+	struct prefix p1 = P("10.1.0.0/24"), p2 = P("10.2.0.0/24"),
+	    p6 = P("2001:db8:1::/48");
+	struct prefix rules[] = { p1, p6 };
 	size_t i, before;
 
 	log_init("test_kern", LOG_TO_STDERR, -1);
 	kern_conf_default(&kc);
-
-	ok(kern_prefix_parse("10.1.0.0/24", &p) == 0 && p.plen == 24 &&
-	    p.family == AF_INET, "prefix parse v4");
-	ok(kern_prefix_parse("2001:db8::/32", &p) == 0 &&
-	    p.family == AF_INET6, "prefix parse v6");
-	ok(kern_prefix_parse("10.1.0.0/33", &p) == -1 &&
-	    kern_prefix_parse("10.1.0.0", &p) == -1 &&
-	    kern_prefix_parse("x/8", &p) == -1, "bad prefixes refused");
 
 	/* Open: creates the tunnel. */
 	kmock_reset();
@@ -74,28 +83,28 @@ main(void)
 	is_int(kmock.nrules, 2, "policy rules installed");
 
 	/* Make before break: a next-hop change is one replace. */
-	kern_route_set(k, "10.1.0.0/24", &a);
+	kern_route_set(k, &p1, &a);
 	ok(has_route("10.1.0.0/24", "192.0.2.1") && kern_installed(k,
 	    "10.1.0.0/24"), "route installed");
 	before = kmock.ncalls;
-	kern_route_set(k, "10.1.0.0/24", &a);
+	kern_route_set(k, &p1, &a);
 	is_int(kmock.ncalls, before, "same next hop: no call");
-	kern_route_set(k, "10.1.0.0/24", &b);
+	kern_route_set(k, &p1, &b);
 	is_int(kmock.ncalls, before + 1, "next-hop change: one call");
 	ok(kmock_called("replace 10.1.0.0/24 via 192.0.2.2") == 1 &&
 	    kmock_called("delete 10.1.0.0/24") == 0,
 	    "replace, never delete-then-add");
-	kern_route_set(k, "2001:db8:1::/48", &c6);
+	kern_route_set(k, &p6, &c6);
 	ok(has_route("2001:db8:1::/48", "2001:db8::3"), "IPv6 route, v6 "
 	    "underlay");
-	kern_route_set(k, "10.1.0.0/24", NULL);
+	kern_route_set(k, &p1, NULL);
 	ok(!has_route("10.1.0.0/24", NULL) && !kern_installed(k,
 	    "10.1.0.0/24"), "no next hop: route deleted");
 
 	/* Reconcile: stale routes of ours go, wanted ones come back. */
-	kern_route_set(k, "10.1.0.0/24", &a);
+	kern_route_set(k, &p1, &a);
 	memset(&kmock.routes[kmock.nroutes], 0, sizeof(kmock.routes[0]));
-	kern_prefix_parse("10.99.0.0/16", &kmock.routes[kmock.nroutes].prefix);
+	kmock.routes[kmock.nroutes].prefix = P("10.99.0.0/16");
 	kmock.routes[kmock.nroutes++].nexthop = b;
 	for (i = 0; i < kmock.nroutes; i++)	/* someone deleted ours */
 		if (has_route("2001:db8:1::/48", NULL) &&
@@ -103,7 +112,7 @@ main(void)
 			kmock.routes[i] = kmock.routes[--kmock.nroutes];
 			break;
 		}
-	kern_prefix_parse("10.98.0.0/16", &kmock.rules[kmock.nrules++].prefix);
+	kmock.rules[kmock.nrules++].prefix = P("10.98.0.0/16");
 	kern_reconcile(k);
 	ok(!has_route("10.99.0.0/16", NULL), "stale route removed");
 	ok(has_route("2001:db8:1::/48", "2001:db8::3"), "missing route "
@@ -117,8 +126,8 @@ main(void)
 	is_int(kmock.nroutes, 0, "dry run withdrew the routes");
 	is_int(kmock.nrules, 0, "and the rules");
 	before = kmock.ncalls;
-	kern_route_set(k, "10.2.0.0/24", &a);
-	kern_route_set(k, "10.1.0.0/24", &b);
+	kern_route_set(k, &p2, &a);
+	kern_route_set(k, &p1, &b);
 	kern_reconcile(k);
 	is_int(kmock.ncalls, before, "dry run: no backend call at all");
 	ok(!kern_installed(k, "10.2.0.0/24"), "dry run: not installed");
@@ -136,14 +145,14 @@ main(void)
 	kmock.device = 1;
 	kmock.ncalls = 0;
 	kc.keep = 1;
-	kern_prefix_parse("10.1.0.0/24", &kmock.routes[0].prefix);
+	kmock.routes[0].prefix = p1;
 	kmock.routes[0].nexthop = a;
-	kern_prefix_parse("10.7.0.0/24", &kmock.routes[1].prefix);
+	kmock.routes[1].prefix = P("10.7.0.0/24");
 	kmock.routes[1].nexthop = a;
 	kmock.nroutes = 2;
 	k = kern_open(&kc);
 	is_int(kmock.nroutes, 2, "open adopts: nothing deleted at start");
-	kern_route_set(k, "10.1.0.0/24", &a);
+	kern_route_set(k, &p1, &a);
 	ok(kmock_called("replace 10.1.0.0/24 via 192.0.2.1") == 1,
 	    "first route set replaces in place (no gap)");
 	kern_reconcile(k);
@@ -161,7 +170,7 @@ main(void)
 	    "EPERM: dry run, reason names CAP_NET_ADMIN");
 	ok(kern_set_dry_run(k, 0) == -1, "cannot leave dry run without "
 	    "permission");
-	kern_route_set(k, "10.1.0.0/24", &a);
+	kern_route_set(k, &p1, &a);
 	is_int(kmock.nroutes, 0, "nothing installed");
 	kern_close(k);
 	kmock_reset();
@@ -173,7 +182,7 @@ main(void)
 	kmock_reset();
 	kmock.fail_replace = -EOPNOTSUPP;
 	k = kern_open(&kc);
-	kern_route_set(k, "10.1.0.0/24", &a);
+	kern_route_set(k, &p1, &a);
 	ok(kern_dry_run(k) && strstr(kern_reason(k), "CONFIG_LWTUNNEL"),
 	    "encap routes unsupported: dry run naming CONFIG_LWTUNNEL");
 	is_int(kern_stats(k)->errors, 1, "the error was counted");

@@ -3,9 +3,7 @@
 # dropping link state; a broken one is refused and the running config kept.
 # Two daemons on loopback.
 : "${top_srcdir:=$(dirname "$0")/..}"
-: "${top_builddir:=.}"
-: "${PYTHON3:=python3}"
-export top_srcdir top_builddir
+. "$top_srcdir/tests/lib/preamble.sh"
 exec "$PYTHON3" - <<'PY'
 import json, os, signal, subprocess, sys, tempfile, time, shutil
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "lib"))

@@ -4,10 +4,12 @@
 # replay of a time series, reproducibility from the seed, scenario
 # errors. Each run simulates a few seconds of 4 or 5 PoPs.
 set -u
-srcdir=${top_srcdir:-.}
-builddir=${top_builddir:-.}
+: "${top_srcdir:=$(dirname "$0")/..}"
+. "$top_srcdir/tests/lib/preamble.sh"
+srcdir=$top_srcdir
+builddir=$top_builddir
 SIM=${ARGOSIM:-$builddir/argosim}
-PY=${PYTHON3:-python3}
+PY=$PYTHON3
 D=$srcdir/tests/sim
 T=$(mktemp -d "${TMPDIR:-/tmp}/test_sim.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM

@@ -46,38 +46,34 @@ atexit and the SIGTERM/SIGHUP handlers; children also get a parent-death
 signal, and `argonet.py cleanup` removes what a SIGKILLed run left.
 
 Run with Debian's /usr/bin/python3 (it has the mininet module), as root.
+What is not about Mininet (the status client, argod's configuration and
+SPF, processes, namespaces, argo-linkem, waiting) comes from the lab
+library in tests/lib, found from this file's place in the tree; the
+recording of a scenario and its report are argoreport.py's, beside it.
 """
 
 import argparse
-import atexit
 import glob
-import hashlib
-import heapq
 import json
 import os
 import re
-import secrets
-import select
-import shlex
 import shutil
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.abspath(os.environ.get("top_srcdir") or
-                      os.path.dirname(os.path.dirname(HERE)))
-BUILD = os.path.abspath(os.environ.get("top_builddir") or SRC)
-sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
-import netlab  # noqa: E402  (has_netem, load_matrix, wait_for)
-# One status-protocol client and one process killer, shared with the tests.
-from argolab import Ctl  # noqa: E402
-from netlab import _kill_pids, _pid_alive as _alive  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))), "tests", "lib"))
+import argolab  # noqa: E402
+import netlab  # noqa: E402
+from argolab import BUILD, binary  # noqa: E402
+from netlab import (kill_pids, netns_inode, pid_alive,  # noqa: E402
+                    pids_in_netns, run_cmd)
+# The record of a scenario and its report.
+from argoreport import Recorder, fmt_ms, route_text  # noqa: E402
 
 try:
     from mininet.net import Mininet
@@ -95,7 +91,7 @@ ORIGIN_NET, ORIGIN_IP, ORIGIN_GW = "10.202.0.0/24", "10.202.0.2", "10.202.0.1"
 ORIGIN_NAME, CLIENT_ORIGIN_NAME = "web", "clients"
 NS_TAG = "mnargo"                 # named namespaces: mnargo<pid>-<pop>
 RUN_PREFIX = "argonet-"           # run directories: /tmp/argonet-<pid>-XXXX
-DEFAULT_MATRIX = os.path.join(SRC, "tests", "data", "aws32_rtt_p50_ms.csv")
+DEFAULT_MATRIX = argolab.AWS32
 # Calgary, Ashburn, Frankfurt, Paris: yyc>iad>cdg (134.8 ms) beats the
 # direct yyc-cdg (154.1 ms); without iad the next best is direct, then
 # yyc>fra>cdg (173.9 ms), so every event moves the client's path visibly.
@@ -120,8 +116,9 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,6}$")
 RESERVED = {"client", "origin"}
 
 
-class ArgoNetError(Exception):
-    """Something about the network is wrong; the message says what."""
+# Something about the network is wrong; the message says what. One error
+# class for the whole lab library, whichever part found the problem.
+ArgoNetError = netlab.LabError
 
 
 def need_mininet():
@@ -134,50 +131,6 @@ def need_mininet():
         raise ArgoNetError("Mininet needs root")
     if not shutil.which("mnexec"):
         raise ArgoNetError("mnexec not found (apt-get install mininet)")
-
-
-def binary(name):
-    p = os.path.join(BUILD, name)
-    if not (os.path.isfile(p) and os.access(p, os.X_OK)):
-        raise ArgoNetError("%s not found: build it first (cd %s && make)"
-                           % (p, SRC))
-    return p
-
-
-def _run(argv, check=True, timeout=30, input=None):
-    r = subprocess.run(argv, input=input, capture_output=True, text=True,
-                       timeout=timeout)
-    if check and r.returncode != 0:
-        raise ArgoNetError("%s: exit %d: %s" % (
-            shlex.join(argv), r.returncode, (r.stderr or r.stdout).strip()))
-    return r
-
-
-def _cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().decode(errors="replace").split("\0")
-    except OSError:
-        return []
-
-
-def _netns_inode(pid):
-    try:
-        return os.stat("/proc/%d/ns/net" % pid).st_ino
-    except OSError:
-        return None
-
-
-def _pids_in_netns(inodes):
-    """Processes whose network namespace is one of inodes; never those of
-    the root namespace or of ours (a pid of a dead host may be reused)."""
-    inodes = set(inodes) - {_netns_inode(1), _netns_inode(os.getpid()),
-                            None}
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit() and _netns_inode(int(d)) in inodes:
-            out.append(int(d))
-    return out
 
 
 # ------------------------------------------------------------- topology
@@ -252,49 +205,24 @@ class Topology:
         """Dijkstra on link RTTs (0.1 ms quantised, as argod advertises),
         ties to fewer hops, then to the lower predecessor node id.
         Returns (cost_ms, [names]) or (None, [])."""
-        excl = {frozenset(e) for e in exclude}
-        ids = [node_id(x) for x in self.names]
-        best = {src: (0, 0)}
-        pred = {src: None}
-        heap = [(0, 0, src)]
-        done = set()
-        while heap:
-            c, h, u = heapq.heappop(heap)
-            if u in done:
-                continue
-            done.add(u)
-            for v in self.neighbours(u):
-                if v in dead or frozenset((u, v)) in excl:
-                    continue
-                key = (c + round(self.rtt(u, v) * 10), h + 1)
-                cur = best.get(v)
-                if cur is None or key < cur or (
-                        key == cur and ids[u] < ids[pred[v]]):
-                    best[v] = key
-                    pred[v] = u
-                    heapq.heappush(heap, (key[0], key[1], v))
+        best, pred = argolab.shortest_paths(
+            self.neighbours, self.names, src,
+            lambda u, v: round(self.rtt(u, v) * 10), exclude, dead)
         if dst not in best:
             return None, []
-        path, x = [], dst
-        while x is not None:
-            path.append(self.names[x])
-            x = pred[x]
-        return best[dst][0] / 10.0, path[::-1]
+        return best[dst][0] / 10.0, argolab.path_names(pred, self.names, dst)
 
     # constructors
 
     @classmethod
     def from_matrix(cls, path, regions, names=None, edges=None):
         allnames, m = netlab.load_matrix(path)
-        for r in regions:
-            if r not in allnames:
-                raise ArgoNetError("%s: no region %r" % (path, r))
-        idx = [allnames.index(r) for r in regions]
+        regions, m = netlab.submatrix(allnames, m, regions)
         if names is None:
             names = [REGION_CODES.get(r, "p%d" % (k + 1))
                      for k, r in enumerate(regions)]
         n = len(regions)
-        delay = [[None if a == b else m[idx[a]][idx[b]] / 2.0
+        delay = [[None if a == b else m[a][b] / 2.0
                   for b in range(n)] for a in range(n)]
         topo = cls(names, delay, "%s: %s" % (
             os.path.basename(path), ", ".join(
@@ -366,14 +294,6 @@ def parse_edges(spec):
     return out
 
 
-def node_id(name):
-    """argod's node id: the first 32 bits of BLAKE2b-128(name)."""
-    h = hashlib.blake2b(name.encode(), digest_size=16).digest()
-    return int.from_bytes(h[:4], "big") or 1
-
-
-# ------------------------------------------------------------- status socket
-
 # ------------------------------------------------------------- Mininet glue
 
 class TunIntf(Intf):
@@ -398,34 +318,11 @@ class LinkemLink(Link):
         return None
 
 
-_live = []
-_handlers = False
-
-
-def _cleanup_live():
-    for net in list(_live):
-        net.stop()
-
-
-def _on_signal(signum, frame):
-    raise SystemExit(128 + signum)   # finally blocks and atexit clean up
-
-
-def _install_handlers():
-    global _handlers
-    if _handlers:
-        return
-    _handlers = True
-    atexit.register(_cleanup_live)
-    for s in (signal.SIGTERM, signal.SIGHUP):
-        try:
-            signal.signal(s, _on_signal)
-        except ValueError:
-            pass
-
-
-class ArgoNet:
+class ArgoNet(argolab.Pops):
     """A Mininet network of argod PoPs plus a client and an origin host."""
+
+    # Where the client and the origin are, for the Recorder.
+    origin_net, client_net, origin_ip = ORIGIN_NET, CLIENT_NET, ORIGIN_IP
 
     def __init__(self, topo, ingress=None, egress=None, emulator="auto",
                  access="direct", conf_extra=(), keep=False,
@@ -448,7 +345,7 @@ class ArgoNet:
         self.linkem_rtprio = linkem_rtprio
         self.log = log or (lambda msg: print("argonet: " + msg, flush=True))
         self.tag = "%s%d" % (NS_TAG, os.getpid())
-        self.key = secrets.token_hex(32)
+        self.key = argolab.new_key()
         # Current link settings: (i, j) -> [delay_ms, loss_pct], i -> j.
         self.cur = {}
         for (i, j) in topo.edges():
@@ -476,16 +373,13 @@ class ArgoNet:
     # ----------------------------------------------------------- naming
 
     def pop_addr(self, i):
-        return "10.77.%d.%d" % ((i + 1) >> 8, (i + 1) & 255)
+        return netlab.pop_addr(i)
 
     def link_index(self, i, j):
         return self.topo.edges().index((min(i, j), max(i, j)))
 
     def link_addr(self, i, j):
-        k = self.link_index(i, j)
-        v = (10 << 24) | (78 << 16) | (k * 4) | (1 if i < j else 2)
-        return "%d.%d.%d.%d" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255,
-                                v & 255)
+        return netlab.link_addr(self.link_index(i, j), 1 if i < j else 2)
 
     def dev(self, i, j):
         return "%s-%s" % (self.names[i], self.names[j])
@@ -498,9 +392,6 @@ class ArgoNet:
             return self.hosts[name_or_index]
         return self.net.get(name_or_index)
 
-    def idx(self, name):
-        return self.topo.index(name)
-
     def sock(self, i, ro=False):
         return os.path.join(self.rundir, self.names[i], "run",
                             "argod-ro.sock" if ro else "argod.sock")
@@ -508,20 +399,15 @@ class ArgoNet:
     def pop_dir(self, i):
         return os.path.join(self.rundir, self.names[i], "run")
 
+    def argod_log(self, i):
+        return os.path.join(self.pop_dir(i), "argod.log")
+
     # ----------------------------------------------------------- start
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     def start(self):
         need_mininet()
-        _install_handlers()
-        _live.append(self)
+        # Not SIGINT: the Mininet CLI has its own use for Ctrl-C.
+        netlab.at_exit(self.stop, (signal.SIGTERM, signal.SIGHUP))
         self.started = True
         try:
             self._start()
@@ -534,12 +420,7 @@ class ArgoNet:
         t0 = time.monotonic()
         for prog in ("argod", "argoctl"):   # fail before building anything
             binary(prog)
-        if self.emulator == "auto":
-            self.emulator = "netem" if netlab.has_netem() else "linkem"
-        elif self.emulator == "netem" and not netlab.has_netem():
-            raise ArgoNetError("--emulator netem, but 'tc qdisc add ... "
-                               "netem' fails here (no sch_netem); TCLink "
-                               "delays would silently do nothing")
+        self.emulator = netlab.pick_emulator(self.emulator)
         if self.emulator == "linkem":
             self.linkem_exe = binary("argo-linkem")
         self.rundir = tempfile.mkdtemp(prefix="%s%d-" % (RUN_PREFIX,
@@ -576,7 +457,8 @@ class ArgoNet:
         # Names for the hosts' namespaces: argo-linkem needs them, and
         # they make `ip netns pids/exec` work on the hosts.
         for i, h in enumerate(self.hosts):
-            _run(["ip", "netns", "attach", self.ns(i), str(h.pid)])
+            run_cmd(["ip", "netns", "attach", self.ns(i), str(h.pid)],
+                    timeout=30)
             self.nsnames.append(self.ns(i))
         self._save_state()
         if self.emulator == "linkem":
@@ -589,7 +471,7 @@ class ArgoNet:
         for i in range(self.n):
             self.start_pop(i, wait=False)
         for i in range(self.n):
-            self._wait_socket(i)
+            self.wait_answer(i, 15)
         self.log("%d PoPs up (%s), links by %s, in %.1f s; run directory %s"
                  % (self.n, " ".join(self.names), self.emulator_name(),
                     time.monotonic() - t0, self.rundir))
@@ -624,33 +506,14 @@ class ArgoNet:
         if self.linkem_rtprio:
             argv += ["-r", str(self.linkem_rtprio)]
         for (i, j) in self.topo.edges():
-            argv += ["-l", "%s:%s:%s:%s:%s:a2b.delay=%.3fms,b2a.delay=%.3fms"
-                     % (self._lname(i, j), self.ns(i), self.dev(i, j),
-                        self.ns(j), self.dev(j, i), self.cur[(i, j)][0],
-                        self.cur[(j, i)][0])]
+            argv += ["-l", netlab.linkem_link_arg(
+                self._lname(i, j), self.ns(i), self.dev(i, j), self.ns(j),
+                self.dev(j, i), {"delay": "%.3fms" % self.cur[(i, j)][0]},
+                {"delay": "%.3fms" % self.cur[(j, i)][0]})]
         errpath = os.path.join(self.rundir, "argo-linkem.log")
-        with open(errpath, "w") as err:
-            self.linkem = subprocess.Popen(
-                _pdeathsig_argv() + argv, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        self.linkem = netlab.linkem_start(argv, errpath, threads=True)
         self._save_state()
-        buf = b""
-        deadline = time.monotonic() + 30
-        fd = self.linkem.stdout.fileno()
-        while b"ready\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise ArgoNetError("argo-linkem not ready after 30 s; see "
-                                   + errpath)
-            if not select.select([fd], [], [], left)[0]:
-                continue
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                self.linkem.wait(timeout=5)
-                with open(errpath) as f:
-                    raise ArgoNetError("argo-linkem exited (%s): %s" % (
-                        self.linkem.returncode, f.read().strip()))
-            buf += chunk
+        netlab.linkem_wait_ready(self.linkem, errpath)
         for (i, j) in self.topo.edges():
             self.links[frozenset((i, j))] = self.net.addLink(
                 self.hosts[i], self.hosts[j], cls=LinkemLink,
@@ -680,40 +543,29 @@ class ArgoNet:
                      "addr add %s/32 dev lo" % self.pop_addr(i)]
             for j in self.topo.neighbours(i):
                 d = self.dev(i, j)
-                lines += ["link set %s up" % d,
-                          "addr add %s/30 dev %s" % (self.link_addr(i, j), d),
-                          "route add %s/32 via %s dev %s src %s" % (
-                              self.pop_addr(j), self.link_addr(j, i), d,
-                              self.pop_addr(i))]
-            _run(["ip", "-n", self.ns(i), "-batch", "-"],
-                 input="\n".join(lines) + "\n")
+                lines.append("link set %s up" % d)
+                lines += netlab.link_lines(d, self.link_addr(i, j),
+                                           self.link_addr(j, i),
+                                           self.pop_addr(i), self.pop_addr(j))
+            netlab.ip_batch(self.ns(i), lines)
 
     def _write_conf(self, i):
         d = self.pop_dir(i)
         os.makedirs(d, exist_ok=True)
-        keyf = os.path.join(d, "key")
-        fd = os.open(keyf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(self.key + "\n")
-        lines = ["# argod.conf of PoP %s, written by argonet.py" %
-                 self.names[i],
-                 "node %s" % self.names[i],
-                 "listen %s" % self.pop_addr(i),
-                 'key-file "/run/argod/key"',
-                 'control "/run/argod/argod.sock"',
-                 'control-readonly "/run/argod/argod-ro.sock"',
-                 'pidfile "/run/argod/argod.pid"']
-        lines += self.conf_extra
-        for j in self.topo.neighbours(i):
-            lines.append("peer %s address %s" % (self.names[j],
-                                                 self.pop_addr(j)))
-        for (name, prefix, eg) in ((ORIGIN_NAME, ORIGIN_NET, self.egress),
-                                   (CLIENT_ORIGIN_NAME, CLIENT_NET,
-                                    self.ingress)):
-            lines += ["origin %s {" % name, "\tprefix %s" % prefix,
-                      "\tegress %s" % self.names[eg], "}"]
+        argolab.write_key(os.path.join(d, "key"), self.key)
         with open(os.path.join(d, "argod.conf"), "w") as f:
-            f.write("\n".join(lines) + "\n")
+            f.write(argolab.argod_conf(
+                self.names[i], self.pop_addr(i),
+                "/run/argod/argod.sock", "/run/argod/argod-ro.sock",
+                "/run/argod/argod.pid",
+                [(self.names[j], self.pop_addr(j))
+                 for j in self.topo.neighbours(i)],
+                [(ORIGIN_NAME, ORIGIN_NET, [self.names[self.egress]]),
+                 (CLIENT_ORIGIN_NAME, CLIENT_NET,
+                  [self.names[self.ingress]])],
+                key_file="/run/argod/key", extra=self.conf_extra,
+                comment="argod.conf of PoP %s, written by argonet.py" %
+                self.names[i]))
 
     def _save_state(self):
         """What `argonet.py exec` and `argonet.py cleanup` need."""
@@ -741,7 +593,7 @@ class ArgoNet:
             kw.setdefault("stderr", subprocess.STDOUT)
         kw.setdefault("stdin", subprocess.DEVNULL)
         try:
-            p = host.popen(_pdeathsig_argv() + list(argv),
+            p = host.popen(netlab.pdeathsig_argv() + list(argv),
                            mncmd=["mnexec", "-da", str(host.pid)], **kw)
         finally:
             if logname:
@@ -753,9 +605,8 @@ class ArgoNet:
 
     def start_pop(self, i, wait=True):
         """Starts (or restarts) argod on PoP i."""
-        if isinstance(i, str):
-            i = self.idx(i)
-        if self.argod[i] is not None and self.argod[i].poll() is None:
+        i = self.index(i)
+        if self.alive(i):
             raise ArgoNetError("argod on %s is running" % self.names[i])
         self.argod[i] = self.popen(
             self.hosts[i], [binary("argod"), "-d", "-c",
@@ -764,51 +615,16 @@ class ArgoNet:
             logname=os.path.join(self.names[i], "run", "argod.log"))
         self.killed.discard(i)
         if wait:
-            self._wait_socket(i)
+            self.wait_answer(i, 15)
 
     def kill_pop(self, i, sig=signal.SIGKILL):
         """Kills argod on PoP i (a crash: SIGKILL by default). The PoP's
         host and its kernel routes stay."""
-        if isinstance(i, str):
-            i = self.idx(i)
-        p = self.argod[i]
-        if p is None or p.poll() is not None:
+        i = self.index(i)
+        if not self.alive(i):
             raise ArgoNetError("argod on %s is not running" % self.names[i])
-        p.send_signal(sig)
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
+        netlab.stop_proc(self.argod[i], sig)
         self.killed.add(i)
-
-    def alive(self, i):
-        p = self.argod[i]
-        return p is not None and p.poll() is None
-
-    def _wait_socket(self, i, timeout=15):
-        """Waits until PoP i's daemon answers on its status socket; fails
-        at once if it exits."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.alive(i):
-                log = os.path.join(self.pop_dir(i), "argod.log")
-                try:
-                    with open(log) as f:
-                        tail = f.read()[-600:].strip()
-                except OSError:
-                    tail = ""
-                raise ArgoNetError("argod on %s exited (%s): %s" % (
-                    self.names[i], self.argod[i].returncode, tail or log))
-            try:
-                Ctl(self.sock(i)).close()
-                return
-            except (OSError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                raise ArgoNetError("argod on %s does not answer on %s" % (
-                    self.names[i], self.sock(i)))
-            time.sleep(0.05)
 
     # ----------------------------------------------------------- links
 
@@ -832,7 +648,7 @@ class ArgoNet:
             return
         link = self.links[frozenset((i, j))]
         for intf in (link.intf1, link.intf2):
-            s = self.idx(intf.node.name)
+            s = self.index(intf.node.name)
             t = j if s == i else i
             d, loss = self.cur[(s, t)]
             intf.config(delay="%.3fms" % d,
@@ -841,7 +657,7 @@ class ArgoNet:
     def set_link(self, a, b, delay_ms=None, loss_pct=None):
         """Sets the one-way delay and loss of both directions of a-b;
         None keeps a value."""
-        i, j = self.idx(a), self.idx(b)
+        i, j = self.index(a), self.index(b)
         self._link_check(i, j)
         for key in ((i, j), (j, i)):
             if delay_ms is not None:
@@ -853,7 +669,7 @@ class ArgoNet:
     def congest(self, a, b, extra_ms=30.0, loss_pct=None):
         """Queueing delay on a-b: extra_ms more each way (so the RTT grows
         by twice that), optionally with loss."""
-        i, j = self.idx(a), self.idx(b)
+        i, j = self.index(a), self.index(b)
         self._link_check(i, j)
         self.cur[(i, j)][0] = self.topo.delay[i][j] + extra_ms
         self.cur[(j, i)][0] = self.topo.delay[j][i] + extra_ms
@@ -864,13 +680,13 @@ class ArgoNet:
     def fail_link(self, a, b):
         """A silent failure: every packet on a-b is lost, both ways; the
         devices and routes stay up, as on a dead WAN path."""
-        i, j = self.idx(a), self.idx(b)
+        i, j = self.index(a), self.index(b)
         self._link_check(i, j)
         self.failed.add(frozenset((i, j)))
         self._apply(i, j)
 
     def restore_link(self, a, b):
-        i, j = self.idx(a), self.idx(b)
+        i, j = self.index(a), self.index(b)
         self._link_check(i, j)
         self.failed.discard(frozenset((i, j)))
         self.cur[(i, j)] = [self.topo.delay[i][j], 0.0]
@@ -903,48 +719,9 @@ class ArgoNet:
         if not self.linkem_sock:
             raise ArgoNetError("no argo-linkem here (links are %s)" %
                                self.emulator_name())
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
-        try:
-            s.connect(self.linkem_sock)
-            f = s.makefile("rwb")
-            f.readline()                      # banner
-            f.write(line.encode() + b"\n")
-            f.flush()
-            out = []
-            while True:
-                r = f.readline().decode()
-                if not r:
-                    raise ArgoNetError("argo-linkem hung up after %r" % line)
-                r = r.rstrip("\n")
-                out.append(r)
-                if r.startswith("error:"):
-                    raise ArgoNetError("argo-linkem %r: %s" % (line, r))
-                if r == "ok" or r.startswith("ok "):
-                    return out
-        finally:
-            s.close()
+        return netlab.linkem_request(self.linkem_sock, line)
 
     # ----------------------------------------------------------- queries
-
-    def ctl(self, i, cmd, **kw):
-        if isinstance(i, str):
-            i = self.idx(i)
-        c = Ctl(self.sock(i))
-        try:
-            r = c.cmd(cmd, **kw)
-        finally:
-            c.close()
-        if not r.get("ok"):
-            raise ArgoNetError("%s: %s: %s" % (self.names[i], cmd,
-                                               r.get("error")))
-        return r
-
-    def route(self, i, prefix=ORIGIN_NET):
-        for r in self.ctl(i, "routes")["routes"]:
-            if r["prefix"] == prefix:
-                return r
-        return None
 
     def forward_path(self):
         r = self.route(self.ingress, ORIGIN_NET)
@@ -953,13 +730,12 @@ class ArgoNet:
     def converged(self):
         """All live PoPs hold the same database, see their live peers up,
         and the client <-> origin routes are installed at both ends."""
-        alive = [i for i in range(self.n) if self.alive(i)]
-        st = [self.ctl(i, "status") for i in alive]
-        if len({s["digest"] for s in st}) != 1:
+        alive = self.live()
+        if len(self.digests()) != 1:
             return False
         for i in alive:
             for p in self.ctl(i, "peers")["peers"]:
-                j = self.idx(p["name"])
+                j = self.index(p["name"])
                 want_up = self.alive(j) and \
                     frozenset((i, j)) not in self.failed
                 if want_up != (p["state"] != "down"):
@@ -984,11 +760,9 @@ class ArgoNet:
         """Per PoP and peer: the emulated RTT of the link and argod's
         smoothed and minimum RTT."""
         rows = []
-        for i in range(self.n):
-            if not self.alive(i):
-                continue
+        for i in self.live():
             for p in self.ctl(i, "peers")["peers"]:
-                j = self.idx(p["name"])
+                j = self.index(p["name"])
                 rows.append({"pop": self.names[i], "peer": p["name"],
                              "emulated_ms": round(self.cur_rtt(i, j), 3),
                              "srtt_ms": p["rtt_ms"],
@@ -1003,24 +777,23 @@ class ArgoNet:
         """Waits until every daemon's smoothed RTT of every link is within
         tol_ms + tol_rel * RTT of the emulated one. Returns (ok, rows,
         worst error)."""
-        def worst(rows):
+        rows = []
+
+        def within():
+            rows[:] = self.measured_rtts()
             w = 0.0
             for r in rows:
                 if r["srtt_ms"] is None:
-                    return None
+                    return False
                 w = max(w, abs(r["srtt_ms"] - r["emulated_ms"]) -
                         tol_rel * r["emulated_ms"])
-            return w
-        rows = []
-        deadline = time.monotonic() + timeout
-        while True:
-            rows = self.measured_rtts()
-            w = worst(rows)
-            if w is not None and w <= tol_ms:
-                break
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.3)
+            return w <= tol_ms
+        try:
+            # A daemon that stops answering is an error, not "not yet".
+            netlab.wait_for(within, timeout, interval=0.3,
+                            abort=(Exception,), what="measured RTTs")
+        except netlab.WaitTimeout:
+            pass
         errs = [abs(r["srtt_ms"] - r["emulated_ms"]) for r in rows
                 if r["srtt_ms"] is not None]
         ok = bool(rows) and all(
@@ -1032,11 +805,8 @@ class ArgoNet:
     def ping(self, count=3, interval=0.2):
         out = self.client.cmd("ping -n -q -c %d -i %g -W 2 %s" % (
             count, interval, ORIGIN_IP))
-        m = re.search(r"= ([\d.]+)/([\d.]+)/([\d.]+)", out)
-        r = re.search(r"(\d+) received", out)
-        return {"received": int(r.group(1)) if r else 0,
-                "min": float(m.group(1)) if m else None,
-                "avg": float(m.group(2)) if m else None}
+        return netlab.parse_ping(out) or {"received": 0, "min": None,
+                                          "avg": None}
 
     # ----------------------------------------------------------- stop
 
@@ -1046,8 +816,7 @@ class ArgoNet:
         if self._stopped or not self.started:
             return
         self._stopped = True
-        if self in _live:
-            _live.remove(self)
+        netlab.cancel_at_exit(self.stop)
         # A second Ctrl-C must not cut the cleanup short.
         try:
             old = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -1064,52 +833,29 @@ class ArgoNet:
         # 1. Our processes in the hosts: SIGTERM lets argod withdraw.
         with self._lock:
             procs = list(self.procs)
-        for p, _ in procs:
-            if p.poll() is None:
-                try:
-                    p.terminate()
-                except OSError:
-                    pass
-        deadline = time.monotonic() + 3
-        for p, what in procs:
-            try:
-                p.wait(timeout=max(0.05, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    problems.append("%s (pid %d) survived SIGKILL" %
-                                    (what, p.pid))
+        left = netlab.stop_procs([p for p, _ in procs])
+        problems += ["%s (pid %d) survived SIGKILL" % (what, p.pid)
+                     for p, what in procs if p in left]
         # 2. Anything else in the hosts' namespaces (started from the CLI),
         # except the hosts' own shells, which Mininet stops.
         shells = {h.pid for h in self.hosts + [self.client, self.origin]
                   if h is not None and h.pid}
-        inodes = {_netns_inode(pid) for pid in shells} - {None}
-        stray = [p for p in _pids_in_netns(inodes) if p not in shells]
+        inodes = {netns_inode(pid) for pid in shells} - {None}
+        stray = [p for p in pids_in_netns(inodes) if p not in shells]
         if stray:
-            _kill_pids(stray, grace=2.0)
+            kill_pids(stray, grace=2.0)
         # 3. The link emulator (its TUN devices go with it).
         if self.linkem is not None:
-            if self.linkem.poll() is None:
-                self.linkem.terminate()
-                try:
-                    self.linkem.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self.linkem.kill()
-                    self.linkem.wait(timeout=5)
+            netlab.stop_proc(self.linkem)
             self.linkem.stdout.close()
         # 4. Namespace names, then Mininet (links, bridges, host shells).
-        for ns in self.nsnames:
-            _run(["ip", "netns", "delete", ns], check=False)
+        _remove_names(self.nsnames, ())
         if self.net is not None:
             try:
                 self.net.stop()
             except Exception as e:  # noqa: BLE001 -- keep cleaning
                 problems.append("Mininet stop: %s" % e)
-        for sw in self.switches:
-            if os.path.exists("/sys/class/net/%s" % sw):
-                _run(["ip", "link", "delete", sw], check=False)
+        _remove_names((), self.switches)
         # 5. Files.
         if self._made_run_argod and not _other_runs():
             try:
@@ -1129,427 +875,31 @@ class ArgoNet:
             self.log("cleanup: " + pr)
 
 
-def _pdeathsig_argv():
-    """setpriv --pdeathsig: a child dies with this process even if it is
-    SIGKILLed (no preexec_fn: we have threads)."""
-    if shutil.which("setpriv"):
-        return ["setpriv", "--pdeathsig", "TERM", "--"]
-    return []
+def _remove_names(netns, switches):
+    """Deletes namespace names and (Linux bridge) links, where they are."""
+    for ns in netns:
+        run_cmd(["ip", "netns", "delete", ns], check=False, timeout=30)
+    for sw in switches:
+        if os.path.exists("/sys/class/net/%s" % sw):
+            run_cmd(["ip", "link", "delete", sw], check=False, timeout=30)
 
 
-def _other_runs():
+def _runs():
+    """The state files of argonet networks on this machine: (path, state)."""
     for st in glob.glob("/tmp/%s*/state.json" % RUN_PREFIX):
         try:
             with open(st) as f:
-                owner = json.load(f)["owner"]
-        except (OSError, ValueError, KeyError):
+                yield st, json.load(f)
+        except (OSError, ValueError):
             continue
-        if owner != os.getpid() and _alive(owner):
+
+
+def _other_runs():
+    for _, s in _runs():
+        owner = s.get("owner")
+        if owner is not None and owner != os.getpid() and pid_alive(owner):
             return True
     return False
-
-
-# ------------------------------------------------------------- recording
-
-PING_RE = re.compile(r"^\[(\d+\.\d+)\] \d+ bytes from [^:]+: icmp_seq=(\d+) "
-                     r"ttl=\d+ time=([\d.]+) ms")
-PING_TX_RE = re.compile(r"(\d+) packets transmitted")
-
-
-class Recorder:
-    """Follows the overlay while scenarios run: the monitor stream of every
-    PoP (route and link events, stamped by the daemons' monotonic clocks),
-    a ping from client to origin every interval seconds, and the events
-    the scenario injects. write_report() turns it into text, JSON and a
-    PNG."""
-
-    def __init__(self, anet, interval=0.1):
-        self.a = anet
-        self.interval = interval
-        self.events = []      # monitor events, with "pop" and "t" (wall)
-        self.marks = []       # injected events
-        self.threads = []
-        self._stop = threading.Event()
-        self.ping = None
-        self.ping_log = None
-        self.t0 = None
-        self.t_end = None
-        self.initial = None   # ingress route at start
-        self.initial_return = None
-        # The daemons' event times are CLOCK_MONOTONIC readings, like
-        # time.monotonic(): shift them onto the wall clock of ping -D.
-        self.mono2wall = time.time() - time.monotonic()
-
-    def start(self):
-        self.t0 = time.time()
-        for i in range(self.a.n):
-            t = threading.Thread(target=self._monitor, args=(i,),
-                                 daemon=True, name="monitor-%d" % i)
-            t.start()
-            self.threads.append(t)
-        self.ping_log = os.path.join(self.a.rundir, "ping.log")
-        self.ping = self.a.popen(
-            self.a.client, ["stdbuf", "-oL", "ping", "-n", "-D", "-i",
-                            "%g" % self.interval, ORIGIN_IP],
-            "ping client->origin", logname="ping.log")
-        try:
-            self.initial = self.a.route(self.a.ingress, ORIGIN_NET)
-            self.initial_return = self.a.route(self.a.egress, CLIENT_NET)
-        except (OSError, ValueError, ArgoNetError):
-            pass
-        return self
-
-    def _monitor(self, i):
-        path = self.a.sock(i)
-        name = self.a.names[i]
-        while not self._stop.is_set():
-            try:
-                c = Ctl(path, timeout=1.0)
-            except (OSError, ValueError):
-                self._stop.wait(0.1)
-                continue
-            try:
-                c.s.sendall(b'{"cmd":"monitor"}\n')
-                c.s.settimeout(0.25)
-                while not self._stop.is_set():
-                    try:
-                        chunk = c.s.recv(65536)
-                    except socket.timeout:
-                        continue
-                    if not chunk:
-                        break
-                    c.buf += chunk
-                    while b"\n" in c.buf:
-                        ln, c.buf = c.buf.split(b"\n", 1)
-                        ev = json.loads(ln)
-                        if "event" in ev:
-                            ev["pop"] = name
-                            ev["t"] = ev["time"] + self.mono2wall
-                            self.events.append(ev)
-            except (OSError, ValueError):
-                pass
-            finally:
-                c.close()
-            self._stop.wait(0.1)
-
-    def mark(self, kind, label, t=None, **info):
-        m = dict(t=t or time.time(), kind=kind, label=label)
-        m.update(info)
-        self.marks.append(m)
-        return m
-
-    def stop(self):
-        if self.t_end is not None:
-            return
-        if self.ping is not None and self.ping.poll() is None:
-            self.ping.send_signal(signal.SIGINT)   # prints the summary
-            try:
-                self.ping.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                self.ping.kill()
-        self._stop.set()
-        for t in self.threads:
-            t.join(timeout=2)
-        self.t_end = time.time()
-
-    # ----------------------------------------------------------- analysis
-
-    def ping_samples(self):
-        """[(t_send, rtt_ms or None)], time-ordered; None = lost."""
-        got, sent = {}, None
-        try:
-            with open(self.ping_log) as f:
-                for ln in f:
-                    m = PING_RE.match(ln)
-                    if m:
-                        rtt = float(m.group(3))
-                        got[int(m.group(2))] = (float(m.group(1)) -
-                                                rtt / 1000.0, rtt)
-                        continue
-                    m = PING_TX_RE.search(ln)
-                    if m:
-                        sent = int(m.group(1))
-        except OSError:
-            return []
-        if not got:
-            return []
-        last = max(got)
-        if sent is None:
-            sent = last   # still running: the tail is in flight
-        else:
-            # Echoes still in flight when ping stopped are not losses.
-            horizon = (self.t_end or time.time()) - 1.0 - \
-                max(r for _, r in got.values()) / 1000.0
-            while sent > last and got[last][0] + (sent - last) * \
-                    self.interval > horizon:
-                sent -= 1
-        seqs = sorted(got)
-        out = []
-        k = 0
-        for s in range(1, sent + 1):
-            if s in got:
-                out.append(got[s])
-                continue
-            # Lost: place it by the nearest answered sequence number.
-            while k + 1 < len(seqs) and seqs[k + 1] < s:
-                k += 1
-            ref = seqs[k]
-            if abs(seqs[min(k + 1, len(seqs) - 1)] - s) < abs(ref - s):
-                ref = seqs[min(k + 1, len(seqs) - 1)]
-            out.append((got[ref][0] + (s - ref) * self.interval, None))
-        return out
-
-    def route_changes(self, pop=None, prefix=None):
-        out = []
-        for ev in sorted(self.events, key=lambda e: e["t"]):
-            if ev.get("event") != "route":
-                continue
-            if pop is not None and ev["pop"] != pop:
-                continue
-            if prefix is not None and ev.get("prefix") != prefix:
-                continue
-            out.append(ev)
-        return out
-
-    def analyze(self):
-        a = self.a
-        end = self.t_end or time.time()
-        samples = self.ping_samples()
-        ing, egr = a.names[a.ingress], a.names[a.egress]
-        fwd = self.route_changes(ing, ORIGIN_NET)
-        ret = self.route_changes(egr, CLIENT_NET)
-        allrc = self.route_changes()
-        marks = sorted(self.marks, key=lambda m: m["t"])
-        # A lost ping belongs to the window its echo would have come back
-        # in: one sent just before a failure dies in flight after it.
-        rtt_typ = (_median([s[1] for s in samples if s[1] is not None])
-                   or 0.0) / 1000.0
-
-        def arrival(s):
-            return s[0] + (s[1] / 1000.0 if s[1] is not None else rtt_typ)
-        res = []
-        for k, m in enumerate(marks):
-            t1 = marks[k + 1]["t"] if k + 1 < len(marks) else end
-            f = [e for e in fwd if m["t"] <= e["t"] < t1]
-            r = [e for e in ret if m["t"] <= e["t"] < t1]
-            win = [s for s in samples if m["t"] <= arrival(s) < t1]
-            before = [s[1] for s in samples if s[1] is not None and
-                      m["t"] - 2.0 <= s[0] < m["t"]]
-            after = [s[1] for s in samples if s[1] is not None and
-                     max(m["t"], t1 - 2.0) <= s[0] < t1]
-            res.append({
-                "t": m["t"] - self.t0, "kind": m["kind"],
-                "label": m["label"],
-                "reroute_s": (f[0]["t"] - m["t"]) if f else None,
-                "old_path": _path(f[0]["old"]) if f else None,
-                "new_path": _path(f[-1]["new"]) if f else None,
-                "return_reroute_s": (r[0]["t"] - m["t"]) if r else None,
-                "route_changes_all_pops": len([e for e in allrc
-                                               if m["t"] <= e["t"] < t1]),
-                "route_changes_ingress": len(f),
-                "pings": len(win),
-                "pings_lost": len([s for s in win if s[1] is None]),
-                "rtt_before_ms": _median(before),
-                "rtt_after_ms": _median(after),
-            })
-        return {"t0": self.t0, "duration_s": end - self.t0,
-                "ingress": ing, "egress": egr,
-                "interval_s": self.interval,
-                "initial_path": self.initial["path"] if self.initial
-                else None,
-                "initial_cost_ms": self.initial["cost_ms"] if self.initial
-                else None,
-                "initial_return_path": self.initial_return["path"]
-                if self.initial_return else None,
-                "events": res,
-                "route_changes": [{
-                    "t": e["t"] - self.t0, "pop": e["pop"],
-                    "origin": e.get("origin"), "prefix": e.get("prefix"),
-                    "old": _path(e.get("old")), "new": _path(e.get("new")),
-                    "old_cost_ms": (e.get("old") or {}).get("cost_ms"),
-                    "new_cost_ms": (e.get("new") or {}).get("cost_ms")}
-                    for e in allrc if e["t"] >= self.t0],
-                "link_events": [{
-                    "t": e["t"] - self.t0, "pop": e["pop"],
-                    "peer": e.get("peer"), "from": e.get("from"),
-                    "to": e.get("to"), "rtt_ms": e.get("rtt_ms"),
-                    "loss_pct": e.get("loss_pct")}
-                    for e in sorted(self.events, key=lambda e: e["t"])
-                    if e.get("event") == "link" and e["t"] >= self.t0],
-                "pings": {"sent": len(samples),
-                          "lost": len([s for s in samples
-                                       if s[1] is None])},
-                "samples": [(round(t - self.t0, 4), r) for t, r in samples]}
-
-    def write_report(self, outdir, header=None, plot=True):
-        """Writes report.txt, report.json and rtt.png to outdir; returns
-        (text, paths)."""
-        os.makedirs(outdir, exist_ok=True)
-        data = self.analyze()
-        data["header"] = header or {}
-        text = self.render_text(data)
-        paths = {}
-        p = os.path.join(outdir, "report.json")
-        with open(p, "w") as f:
-            json.dump(data, f, indent=1)
-        paths["json"] = p
-        if plot:
-            try:
-                paths["png"] = self.plot(data, os.path.join(outdir,
-                                                            "rtt.png"))
-            except ImportError as e:
-                text += "\nno plot: %s (apt-get install " \
-                        "python3-matplotlib)\n" % e
-        if "png" in paths:
-            text += "\nplot: %s\n" % paths["png"]
-        p = os.path.join(outdir, "report.txt")
-        with open(p, "w") as f:
-            f.write(text)
-        paths["txt"] = p
-        return text, paths
-
-    def render_text(self, d):
-        h = d.get("header", {})
-        L = ["argonet scenario report", "=" * 23]
-        for k in ("network", "links", "hosts", "convergence", "rtt_check",
-                  "initial"):
-            if k in h:
-                L.append("%-12s %s" % (k + ":", h[k]))
-        if h.get("rtt_rows"):
-            L.append("")
-            L.append("RTT per link, emulated vs measured by argod (srtt):")
-            L.append("  %-6s %-6s %10s %10s %8s" % ("POP", "PEER", "EMULATED",
-                                                  "MEASURED", "ERROR"))
-            for r in h["rtt_rows"]:
-                err = (r["srtt_ms"] - r["emulated_ms"]) \
-                    if r["srtt_ms"] is not None else None
-                L.append("  %-6s %-6s %8.2fms %8sms %8s" % (
-                    r["pop"], r["peer"], r["emulated_ms"],
-                    "%.2f" % r["srtt_ms"] if r["srtt_ms"] is not None
-                    else "-", "%+.2f" % err if err is not None else "-"))
-        L.append("")
-        L.append("client->origin: ingress %s, egress %s; ping every %g s; "
-                 "%d sent, %d lost" % (d["ingress"], d["egress"],
-                                       d["interval_s"], d["pings"]["sent"],
-                                       d["pings"]["lost"]))
-        if d["initial_path"]:
-            L.append("path at start: %s (argod cost %.1f ms), return %s" % (
-                ">".join(d["initial_path"]), d["initial_cost_ms"],
-                ">".join(d["initial_return_path"] or [])))
-        L.append("")
-        L.append("Events (reroute = event -> route change at the ingress "
-                 "PoP, by its monitor stream):")
-        for e in d["events"]:
-            L.append("  +%6.2fs  %s" % (e["t"], e["label"]))
-            if e["reroute_s"] is not None:
-                L.append("           reroute after %.0f ms: %s -> %s%s" % (
-                    e["reroute_s"] * 1000, e["old_path"], e["new_path"],
-                    "" if e["route_changes_ingress"] == 1 else
-                    " (%d changes)" % e["route_changes_ingress"]))
-            else:
-                L.append("           no route change at the ingress")
-            if e["return_reroute_s"] is not None:
-                L.append("           return path (at %s) changed after "
-                         "%.0f ms" % (d["egress"],
-                                      e["return_reroute_s"] * 1000))
-            L.append("           %d route changes on all PoPs; ping: %d sent,"
-                     " %d lost, RTT %s -> %s ms" % (
-                         e["route_changes_all_pops"], e["pings"],
-                         e["pings_lost"], _fmt(e["rtt_before_ms"]),
-                         _fmt(e["rtt_after_ms"])))
-        L.append("")
-        L.append("Route changes (all PoPs):")
-        for rc in d["route_changes"]:
-            L.append("  +%6.2fs  %-6s %-8s %s (%s) -> %s (%s)" % (
-                rc["t"], rc["pop"], rc["origin"], rc["old"],
-                _fmt(rc["old_cost_ms"]), rc["new"], _fmt(rc["new_cost_ms"])))
-        return "\n".join(L) + "\n"
-
-    def plot(self, d, path):
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        s = d["samples"]
-        ok = [(t, r) for t, r in s if r is not None]
-        lost = [t for t, r in s if r is None]
-        fig, ax = plt.subplots(figsize=(13, 6))
-        if ok:
-            ax.plot([t for t, _ in ok], [r for _, r in ok], "-", lw=0.7,
-                    color="tab:blue", marker=".", ms=3,
-                    label="ping RTT client -> origin")
-        ys = [r for _, r in ok] or [0.0]
-        lo, hi = min(ys), max(ys)
-        span = max(hi - lo, 10.0)
-        top = hi + 0.45 * span
-        bottom = max(0.0, lo - 0.25 * span)
-        if lost:
-            ax.plot(lost, [hi + 0.08 * span] * len(lost), "x",
-                    color="red", ms=5, label="ping lost")
-        # argod's view: the cost of the ingress PoP's path to the origin.
-        ing = d["ingress"]
-        steps_t, steps_c = [0.0], [d["initial_cost_ms"]]
-        for rc in d["route_changes"]:
-            if rc["pop"] == ing and rc["prefix"] == ORIGIN_NET:
-                steps_t.append(rc["t"])
-                steps_c.append(rc["new_cost_ms"])
-        steps_t.append(d["duration_s"])
-        steps_c.append(steps_c[-1])
-        if any(c is not None for c in steps_c):
-            ax.step(steps_t, [c if c is not None else float("nan")
-                              for c in steps_c], where="post",
-                    color="tab:orange", lw=1.3, ls="--",
-                    label="argod's cost of %s's path (sum of link RTTs)"
-                    % ing)
-        colours = {"congest": "tab:red", "fail": "black",
-                   "kill": "tab:purple", "restore": "tab:green",
-                   "restart": "tab:green"}
-        for e in d["events"]:
-            c = colours.get(e["kind"], "tab:gray")
-            ax.axvline(e["t"], color=c, lw=1.6)
-            ax.text(e["t"], top, " " + e["label"], rotation=90, va="top",
-                    ha="right", fontsize=8, color=c)
-        first = True
-        for rc in d["route_changes"]:
-            if rc["pop"] != ing or rc["prefix"] != ORIGIN_NET:
-                continue
-            ax.axvline(rc["t"], color="gray", ls=":", lw=1,
-                       label="route change at %s" % ing if first else None)
-            first = False
-            ax.text(rc["t"], bottom + 0.02 * span, " " + (rc["new"] or
-                                                          "unreachable"),
-                    rotation=90, va="bottom", ha="left", fontsize=7,
-                    color="dimgray")
-        ax.set_ylim(bottom, top)
-        ax.set_xlim(0, d["duration_s"])
-        ax.set_xlabel("seconds")
-        ax.set_ylabel("RTT (ms)")
-        h = d.get("header", {})
-        ax.set_title("argod overlay in Mininet: client -> origin via %s ... "
-                     "%s (%s)" % (d["ingress"], d["egress"],
-                                  h.get("emulator", "")), fontsize=10)
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09),
-                  ncol=4, fontsize=8, frameon=False)
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        return path
-
-
-def _path(r):
-    if not r:
-        return None
-    if not r.get("reachable", True):
-        return "unreachable"
-    return ">".join(r.get("path") or [])
-
-
-def _median(xs):
-    return statistics.median(xs) if xs else None
-
-
-def _fmt(x):
-    return "-" if x is None else "%.1f" % x
 
 
 # ------------------------------------------------------------- scenarios
@@ -1674,7 +1024,7 @@ class Driver:
             self.a.restore_link(args[0], args[1])
             self._mark("restore", "restore %s-%s" % tuple(args), t)
         else:
-            i = self.a.idx(args[0])
+            i = self.a.index(args[0])
             if i in self.a.killed or not self.a.alive(i):
                 self.a.start_pop(i)
                 self._mark("restart", "restart argod on %s" % args[0], t)
@@ -1759,7 +1109,8 @@ class ArgoCLI(CLI):
                 print("%-7s pid %-7d peers up %d/%d  digest %s  to origin: "
                       "%s (%s ms)" % (nm, a.argod[i].pid, st["peers_up"],
                                       st["peers"], st["digest"],
-                                      _path(r), _fmt(r and r["cost_ms"])))
+                                      route_text(r),
+                                      fmt_ms(r and r["cost_ms"])))
             except (OSError, ValueError, ArgoNetError) as e:
                 print("%-7s %s" % (nm, e))
 
@@ -1852,7 +1203,7 @@ def bring_up(a):
     a.bringup = (conv, rtt)
     pg = a.ping()
     a.log("client -> origin over the overlay: %d/3 pings, min %s ms, path "
-          "%s" % (pg["received"], _fmt(pg["min"]),
+          "%s" % (pg["received"], fmt_ms(pg["min"]),
                   ">".join(a.forward_path())))
     return conv, rtt
 
@@ -1904,16 +1255,8 @@ def cmd_cli(args):
 
 
 def _find_run(run):
-    cands = []
-    for st in glob.glob("/tmp/%s*/state.json" % RUN_PREFIX):
-        try:
-            with open(st) as f:
-                s = json.load(f)
-        except (OSError, ValueError):
-            continue
-        if _alive(s.get("owner", 0)) and (run is None or
-                                          s["owner"] == run):
-            cands.append(s)
+    cands = [s for _, s in _runs() if pid_alive(s.get("owner", 0)) and
+             (run is None or s["owner"] == run)]
     if not cands:
         raise ArgoNetError("no running argonet network found")
     if len(cands) > 1:
@@ -1939,39 +1282,25 @@ def cleanup_stale(use_mn_c=False, out=print):
     """Removes what dead argonet runs left: processes, namespace names,
     bridges and run directories. Runs whose owner lives are left alone."""
     gone = []
-    for st in glob.glob("/tmp/%s*/state.json" % RUN_PREFIX):
-        try:
-            with open(st) as f:
-                s = json.load(f)
-        except (OSError, ValueError):
+    for st, s in list(_runs()):
+        if pid_alive(s.get("owner", 0)):
             continue
-        if _alive(s.get("owner", 0)):
-            continue
-        pids = [p for p in s.get("pids", []) if _alive(p) and any(
+        cmdline = netlab.proc_cmdline
+        pids = [p for p in s.get("pids", []) if pid_alive(p) and any(
             os.path.basename(x) in ("argod", "ping", "argo-linkem",
                                     "setpriv", "stdbuf")
-            for x in _cmdline(p)[:4])]
-        shells = [p for p in s.get("hosts", {}).values() if _alive(p) and
-                  any(x.startswith("mininet:") for x in _cmdline(p))]
-        inodes = {_netns_inode(p) for p in shells} - {None}
-        _kill_pids(pids + [p for p in _pids_in_netns(inodes)
-                           if p not in shells] + shells)
-        for ns in s.get("netns", []):
-            _run(["ip", "netns", "delete", ns], check=False)
-        for sw in s.get("switches", []):
-            if os.path.exists("/sys/class/net/%s" % sw):
-                _run(["ip", "link", "delete", sw], check=False)
+            for x in cmdline(p)[:4])]
+        shells = [p for p in s.get("hosts", {}).values() if pid_alive(p)
+                  and any(x.startswith("mininet:") for x in cmdline(p))]
+        inodes = {netns_inode(p) for p in shells} - {None}
+        kill_pids(pids + [p for p in pids_in_netns(inodes)
+                          if p not in shells] + shells)
+        _remove_names(s.get("netns", []), s.get("switches", []))
         shutil.rmtree(os.path.dirname(st), ignore_errors=True)
         gone.append(s.get("rundir"))
     # Names whose owner died before its state file said so.
-    r = _run(["ip", "netns", "list"], check=False)
-    for ln in r.stdout.splitlines():
-        m = re.match(r"^(%s(\d+)-\S+)" % NS_TAG, ln)
-        if m and not _alive(int(m.group(2))):
-            pr = _run(["ip", "netns", "pids", m.group(1)], check=False)
-            _kill_pids([int(p) for p in pr.stdout.split() if p.isdigit()])
-            _run(["ip", "netns", "delete", m.group(1)], check=False)
-            gone.append(m.group(1))
+    gone += netlab.remove_netns(netlab.owner_dead(
+        re.compile(r"^%s(\d+)-" % NS_TAG)), grace=2.0)
     # The mount point of the hosts' private /run/argod, if a killed run
     # made it; never while another run may have it mounted in its hosts.
     if gone and not _other_runs():

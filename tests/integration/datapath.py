@@ -30,7 +30,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import argolab  # noqa: E402
-from argolab import wait_for, WaitTimeout  # noqa: E402
+import tap  # noqa: E402
+from tap import check, expect  # noqa: E402
 
 NAMES = ["ing", "t1", "t2", "egr"]
 ING, T1, T2, EGR = range(4)
@@ -42,31 +43,9 @@ PREFIX = "10.202.0.0/24"
 ORIGIN_IP = "10.202.0.2"
 STREAM = os.path.join(HERE, "..", "lib", "udpstream.py")
 
-checks = failures = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    failures += 0 if cond else 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", checks, what),
-          flush=True)
-    return cond
-
-
-def expect(pred, timeout, what, interval=0.2):
-    try:
-        wait_for(pred, timeout, interval=interval, what=what)
-        return check(True, what)
-    except WaitTimeout as e:
-        return check(False, "%s (%s)" % (what, e))
-
 
 def route_at(ov, i):
-    for r in ov.ctl(i, "routes")["routes"]:
-        if r["prefix"] == PREFIX:
-            return r
-    return None
+    return ov.route(i, PREFIX)
 
 
 def encap_dst(ov, i):
@@ -275,9 +254,7 @@ def main():
                   "GRE: dry run, reason: %s" % st["reason"])
         check(ov.alive(EGR), "argod keeps running")
 
-    print("1..%d" % checks)
-    print("# %d passed, %d failed" % (checks - failures, failures))
-    return 1 if failures else 0
+    return tap.done()
 
 
 if __name__ == "__main__":

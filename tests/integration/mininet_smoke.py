@@ -29,31 +29,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.environ.get("top_srcdir") or
                       os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(SRC, "sim", "mininet"))
+sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 import argonet  # noqa: E402
-
-checks = failures = 0
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    failures += 0 if cond else 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", checks, what),
-          flush=True)
-    return cond
+import tap  # noqa: E402
+from netlab import pid_alive, wait_for, WaitTimeout  # noqa: E402
+from tap import check  # noqa: E402
 
 
 def wait(pred, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if pred():
-                return True
-        except (OSError, ValueError, argonet.ArgoNetError):
-            pass
-        time.sleep(interval)
-    return False
+    try:
+        return bool(wait_for(pred, timeout, interval=interval))
+    except WaitTimeout:
+        return False
 
 
 def root_links():
@@ -83,7 +71,7 @@ def main():
             conv = a.wait_converged(timeout=30)
             check(True, "converged in %.1f s: one database, client<->origin "
                   "routes installed" % conv)
-        except argonet.netlab.WaitTimeout as e:
+        except WaitTimeout as e:
             check(False, "convergence: %s" % e)
             return 1
         ok, rows, worst = a.check_rtts(timeout=15)
@@ -98,10 +86,9 @@ def main():
         want = topo.best_path(0, 2)[1]
         t0 = time.monotonic()
         try:
-            argonet.netlab.wait_for(lambda: a.forward_path() == want, 5,
-                                    interval=0.1, what="ams on " +
-                                    ">".join(want))
-        except argonet.netlab.WaitTimeout:
+            wait_for(lambda: a.forward_path() == want, 5, interval=0.1,
+                     what="ams on " + ">".join(want))
+        except WaitTimeout:
             pass
         check(a.forward_path() == want == ["ams", "fra", "lon"],
               "ams routes the origin as Dijkstra does: %s (%.1f s after "
@@ -155,7 +142,7 @@ def main():
         a.stop()
         print("# teardown in %.1f s" % (time.monotonic() - t0))
 
-    alive = [p for p in pids if argonet._alive(p)]
+    alive = [p for p in pids if pid_alive(p)]
     check(not alive, "every process started is gone %s" % (alive or ""))
     ns = subprocess.run(["ip", "netns", "list"], capture_output=True,
                         text=True).stdout
@@ -167,9 +154,7 @@ def main():
           (sorted(extra) or ""))
     check(not os.path.exists(a.rundir), "run directory removed")
     subprocess.run(["rm", "-rf", outdir])
-    print("1..%d" % checks)
-    print("# %d passed, %d failed" % (checks - failures, failures))
-    return 1 if failures else 0
+    return tap.done()
 
 
 if __name__ == "__main__":

@@ -22,36 +22,14 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import argolab  # noqa: E402
+import tap  # noqa: E402
 from argolab import wait_for  # noqa: E402
-
-REGIONS = ["us-east-2", "us-east-1", "ca-central-1", "eu-west-1",
-           "eu-south-2"]
-NAMES = ["cmh", "iad", "yyz", "dub", "mad"]
-
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", checks, what),
-          flush=True)
-    if not cond:
-        failures += 1
-    return cond
-
-
-def all_pops(ov):
-    return [i for i in range(ov.n) if ov.alive(i)]
-
-
-def digests(ov):
-    return {ov.ctl(i, "status")["digest"] for i in all_pops(ov)}
+from argolab import AWS5_REGIONS as REGIONS, AWS5_NAMES as NAMES  # noqa: E402
+from tap import check  # noqa: E402
 
 
 def routes_match(ov, exclude=(), dead=()):
-    for i in all_pops(ov):
+    for i in ov.live():
         want = ov.expected_routes(i, exclude, dead)
         got = ov.routes(i)
         if got != want:
@@ -60,7 +38,7 @@ def routes_match(ov, exclude=(), dead=()):
 
 
 def diff_routes(ov, exclude=(), dead=()):
-    for i in all_pops(ov):
+    for i in ov.live():
         want = ov.expected_routes(i, exclude, dead)
         got = ov.routes(i)
         for p in want:
@@ -85,7 +63,7 @@ def routes_near(ov, exclude=(), dead=(), tol=0.05):
     to be re-sent), so once links have moved the daemons' matrix may differ
     from the emulated one by that much: exact equality is only asked of
     a fresh start."""
-    for i in all_pops(ov):
+    for i in ov.live():
         want = ov.expected_routes(i, exclude, dead)
         got = ov.routes(i)
         for p, w in want.items():
@@ -104,7 +82,7 @@ def routes_near(ov, exclude=(), dead=(), tol=0.05):
 def converge(ov, what, exclude=(), dead=(), timeout=30, exact=True):
     match = routes_match if exact else routes_near
     try:
-        wait_for(lambda: len(digests(ov)) == 1 and
+        wait_for(lambda: len(ov.digests()) == 1 and
                  match(ov, exclude, dead), timeout, interval=0.2,
                  what=what)
         return check(True, what)
@@ -219,7 +197,7 @@ def main():
         victim = 2
         dead_name = NAMES[victim]
         fast = {}
-        for i in all_pops(ov):
+        for i in ov.live():
             for p in ov.ctl(i, "peers")["peers"]:
                 if p["name"] == dead_name:
                     fast[i] = p["probe_interval_ms"] <= 100.0
@@ -228,7 +206,7 @@ def main():
         try:
             wait_for(lambda: all(
                 {p["name"]: p["state"] for p in ov.ctl(i, "peers")["peers"]}
-                [dead_name] == "down" for i in all_pops(ov)), 10,
+                [dead_name] == "down" for i in ov.live()), 10,
                 interval=0.1, what="peers mark %s down" % dead_name)
             check(True, "every peer marks %s down" % dead_name)
         except argolab.WaitTimeout:
@@ -241,7 +219,7 @@ def main():
         # interval (2 s + 10 % jitter) and a probe timeout, then as a fast
         # one: about 3 s, < 4 s.
         worst = {True: 0.0, False: 0.0}
-        for i in all_pops(ov):
+        for i in ov.live():
             for p in ov.ctl(i, "peers")["peers"]:
                 if p["name"] == dead_name:
                     worst[fast[i]] = max(worst[fast[i]],
@@ -268,9 +246,7 @@ def main():
               <= {"unknown_peer"}, "no packets rejected in a clean run: %s"
               % {k: v for k, v in rej.items() if v})
 
-    print("1..%d" % checks)
-    print("# %d passed, %d failed" % (checks - failures, failures))
-    return 1 if failures else 0
+    return tap.done()
 
 
 if __name__ == "__main__":

@@ -30,29 +30,18 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import argolab  # noqa: E402
+import tap  # noqa: E402
 from argolab import wait_for, WaitTimeout  # noqa: E402
+from argolab import AWS5_REGIONS as REGIONS, AWS5_NAMES as NAMES  # noqa: E402
 
-REGIONS = ["us-east-2", "us-east-1", "ca-central-1", "eu-west-1",
-           "eu-south-2"]
-NAMES = ["cmh", "iad", "yyz", "dub", "mad"]
 ARGOTOP = os.path.join(argolab.BUILD, "argo-top")
 UTF8 = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
 
-failures = 0
-checks = 0
-
 
 def check(cond, what, screen=None):
-    global failures, checks
-    checks += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", checks, what),
-          flush=True)
-    if not cond:
-        failures += 1
-        if screen is not None:
-            for ln in screen.splitlines():
-                print("#   |%s" % ln)
-    return cond
+    """A result; a failed one shows the screen it saw."""
+    return tap.check(cond, what, None if screen is None else "\n".join(
+        "|" + ln for ln in screen.splitlines()))
 
 
 class Tmux:
@@ -210,9 +199,7 @@ def main():
             run(ov, tm)
     finally:
         tm.stop()
-    print("1..%d" % checks)
-    print("# %d passed, %d failed" % (checks - failures, failures))
-    return 1 if failures else 0
+    return tap.done()
 
 
 def run(ov, tm):

@@ -1,36 +1,96 @@
-"""argolab: real argod daemons on a netlab network, for tests and the demo.
+"""argolab: real argod daemons on a lab network; the lab library of the
+tests, the demo, the benchmarks and sim/mininet/argonet.py.
 
-An Overlay is a netlab.Lab (one namespace per PoP, emulated links) with one
-argod per PoP, each with a generated config, its own status socket and its
-own log. It speaks the status protocol (newline-delimited JSON over a UNIX
-socket, see argoctl(8)) directly, and computes the routes the daemons must
-agree with: Dijkstra on the emulated RTTs, with argod's tie rules.
+netlab.py is its lower half (namespaces, emulated links, processes,
+waiting); this is the argod half:
+
+  Ctl        one connection to a status socket (newline-delimited JSON
+             over a UNIX socket, see argoctl(8));
+  Pops       what any network of argod PoPs offers, whatever builds it:
+             status queries, routes, waiting for a daemon to answer;
+  Overlay    Pops on a netlab.Lab: one namespace and one argod per PoP,
+             each with a generated config, its own socket and its own log;
+  argod_conf(), new_key(), write_key()   the configuration they run;
+  node_id(), shortest_paths()   argod's node ids and SPF with its tie
+             rules, for the routes the daemons must agree with.
 """
 
 import heapq
 import json
 import os
 import secrets
+import select
 import signal
 import socket
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
-from netlab import wait_for, WaitTimeout  # noqa: E402,F401
+from netlab import wait_for, WaitTimeout, LabError  # noqa: E402,F401
 
-BUILD = os.environ.get("top_builddir") or os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SRC = os.environ.get("top_srcdir") or BUILD
+# The source and build trees: make check says where they are; elsewhere
+# (the demo, a benchmark, argonet.py by hand) this file's own tree.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SRC = os.path.abspath(os.environ.get("top_srcdir") or ROOT)
+BUILD = os.path.abspath(os.environ.get("top_builddir") or SRC)
+AWS32 = os.path.join(SRC, "tests", "data", "aws32_rtt_p50_ms.csv")
+# The five PoPs of the integration tests, the demo and the failover
+# benchmark: aws32 regions and the names their PoPs go by.
+AWS5_REGIONS = ["us-east-2", "us-east-1", "ca-central-1", "eu-west-1",
+                "eu-south-2"]
+AWS5_NAMES = ["cmh", "iad", "yyz", "dub", "mad"]
+
+
+def binary(name):
+    """A program of the build tree; LabError when it is not built."""
+    p = os.path.join(BUILD, name)
+    if not (os.path.isfile(p) and os.access(p, os.X_OK)):
+        raise LabError("%s not found: build it first (cd %s && make)"
+                       % (p, SRC))
+    return p
 
 
 def aws32(regions):
     """Names and the directed RTT submatrix (ms) of the given regions."""
-    path = os.path.join(SRC, "tests", "data", "aws32_rtt_p50_ms.csv")
-    names, m = netlab.load_matrix(path)
+    names, m = netlab.load_matrix(AWS32)
     return netlab.submatrix(names, m, regions)
 
+
+# ---------------------------------------------------------------- config
+
+def new_key():
+    """A fresh overlay key, 32 random bytes in hex (argod.conf(5))."""
+    return secrets.token_hex(32)
+
+
+def write_key(path, key):
+    """A key file for argod.conf's key-file: readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+
+
+def argod_conf(node, listen, control, control_ro, pidfile, peers, origins,
+               key=None, key_file=None, extra=(), comment=None):
+    """The text of an argod.conf(5). peers: [(name, address)]; origins:
+    [(name, prefix, [egress PoP names])]; key or key_file; extra: more
+    lines, written before the peers."""
+    lines = ["# " + comment] if comment else []
+    lines += ["node %s" % node, "listen %s" % listen,
+              'key-file "%s"' % key_file if key_file else 'key "%s"' % key,
+              'control "%s"' % control,
+              'control-readonly "%s"' % control_ro,
+              'pidfile "%s"' % pidfile]
+    lines += list(extra)
+    lines += ["peer %s address %s" % p for p in peers]
+    for (name, prefix, egress) in origins:
+        lines += ["origin %s {" % name, "\tprefix %s" % prefix,
+                  "\tegress %s" % " ".join(egress), "}"]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- status
 
 class Ctl:
     """One connection to a status socket."""
@@ -46,18 +106,32 @@ class Ctl:
         self.buf = b""
         self.banner = self.line()
 
+    def _recv(self):
+        chunk = self.s.recv(65536)
+        if not chunk:
+            raise ConnectionError("status socket closed")
+        self.buf += chunk
+
+    def _lines(self):
+        out = []
+        while b"\n" in self.buf:
+            ln, self.buf = self.buf.split(b"\n", 1)
+            out.append(json.loads(ln))
+        return out
+
     def line(self):
         while b"\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise ConnectionError("status socket closed")
-            self.buf += chunk
+            self._recv()
         ln, self.buf = self.buf.split(b"\n", 1)
         return json.loads(ln)
 
-    def cmd(self, cmd, **kw):
+    def send(self, cmd, **kw):
+        """Sends a request without waiting for its reply."""
         req = dict(cmd=cmd, **kw)
         self.s.sendall(json.dumps(req).encode() + b"\n")
+
+    def cmd(self, cmd, **kw):
+        self.send(cmd, **kw)
         while True:
             r = self.line()
             if "event" not in r:
@@ -65,7 +139,6 @@ class Ctl:
 
     def events(self):
         """Events received so far (non-blocking)."""
-        out = []
         self.s.setblocking(False)
         try:
             while True:
@@ -77,16 +150,112 @@ class Ctl:
             pass
         finally:
             self.s.setblocking(True)
-        while b"\n" in self.buf:
-            ln, self.buf = self.buf.split(b"\n", 1)
-            out.append(json.loads(ln))
-        return out
+        return self._lines()
+
+    def wait_events(self, timeout):
+        """The lines that arrive within timeout seconds (none when nothing
+        does); ConnectionError when the daemon hangs up."""
+        if b"\n" not in self.buf and \
+                select.select([self.s], [], [], timeout)[0]:
+            self._recv()
+        return self._lines()
 
     def close(self):
         self.s.close()
 
 
-class Overlay:
+class Pops:
+    """What every network of argod PoPs offers, whatever builds it
+    (Overlay below, ArgoNet in sim/mininet/argonet.py). A subclass has
+    names, argod (a Popen or None per PoP), sock(i) and argod_log(i),
+    and start() and stop() for the with statement."""
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def index(self, pop):
+        """A PoP's index, from its index or its name."""
+        if isinstance(pop, int):
+            return pop
+        try:
+            return self.names.index(pop)
+        except ValueError:
+            raise LabError("no PoP %r (PoPs: %s)" % (
+                pop, " ".join(self.names))) from None
+
+    def alive(self, i):
+        p = self.argod[self.index(i)]
+        return p is not None and p.poll() is None
+
+    def live(self):
+        """The PoPs whose argod runs."""
+        return [i for i in range(len(self.names)) if self.alive(i)]
+
+    def ctl(self, i, cmd, **kw):
+        """One command on PoP i's status socket; LabError unless ok."""
+        i = self.index(i)
+        c = Ctl(self.sock(i))
+        try:
+            r = c.cmd(cmd, **kw)
+        finally:
+            c.close()
+        if not r.get("ok"):
+            raise LabError("%s: %s: %s" % (self.names[i], cmd,
+                                           r.get("error")))
+        return r
+
+    def route(self, i, prefix):
+        """PoP i's route to prefix, as the routes command gives it."""
+        for r in self.ctl(i, "routes")["routes"]:
+            if r["prefix"] == prefix:
+                return r
+        return None
+
+    def routes(self, i):
+        """{prefix: path, None where unreachable} of PoP i."""
+        r = self.ctl(i, "routes")["routes"]
+        return {x["prefix"]: (x["path"] if x["reachable"] else None)
+                for x in r}
+
+    def digests(self):
+        """The database digests of the live PoPs: one when they agree."""
+        return {self.ctl(i, "status")["digest"] for i in self.live()}
+
+    def wait_answer(self, i, timeout):
+        """Waits until PoP i's argod answers on its status socket; LabError
+        at once when it exits (with the end of its log), or at timeout."""
+        name = self.names[i]
+
+        def answers():
+            if not self.alive(i):
+                log = self.argod_log(i)
+                try:
+                    with open(log) as f:
+                        tail = f.read()[-600:].strip()
+                except (OSError, TypeError):
+                    tail = ""
+                raise LabError("argod on %s exited (%s): %s" % (
+                    name, self.argod[i].returncode, tail or log))
+            Ctl(self.sock(i)).close()
+            return True
+        try:
+            wait_for(answers, timeout, abort=(LabError,),
+                     what="argod on %s" % name)
+        except WaitTimeout:
+            raise LabError("argod on %s does not answer on %s" % (
+                name, self.sock(i))) from None
+
+
+# ---------------------------------------------------------------- overlay
+
+class Overlay(Pops):
+    """A netlab.Lab, full mesh, with one argod per PoP."""
+
     def __init__(self, names, rtt, origins=None, extra_conf="", **labkw):
         """names: PoP names; rtt[i][j]: directed RTT in ms (the one-way
         delay i->j is rtt[i][j]/2). origins: list of (name, prefix,
@@ -99,18 +268,10 @@ class Overlay:
             for i in range(self.n)]
         self.extra_conf = extra_conf
         self.lab = netlab.Lab.from_rtt(self.names, self.rtt, **labkw)
-        self.key = secrets.token_hex(32)
-        self.procs = [None] * self.n
+        self.key = new_key()
+        self.argod = [None] * self.n
         self.pop_extra = {}     # i -> extra config lines for PoP i
         self.dir = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     def start(self):
         self.lab.start()
@@ -127,52 +288,45 @@ class Overlay:
     def conf_path(self, i):
         return os.path.join(self.dir, "%s.conf" % self.names[i])
 
+    def argod_log(self, i):
+        return self.argod[i].log_path
+
     def write_conf(self, i):
-        lines = ["node %s" % self.names[i],
-                 "listen %s" % self.lab.pop_addr(i),
-                 'key "%s"' % self.key,
-                 'control "%s"' % self.sock(i),
-                 'control-readonly "%s"' % (self.sock(i) + ".ro"),
-                 'pidfile "%s"' % os.path.join(self.dir,
-                                               "%s.pid" % self.names[i])]
-        lines += self.extra_conf.splitlines()
-        lines += self.pop_extra.get(i, "").splitlines()
-        for j in self.lab.neighbours(i):
-            lines.append("peer %s address %s" % (self.names[j],
-                                                  self.lab.pop_addr(j)))
-        for (name, prefix, egress) in self.origins:
-            lines.append("origin %s {" % name)
-            lines.append("\tprefix %s" % prefix)
-            lines.append("\tegress %s" % " ".join(self.names[e]
-                                                  for e in egress))
-            lines.append("}")
+        name = self.names[i]
         with open(self.conf_path(i), "w") as f:
-            f.write("\n".join(lines) + "\n")
+            f.write(argod_conf(
+                name, self.lab.pop_addr(i), self.sock(i),
+                self.sock(i) + ".ro",
+                os.path.join(self.dir, "%s.pid" % name),
+                [(self.names[j], self.lab.pop_addr(j))
+                 for j in self.lab.neighbours(i)],
+                [(o, prefix, [self.names[e] for e in egress])
+                 for (o, prefix, egress) in self.origins],
+                key=self.key, extra=self.extra_conf.splitlines() +
+                self.pop_extra.get(i, "").splitlines()))
 
     def start_pop(self, i, wrapper=()):
-        argod = os.path.join(BUILD, "argod")
         self.write_conf(i)
-        self.procs[i] = self.lab.run(i, list(wrapper) + [
-            argod, "-d", "-c", self.conf_path(i)])
-        wait_for(lambda: os.path.exists(self.sock(i)), 10,
-                 what="%s's status socket" % self.names[i])
+        self.argod[i] = self.lab.run(i, list(wrapper) + [
+            binary("argod"), "-d", "-c", self.conf_path(i)])
+        self.wait_answer(i, 10)
 
     def attach_host(self, name, pop, subnet):
         """A host namespace behind PoP pop on 10.<subnet>.0.0/24: the PoP
         is .1, the host .2 with its default route via the PoP. Deleted
         with the lab. Returns the host's namespace name."""
         ns = "%s%s" % (self.lab.prefix, name)
-        netlab._cmd(["ip", "netns", "add", ns])
+        netlab.run_cmd(["ip", "netns", "add", ns])
         self.lab.namespaces.append(ns)
         a, b = "hv%d%s" % (os.getpid() % 10000, name[:3]), "hp%s" % name[:8]
-        netlab._cmd(["ip", "link", "add", a, "type", "veth", "peer", "name",
-                     b])
-        netlab._cmd(["ip", "link", "set", a, "netns", ns, "name", "eth0"])
-        netlab._cmd(["ip", "link", "set", b, "netns", self.lab.ns(pop)])
-        netlab._ip_batch(ns, ["link set lo up", "link set eth0 up",
-                              "addr add 10.%d.0.2/24 dev eth0" % subnet,
-                              "route add default via 10.%d.0.1" % subnet])
-        netlab._ip_batch(self.lab.ns(pop), [
+        netlab.run_cmd(["ip", "link", "add", a, "type", "veth", "peer",
+                        "name", b])
+        netlab.run_cmd(["ip", "link", "set", a, "netns", ns, "name", "eth0"])
+        netlab.run_cmd(["ip", "link", "set", b, "netns", self.lab.ns(pop)])
+        netlab.ip_batch(ns, ["link set lo up", "link set eth0 up",
+                             "addr add 10.%d.0.2/24 dev eth0" % subnet,
+                             "route add default via 10.%d.0.1" % subnet])
+        netlab.ip_batch(self.lab.ns(pop), [
             "link set %s up" % b,
             "addr add 10.%d.0.1/24 dev %s" % (subnet, b)])
         return ns
@@ -220,22 +374,8 @@ class Overlay:
                 if str(r.get("table")) == str(table)]
 
     def kill_pop(self, i, sig=signal.SIGKILL):
-        self.lab.kill(self.procs[i], sig)
-        self.procs[i] = None
-
-    def alive(self, i):
-        return self.procs[i] is not None and self.procs[i].poll() is None
-
-    def ctl(self, i, cmd, **kw):
-        c = Ctl(self.sock(i))
-        try:
-            r = c.cmd(cmd, **kw)
-        finally:
-            c.close()
-        if not r.get("ok"):
-            raise RuntimeError("%s: %s: %s" % (self.names[i], cmd,
-                                               r.get("error")))
-        return r
+        self.lab.kill(self.argod[i], sig)
+        self.argod[i] = None
 
     def stop(self):
         self.lab.cleanup()
@@ -247,42 +387,15 @@ class Overlay:
         return (self.rtt[i][j] + self.rtt[j][i]) / 2.0
 
     def offline_paths(self, src, exclude_links=(), dead=()):
-        """Shortest paths from src on the emulated RTTs. Ties: fewer hops,
-        then the lower predecessor id, as argod's SPF. Returns
-        {dst: [names...]}."""
-        ids = {}
-        for k, name in enumerate(self.names):
-            ids[k] = node_id(name)
-        excl = {frozenset(e) for e in exclude_links}
-        best = {src: (0.0, 0)}
-        pred = {src: None}
-        done = set()
-        heap = [(0.0, 0, src)]
-        while heap:
-            d, h, u = heapq.heappop(heap)
-            if u in done:
-                continue
-            done.add(u)
-            for v in self.lab.neighbours(u):
-                if v in dead or frozenset((u, v)) in excl:
-                    continue
-                nd = d + round(self.link_rtt(u, v), 1)
-                key = (round(nd, 1), h + 1)
-                cur = best.get(v)
-                if cur is None or key < (round(cur[0], 1), cur[1]) or (
-                        key == (round(cur[0], 1), cur[1]) and
-                        ids[u] < ids[pred[v]]):
-                    best[v] = (nd, h + 1)
-                    pred[v] = u
-                    heapq.heappush(heap, (nd, h + 1, v))
-        paths = {}
-        for v in best:
-            p, x = [], v
-            while x is not None:
-                p.append(self.names[x])
-                x = pred[x]
-            paths[v] = list(reversed(p))
-        return paths, best
+        """Shortest paths from src on the emulated RTTs, as argod's SPF
+        finds them (shortest_paths()). Returns ({dst: [names...]},
+        {dst: (cost_ms, hops)})."""
+        best, pred = shortest_paths(
+            self.lab.neighbours, self.names, src,
+            lambda u, v: round(round(self.link_rtt(u, v), 1) * 10),
+            exclude_links, dead)
+        return ({v: path_names(pred, self.names, v) for v in best},
+                {v: (c / 10.0, h) for v, (c, h) in best.items()})
 
     def expected_routes(self, i, exclude_links=(), dead=()):
         """{prefix: path} for PoP i."""
@@ -297,11 +410,6 @@ class Overlay:
             e = min(cands)[3]
             out[prefix] = paths[e]
         return out
-
-    def routes(self, i):
-        r = self.ctl(i, "routes")["routes"]
-        return {x["prefix"]: (x["path"] if x["reachable"] else None)
-                for x in r}
 
     def ambiguity(self, i, exclude_links=(), dead=()):
         """Smallest margin (ms) between the best and any other loop-free
@@ -330,9 +438,50 @@ class Overlay:
         return margin
 
 
+# ---------------------------------------------------------------- argod's SPF
+
 def node_id(name):
     """argod's node id: the first 32 bits of BLAKE2b-128(name)."""
     import hashlib
     h = hashlib.blake2b(name.encode(), digest_size=16).digest()
     v = int.from_bytes(h[:4], "big")
     return v or 1
+
+
+def shortest_paths(neighbours, names, src, cost, exclude=(), dead=()):
+    """Dijkstra from src as argod's SPF runs it: cost(u, v) is a link's
+    cost in integer tenths of a ms (argod advertises RTTs in 0.1 ms
+    steps); ties go to fewer hops, then to the lower predecessor node id.
+    Links in exclude (pairs) and PoPs in dead are left out. Returns
+    ({v: (tenths, hops)}, {v: predecessor})."""
+    ids = [node_id(x) for x in names]
+    excl = {frozenset(e) for e in exclude}
+    best = {src: (0, 0)}
+    pred = {src: None}
+    done = set()
+    heap = [(0, 0, src)]
+    while heap:
+        c, h, u = heapq.heappop(heap)
+        if u in done:
+            continue
+        done.add(u)
+        for v in neighbours(u):
+            if v in dead or frozenset((u, v)) in excl:
+                continue
+            key = (c + cost(u, v), h + 1)
+            cur = best.get(v)
+            if cur is None or key < cur or (
+                    key == cur and ids[u] < ids[pred[v]]):
+                best[v] = key
+                pred[v] = u
+                heapq.heappush(heap, (key[0], key[1], v))
+    return best, pred
+
+
+def path_names(pred, names, v):
+    """The path from shortest_paths()'s source to v, as names."""
+    p = []
+    while v is not None:
+        p.append(names[v])
+        v = pred[v]
+    return p[::-1]

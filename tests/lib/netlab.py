@@ -1,5 +1,9 @@
 """netlab: a network-namespace lab for argod integration tests and the demo.
 
+The lower half of the lab library: namespaces, emulated links, processes
+and the waiting; argolab.py puts argod daemons on it, and
+sim/mininet/argonet.py uses both for its Mininet network.
+
 Model. Every node is a network namespace named PREFIX + index (the prefix
 is ``ag<pid>-`` by default, so concurrent runs never collide and leftovers
 of a dead run can be recognised). Node i owns a stable PoP address,
@@ -15,10 +19,10 @@ from one argo-linkem process that emulates every link over TUN devices.
 Both backends take the same calls.
 
 Cleanup cannot be skipped: a Lab is a context manager, is registered with
-atexit, and SIGTERM/SIGINT/SIGHUP tear down every live Lab before the
-process dies. Children get PR_SET_PDEATHSIG, so even a SIGKILLed test
-runner takes its processes with it; cleanup_stale() removes the namespaces
-such a run leaves behind.
+at_exit(), and SIGTERM/SIGINT/SIGHUP end the process through SystemExit so
+that every live Lab is torn down on the way out. Children get
+PR_SET_PDEATHSIG, so even a SIGKILLed test runner takes its processes
+with it; cleanup_stale() removes the namespaces such a run leaves behind.
 
 Python 3 standard library only; run as root.
 """
@@ -43,9 +47,14 @@ import time
 
 __all__ = [
     "Lab", "LabError", "WaitTimeout", "wait_for", "has_netem",
-    "cleanup_stale", "load_matrix", "submatrix", "one_way_from_rtt",
-    "default_matrix_path", "find_linkem", "udp_echo_server",
-    "udp_rtt_probe", "summarize",
+    "pick_emulator", "cleanup_stale", "link_lines", "remove_netns", "owner_dead",
+    "load_matrix", "submatrix", "one_way_from_rtt", "default_matrix_path",
+    "find_linkem", "linkem_link_arg", "linkem_start", "linkem_wait_ready",
+    "linkem_request", "run_cmd", "ip_batch", "netns_list", "netns_pids",
+    "netns_inode", "pids_in_netns", "proc_cmdline", "pid_alive",
+    "kill_pids", "stop_proc", "stop_procs", "set_pdeathsig",
+    "pdeathsig_argv", "at_exit", "cancel_at_exit", "pop_addr", "link_addr",
+    "parse_ping", "udp_echo_server", "udp_rtt_probe", "summarize",
 ]
 
 LINKEM_BANNER = "argo-linkem protocol 1"
@@ -63,12 +72,14 @@ class WaitTimeout(TimeoutError):
     """wait_for() ran out of time."""
 
 
-def wait_for(predicate, timeout, interval=0.05, what="condition"):
+def wait_for(predicate, timeout, interval=0.05, what="condition",
+             abort=()):
     """Polls predicate() until it returns something true and returns that.
 
     An exception raised by the predicate counts as "not yet" (a socket that
     does not exist yet is the common case); the last one is chained to the
-    WaitTimeout raised when the deadline passes.
+    WaitTimeout raised when the deadline passes. Exceptions of the classes
+    in abort end the wait at once (a daemon that exited will not answer).
     """
     deadline = time.monotonic() + timeout
     last, last_exc, tries = None, None, 0
@@ -77,6 +88,8 @@ def wait_for(predicate, timeout, interval=0.05, what="condition"):
         try:
             last = predicate()
             last_exc = None
+        except abort:
+            raise
         except Exception as e:  # noqa: BLE001 -- reported below
             last, last_exc = None, e
         if last:
@@ -94,7 +107,7 @@ def wait_for(predicate, timeout, interval=0.05, what="condition"):
 
 # ---------------------------------------------------------------- commands
 
-def _cmd(argv, check=True, timeout=60, input=None):
+def run_cmd(argv, check=True, timeout=60, input=None):
     try:
         r = subprocess.run(argv, input=input, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=timeout,
@@ -110,11 +123,11 @@ def _cmd(argv, check=True, timeout=60, input=None):
     return r
 
 
-def _ip_batch(ns, lines):
+def ip_batch(ns, lines):
     """Runs many `ip` commands in one namespace with one process."""
     if not lines:
         return
-    _cmd(["ip", "-n", ns, "-batch", "-"], input="\n".join(lines) + "\n")
+    run_cmd(["ip", "-n", ns, "-batch", "-"], input="\n".join(lines) + "\n")
 
 
 try:
@@ -124,7 +137,7 @@ except (OSError, AttributeError):
 _PR_SET_PDEATHSIG = 1
 
 
-def _set_pdeathsig():
+def set_pdeathsig():
     # Runs in the child between fork and exec (so libc was looked up
     # before): if the lab's process dies without cleaning up (SIGKILL),
     # its children follow it.
@@ -132,17 +145,54 @@ def _set_pdeathsig():
         _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
 
 
-def _netns_list():
-    r = _cmd(["ip", "netns", "list"], check=False)
+def pdeathsig_argv():
+    """The same through setpriv(1), as a prefix of argv: for a process
+    with threads, where a preexec_fn is not safe."""
+    if shutil.which("setpriv"):
+        return ["setpriv", "--pdeathsig", "TERM", "--"]
+    return []
+
+
+def netns_list():
+    r = run_cmd(["ip", "netns", "list"], check=False)
     return [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip()]
 
 
-def _netns_pids(ns):
-    r = _cmd(["ip", "netns", "pids", ns], check=False)
+def netns_pids(ns):
+    r = run_cmd(["ip", "netns", "pids", ns], check=False)
     return [int(p) for p in r.stdout.split() if p.isdigit()]
 
 
-def _pid_alive(pid):
+def netns_inode(pid):
+    """The inode of pid's network namespace (None: no such process)."""
+    try:
+        return os.stat("/proc/%d/ns/net" % pid).st_ino
+    except OSError:
+        return None
+
+
+def pids_in_netns(inodes):
+    """Processes whose network namespace is one of inodes (named or not);
+    never those of the root namespace or of ours (a pid of a dead
+    namespace's process may have been reused)."""
+    inodes = set(inodes) - {netns_inode(1), netns_inode(os.getpid()), None}
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit() and netns_inode(int(d)) in inodes:
+            out.append(int(d))
+    return out
+
+
+def proc_cmdline(pid):
+    """pid's argv ([] when it is gone)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def pid_alive(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -157,7 +207,7 @@ def _pid_alive(pid):
         return False
 
 
-def _kill_pids(pids, grace=2.0):
+def kill_pids(pids, grace=2.0):
     """SIGTERM, a grace period, then SIGKILL; by pid, never by name."""
     pids = [p for p in set(pids) if p and p != os.getpid()]
     for p in pids:
@@ -166,14 +216,56 @@ def _kill_pids(pids, grace=2.0):
         except OSError:
             pass
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_pid_alive(p) for p in pids):
+    while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
         time.sleep(0.02)
     for p in pids:
-        if _pid_alive(p):
+        if pid_alive(p):
             try:
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def stop_proc(p, sig=signal.SIGTERM, timeout=5.0):
+    """Signals a child (a Popen) and waits for it to end, with SIGKILL
+    after timeout; returns its exit status."""
+    if p.poll() is not None:
+        return p.returncode
+    p.send_signal(sig)
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.wait(timeout=5)
+
+
+def stop_procs(procs, group=False, grace=3.0):
+    """Ends many children (Popens) at once: SIGTERM to each (to its process
+    group with group), grace seconds for all of them together, then
+    SIGKILL. Returns those still running even after that."""
+    def send(p, sig):
+        try:
+            if group:
+                os.killpg(p.pid, sig)
+            else:
+                p.send_signal(sig)
+        except OSError:
+            pass
+    for p in procs:
+        if p.poll() is None:
+            send(p, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    left = []
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.05, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            send(p, signal.SIGKILL)
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                left.append(p)
+    return left
 
 
 _netem_cache = None
@@ -186,15 +278,30 @@ def has_netem():
         return _netem_cache
     ns = "ag%d-probe" % os.getpid()
     try:
-        _cmd(["ip", "netns", "add", ns])
-        _cmd(["ip", "-n", ns, "link", "add", "p0", "type", "veth", "peer",
-              "name", "p1"])
-        r = _cmd(["tc", "-n", ns, "qdisc", "add", "dev", "p0", "root",
-                  "netem", "delay", "1ms"], check=False)
+        run_cmd(["ip", "netns", "add", ns])
+        run_cmd(["ip", "-n", ns, "link", "add", "p0", "type", "veth",
+                 "peer", "name", "p1"])
+        r = run_cmd(["tc", "-n", ns, "qdisc", "add", "dev", "p0", "root",
+                     "netem", "delay", "1ms"], check=False)
         _netem_cache = r.returncode == 0
     finally:
-        _cmd(["ip", "netns", "del", ns], check=False)
+        run_cmd(["ip", "netns", "del", ns], check=False)
     return _netem_cache
+
+
+def pick_emulator(emulator, links=True):
+    """The link emulator to use: 'auto' is netem where the kernel has it,
+    argo-linkem elsewhere. Asking for netem where it fails is an error
+    (with links to emulate): its delays would silently do nothing."""
+    if emulator == "auto":
+        return "netem" if has_netem() else "linkem"
+    if emulator not in ("netem", "linkem"):
+        raise LabError("emulator must be auto, netem or linkem")
+    if emulator == "netem" and links and not has_netem():
+        raise LabError("emulator netem asked for, but 'tc qdisc add ... "
+                       "netem' fails here (no sch_netem in this kernel?); "
+                       "use linkem")
+    return emulator
 
 
 def find_linkem(path=None):
@@ -216,6 +323,28 @@ def find_linkem(path=None):
 _STALE_RE = re.compile(r"^ag(\d+)[-.]")
 
 
+def remove_netns(match, grace=1.0):
+    """Deletes every namespace whose name match() accepts, ending the
+    processes in it first (by pid). Returns the names."""
+    gone = []
+    for ns in netns_list():
+        if not match(ns):
+            continue
+        kill_pids(netns_pids(ns), grace=grace)
+        run_cmd(["ip", "netns", "del", ns], check=False)
+        gone.append(ns)
+    return gone
+
+
+def owner_dead(regex):
+    """A match() for remove_netns(): names that regex matches with the pid
+    of their owner as its first group, where that pid is gone."""
+    def match(ns):
+        m = regex.match(ns)
+        return bool(m) and not pid_alive(int(m.group(1)))
+    return match
+
+
 def cleanup_stale(prefix=None):
     """Removes namespaces (and the processes in them) left by dead runs.
 
@@ -225,20 +354,12 @@ def cleanup_stale(prefix=None):
     line names a removed namespace are ended too (by pid). Returns the
     names removed.
     """
-    gone = []
-    for ns in _netns_list():
-        if prefix is not None:
-            if not ns.startswith(prefix):
-                continue
-        else:
-            m = _STALE_RE.match(ns)
-            if not m or _pid_alive(int(m.group(1))):
-                continue
-        _kill_pids(_netns_pids(ns), grace=1.0)
-        _cmd(["ip", "netns", "del", ns], check=False)
-        gone.append(ns)
+    if prefix is not None:
+        gone = remove_netns(lambda ns: ns.startswith(prefix))
+    else:
+        gone = remove_netns(owner_dead(_STALE_RE))
     if gone:
-        _kill_pids(_linkem_pids_for(gone), grace=1.0)
+        kill_pids(_linkem_pids_for(gone), grace=1.0)
     return gone
 
 
@@ -247,11 +368,7 @@ def _linkem_pids_for(namespaces):
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                args = f.read().decode(errors="replace").split("\0")
-        except OSError:
-            continue
+        args = proc_cmdline(int(d))
         if not args or not os.path.basename(args[0]).startswith(
                 "argo-linkem"):
             continue
@@ -262,6 +379,85 @@ def _linkem_pids_for(namespaces):
                 pids.append(int(d))
                 break
     return pids
+
+
+# ---------------------------------------------------------------- argo-linkem
+#
+# One argo-linkem process emulates every link of a lab over TUN devices
+# (see argo-linkem(8)); these start it and speak its control protocol.
+
+def linkem_link_arg(name, ns_a, dev_a, ns_b, dev_b, a2b=None, b2a=None):
+    """argo-linkem's -l argument for one link; a2b, b2a: {key: value}."""
+    kv = ["%s.%s=%s" % (tag, k, v)
+          for tag, p in (("a2b", a2b or {}), ("b2a", b2a or {}))
+          for k, v in p.items()]
+    return "%s:%s:%s:%s:%s:%s" % (name, ns_a, dev_a, ns_b, dev_b,
+                                  ",".join(kv))
+
+
+def linkem_start(argv, errpath, threads=False):
+    """Starts argo-linkem (argv), its stderr to errpath, in its own session
+    and with a parent-death signal (through setpriv for a caller with
+    threads). Returns the Popen; wait for it with linkem_wait_ready()."""
+    pre, fn = (pdeathsig_argv(), None) if threads else ([], set_pdeathsig)
+    with open(errpath, "w") as err:
+        return subprocess.Popen(pre + list(argv), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=err,
+                                start_new_session=True, preexec_fn=fn)
+
+
+def linkem_wait_ready(proc, errpath, timeout=30):
+    """Waits for the "ready" argo-linkem prints once every device exists
+    and is up; LabError if it exits first or takes longer than timeout."""
+    out = proc.stdout
+    deadline = time.monotonic() + timeout
+    buf = b""
+    while b"ready\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LabError("argo-linkem not ready after %ds; see %s" %
+                           (timeout, errpath))
+        r, _, _ = select.select([out], [], [], left)
+        if r:
+            chunk = os.read(out.fileno(), 4096)
+            if not chunk:
+                proc.wait(timeout=5)
+                with open(errpath) as f:
+                    msg = f.read().strip()
+                raise LabError("argo-linkem exited with %s: %s" %
+                               (proc.returncode, msg))
+            buf += chunk
+
+
+def linkem_request(path, line, timeout=10):
+    """Sends one control command to the argo-linkem listening on path;
+    returns the data lines and the final line. Raises LabError on an
+    "error:" reply."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        f = s.makefile("rwb")
+        banner = f.readline().decode().rstrip("\n")
+        if banner != LINKEM_BANNER:
+            raise LabError("argo-linkem banner %r, want %r" %
+                           (banner, LINKEM_BANNER))
+        f.write(line.encode() + b"\n")
+        f.flush()
+        out = []
+        while True:
+            r = f.readline()
+            if not r:
+                raise LabError("argo-linkem closed the connection "
+                               "after %r" % line)
+            r = r.decode().rstrip("\n")
+            out.append(r)
+            if r.startswith("error:"):
+                raise LabError("argo-linkem %r: %s" % (line, r))
+            if r == "ok" or r.startswith("ok "):
+                return out
+    finally:
+        s.close()
 
 
 # ---------------------------------------------------------------- matrices
@@ -315,41 +511,101 @@ def one_way_from_rtt(rtt):
             for i in range(n)]
 
 
-# ---------------------------------------------------------------- the lab
+# ---------------------------------------------------------------- exit
+#
+# Cleanup cannot be skipped: what registers with at_exit() is cleaned up
+# at interpreter exit, and the signals it names end the process by
+# SystemExit, so that with blocks, finally clauses and then atexit run on
+# the way out (never a cleanup from inside the handler, which may have
+# interrupted the very object it would clean up).
 
-_labs = []
-_handlers_installed = False
+_exit_hooks = []
+_handled = {}           # signal -> the Python handler it had, or None
+_atexit_registered = False
 
 
-def _cleanup_all():
-    for lab in list(_labs):
-        lab.cleanup()
+def _run_exit_hooks():
+    for fn in list(_exit_hooks):
+        fn()
 
 
 def _on_signal(signum, frame):
-    _cleanup_all()
-    prev = _prev_handlers.get(signum)
-    if callable(prev):
+    prev = _handled.get(signum)
+    if prev is not None:
         prev(signum, frame)
     raise SystemExit(128 + signum)
 
 
-_prev_handlers = {}
-
-
-def _install_handlers():
-    global _handlers_installed
-    if _handlers_installed:
-        return
-    _handlers_installed = True
-    atexit.register(_cleanup_all)
-    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+def at_exit(fn, signals=(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)):
+    """Runs fn() (a cleanup that may run twice) at exit, and makes the
+    signals end the process; a Python handler they had runs first."""
+    global _atexit_registered
+    if not _atexit_registered:
+        atexit.register(_run_exit_hooks)
+        _atexit_registered = True
+    if fn not in _exit_hooks:
+        _exit_hooks.append(fn)
+    for s in signals:
+        if s in _handled:
+            continue
         try:
             prev = signal.signal(s, _on_signal)
         except ValueError:
             continue  # not the main thread: atexit and __exit__ remain
-        if prev not in (signal.SIG_DFL, signal.SIG_IGN, None):
-            _prev_handlers[s] = prev
+        _handled[s] = prev if callable(prev) else None
+
+
+def cancel_at_exit(fn):
+    if fn in _exit_hooks:
+        _exit_hooks.remove(fn)
+
+
+# ---------------------------------------------------------------- addresses
+
+def pop_addr(i, v6=False):
+    """Stable PoP address of node i (10.77.0.(i+1) for i < 254)."""
+    if v6:
+        return "fd77::%x" % (i + 1)
+    return "10.77.%d.%d" % ((i + 1) >> 8, (i + 1) & 255)
+
+
+def link_addr(k, host, v6=False):
+    """Address of end host (1 or 2) of link number k: a /30 of
+    10.78.0.0/16 (a /112 of fd78::/16 for IPv6)."""
+    if v6:
+        return "fd78::%x:%d" % (k, host)
+    v = (10 << 24) | (78 << 16) | (k * 4) | host
+    return "%d.%d.%d.%d" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255,
+                            v & 255)
+
+
+def link_lines(dev, addr, peer_addr, pop, peer_pop):
+    """`ip -batch` lines for one end of a link: its /30 address, and the
+    route to the peer's PoP address over this link only, from ours."""
+    return ["addr add %s/30 dev %s" % (addr, dev),
+            "route add %s/32 via %s dev %s src %s" % (peer_pop, peer_addr,
+                                                       dev, pop)]
+
+
+def parse_ping(out):
+    """sent, received, loss_pct and min/avg/max/mdev (ms, None when nothing
+    came back) from the summary of ping -q; None without a summary."""
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    if not m:
+        return None
+    res = {"sent": int(m.group(1)), "received": int(m.group(2))}
+    res["loss_pct"] = 100.0 * (res["sent"] - res["received"]) / \
+        max(res["sent"], 1)
+    m = re.search(r"= ([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms", out)
+    for k, v in zip(("min", "avg", "max", "mdev"),
+                    m.groups() if m else (None,) * 4):
+        res[k] = float(v) if v is not None else None
+    return res
+
+
+# ---------------------------------------------------------------- the lab
+
+_labs = []      # live labs, whose prefixes a new lab must not reuse
 
 
 def _matrix(value, n, what):
@@ -413,7 +669,7 @@ class Lab:
             raise LabError("%d names for %d nodes" % (len(self.names), n))
         if prefix is None:
             prefix = "ag%d-" % os.getpid()
-            used = set(_netns_list()) | {l.prefix for l in _labs}
+            used = set(netns_list()) | {l.prefix for l in _labs}
             k = 0
             while any(x.startswith(prefix) for x in used):
                 k += 1
@@ -464,12 +720,7 @@ class Lab:
         """Namespace name of node i."""
         return "%s%d" % (self.prefix, i)
 
-    @staticmethod
-    def pop_addr(i, v6=False):
-        """Stable PoP address of node i (10.77.0.(i+1) for i < 254)."""
-        if v6:
-            return "fd77::%x" % (i + 1)
-        return "10.77.%d.%d" % ((i + 1) >> 8, (i + 1) & 255)
+    pop_addr = staticmethod(pop_addr)
 
     def dev(self, i, j):
         """Name, inside node i, of the device of the link to node j."""
@@ -484,13 +735,7 @@ class Lab:
     def link_addr(self, i, j, v6=False):
         """Address of node i on its link to node j."""
         ln = self._link(i, j)
-        host = 1 if i == ln.a else 2
-        if v6:
-            return "fd78::%x:%d" % (ln.k, host)
-        base = (10 << 24) | (78 << 16) | (ln.k * 4)
-        v = base + host
-        return "%d.%d.%d.%d" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255,
-                                v & 255)
+        return link_addr(ln.k, 1 if i == ln.a else 2, v6)
 
     def node(self, name):
         """Index of the node called name."""
@@ -520,20 +765,13 @@ class Lab:
         if self._started:
             return self
         self._started = True
-        _install_handlers()
+        at_exit(self.cleanup)
         _labs.append(self)
         try:
             self._tmp = tempfile.mkdtemp(prefix="netlab-")
             self.logdir = self._logdir_arg or os.path.join(self._tmp, "log")
             os.makedirs(self.logdir, exist_ok=True)
-            if self.emulator == "auto":
-                self.emulator = "netem" if has_netem() else "linkem"
-            if self.emulator not in ("netem", "linkem"):
-                raise LabError("emulator must be auto, netem or linkem")
-            if self.emulator == "netem" and self.links and not has_netem():
-                raise LabError("emulator netem asked for, but 'tc qdisc "
-                               "add ... netem' fails here (no sch_netem "
-                               "in this kernel?); use linkem")
+            self.emulator = pick_emulator(self.emulator, bool(self.links))
             self._make_nodes()
             if not self.links:
                 pass
@@ -550,7 +788,7 @@ class Lab:
     def _make_nodes(self):
         for i in range(self.n):
             ns = self.ns(i)
-            _cmd(["ip", "netns", "add", ns])
+            run_cmd(["ip", "netns", "add", ns])
             self.namespaces.append(ns)
             # A router lab: forward, and accept what arrives over any link
             # (overlay paths are asymmetric by design).
@@ -566,25 +804,25 @@ class Lab:
                 # emulated links; lo keeps ::1.
                 cmds.append("{ echo 1 > /proc/sys/net/ipv6/conf/default/"
                             "disable_ipv6; } 2>/dev/null || true")
-            _cmd(["ip", "netns", "exec", ns, "sh", "-ec",
+            run_cmd(["ip", "netns", "exec", ns, "sh", "-ec",
                   "; ".join(cmds)])
             lines = ["link set lo up",
                      "addr add %s/32 dev lo" % self.pop_addr(i)]
             if self.ipv6:
                 lines.append("addr add %s/128 dev lo" %
                              self.pop_addr(i, True))
-            _ip_batch(ns, lines)
+            ip_batch(ns, lines)
 
     def _make_veth_links(self):
         for ln in self.links.values():
             a, b = ln.a, ln.b
-            _cmd(["ip", "-n", self.ns(a), "link", "add", self.dev(a, b),
+            run_cmd(["ip", "-n", self.ns(a), "link", "add", self.dev(a, b),
                   "type", "veth", "peer", "name", self.dev(b, a), "netns",
                   self.ns(b)])
             for (s, t) in ((a, b), (b, a)):
-                _cmd(["ip", "-n", self.ns(s), "link", "set",
+                run_cmd(["ip", "-n", self.ns(s), "link", "set",
                       self.dev(s, t), "up"])
-                _cmd(["tc", "-n", self.ns(s), "qdisc", "add", "dev",
+                run_cmd(["tc", "-n", self.ns(s), "qdisc", "add", "dev",
                       self.dev(s, t), "root"] + self._netem_args(ln, s, t))
 
     def _netem_args(self, ln, s, t):
@@ -617,41 +855,14 @@ class Lab:
             # delay it (see set_realtime() in sim/linkem.c).
             argv += ["-r", str(self.linkem_rtprio)]
         for ln in self.links.values():
-            kv = []
-            for (s, t), tag in (((ln.a, ln.b), "a2b"), ((ln.b, ln.a), "b2a")):
-                for k, v in self._linkem_params(ln.dirs[(s, t)]).items():
-                    kv.append("%s.%s=%s" % (tag, k, v))
-            argv += ["-l", "%s:%s:%s:%s:%s:%s" % (
+            argv += ["-l", linkem_link_arg(
                 ln.name, self.ns(ln.a), self.dev(ln.a, ln.b),
-                self.ns(ln.b), self.dev(ln.b, ln.a), ",".join(kv))]
+                self.ns(ln.b), self.dev(ln.b, ln.a),
+                self._linkem_params(ln.dirs[(ln.a, ln.b)]),
+                self._linkem_params(ln.dirs[(ln.b, ln.a)]))]
         errpath = os.path.join(self.logdir, "argo-linkem.log")
-        err = open(errpath, "w")
-        try:
-            self.linkem_proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=err, start_new_session=True,
-                preexec_fn=_set_pdeathsig)
-        finally:
-            err.close()
-        # argo-linkem prints "ready" once every device exists and is up.
-        out = self.linkem_proc.stdout
-        deadline = time.monotonic() + 30
-        buf = b""
-        while b"ready\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LabError("argo-linkem not ready after 30s; see %s" %
-                               errpath)
-            r, _, _ = select.select([out], [], [], left)
-            if r:
-                chunk = os.read(out.fileno(), 4096)
-                if not chunk:
-                    self.linkem_proc.wait(timeout=5)
-                    with open(errpath) as f:
-                        msg = f.read().strip()
-                    raise LabError("argo-linkem exited with %s: %s" %
-                                   (self.linkem_proc.returncode, msg))
-                buf += chunk
+        self.linkem_proc = linkem_start(argv, errpath)
+        linkem_wait_ready(self.linkem_proc, errpath)
 
     def _address_links(self):
         per_node = {i: [] for i in range(self.n)}
@@ -659,11 +870,9 @@ class Lab:
             for (s, t) in ((ln.a, ln.b), (ln.b, ln.a)):
                 dev = self.dev(s, t)
                 L = per_node[s]
-                L.append("addr add %s/30 dev %s" %
-                         (self.link_addr(s, t), dev))
-                L.append("route add %s/32 via %s dev %s src %s" %
-                         (self.pop_addr(t), self.link_addr(t, s), dev,
-                          self.pop_addr(s)))
+                L += link_lines(dev, self.link_addr(s, t),
+                                self.link_addr(t, s), self.pop_addr(s),
+                                self.pop_addr(t))
                 if self.ipv6:
                     # nodad: the address (and so the connected route the
                     # next line needs) is usable at once.
@@ -674,7 +883,7 @@ class Lab:
                               self.link_addr(t, s, True), dev,
                               self.pop_addr(s, True)))
         for i, lines in per_node.items():
-            _ip_batch(self.ns(i), lines)
+            ip_batch(self.ns(i), lines)
 
     # --------------------------------------------------------- links
 
@@ -710,7 +919,7 @@ class Lab:
     def _apply(self, ln, key):
         s, t = key
         if self.emulator == "netem":
-            _cmd(["tc", "-n", self.ns(s), "qdisc", "change", "dev",
+            run_cmd(["tc", "-n", self.ns(s), "qdisc", "change", "dev",
                   self.dev(s, t), "root"] + self._netem_args(ln, s, t))
             return
         tag = "a2b" if s == ln.a else "b2a"
@@ -769,7 +978,7 @@ class Lab:
                                 if k.startswith("late_")})
                     return out
             raise LabError("linkem show %s: no %s line" % (ln.name, tag))
-        r = _cmd(["tc", "-n", self.ns(i), "-s", "qdisc", "show", "dev",
+        r = run_cmd(["tc", "-n", self.ns(i), "-s", "qdisc", "show", "dev",
                   self.dev(i, j)])
         m = re.search(r"Sent (\d+) bytes (\d+) pkt \(dropped (\d+)", r.stdout)
         if not m:
@@ -783,31 +992,7 @@ class Lab:
         if not self.ctl_path:
             raise LabError("no argo-linkem in this lab (emulator %s)" %
                            self.emulator)
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        try:
-            s.connect(self.ctl_path)
-            f = s.makefile("rwb")
-            banner = f.readline().decode().rstrip("\n")
-            if banner != LINKEM_BANNER:
-                raise LabError("argo-linkem banner %r, want %r" %
-                               (banner, LINKEM_BANNER))
-            f.write(line.encode() + b"\n")
-            f.flush()
-            out = []
-            while True:
-                r = f.readline()
-                if not r:
-                    raise LabError("argo-linkem closed the connection "
-                                   "after %r" % line)
-                r = r.decode().rstrip("\n")
-                out.append(r)
-                if r.startswith("error:"):
-                    raise LabError("argo-linkem %r: %s" % (line, r))
-                if r == "ok" or r.startswith("ok "):
-                    return out
-        finally:
-            s.close()
+        return linkem_request(self.ctl_path, line, timeout)
 
     # --------------------------------------------------------- processes
 
@@ -836,7 +1021,7 @@ class Lab:
                                  list(argv), stdin=stdin, stdout=stdout,
                                  stderr=stderr, env=env, cwd=cwd,
                                  start_new_session=True,
-                                 preexec_fn=_set_pdeathsig)
+                                 preexec_fn=set_pdeathsig)
         finally:
             for f in close:
                 f.close()
@@ -869,9 +1054,9 @@ class Lab:
                 except ProcessLookupError:
                     pass
                 return popen.wait(timeout=5)
-        while _pid_alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.02)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
         return None
 
@@ -880,7 +1065,7 @@ class Lab:
         i and returns its standard output; LabError on failure."""
         if isinstance(cmd, str):
             cmd = shlex.split(cmd)
-        r = _cmd(["ip", "netns", "exec", self.ns(i)] + list(cmd),
+        r = run_cmd(["ip", "netns", "exec", self.ns(i)] + list(cmd),
                  check=check, timeout=timeout, input=input)
         return r.stdout
 
@@ -897,16 +1082,9 @@ class Lab:
             argv += ["-s", str(size)]
         out = self.exec(i, argv + [dst], check=False,
                         timeout=count * interval + wait + 10)
-        m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
-        if not m:
+        res = parse_ping(out)
+        if res is None:
             raise LabError("ping %s from node %d: %s" % (dst, i, out))
-        res = {"sent": int(m.group(1)), "received": int(m.group(2))}
-        res["loss_pct"] = 100.0 * (res["sent"] - res["received"]) / \
-            max(res["sent"], 1)
-        m = re.search(r"= ([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms", out)
-        for k, v in zip(("min", "avg", "max", "mdev"),
-                        m.groups() if m else (None,) * 4):
-            res[k] = float(v) if v is not None else None
         return res
 
     # --------------------------------------------------------- cleanup
@@ -919,42 +1097,19 @@ class Lab:
         self._cleaned = True
         if self in _labs:
             _labs.remove(self)
-        for p in self.procs:
-            if p.poll() is None:
-                try:
-                    os.killpg(p.pid, signal.SIGTERM)
-                except OSError:
-                    pass
-        deadline = time.monotonic() + 3
-        for p in self.procs:
-            try:
-                p.wait(timeout=max(0.05, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    pass
+        cancel_at_exit(self.cleanup)
+        stop_procs(self.procs, group=True)
         # Whatever else runs in our namespaces (daemons that forked).
         stray = []
         for ns in self.namespaces:
-            stray += _netns_pids(ns)
-        _kill_pids(stray, grace=1.0)
+            stray += netns_pids(ns)
+        kill_pids(stray, grace=1.0)
         if self.linkem_proc is not None:
-            if self.linkem_proc.poll() is None:
-                self.linkem_proc.terminate()
-                try:
-                    self.linkem_proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self.linkem_proc.kill()
-                    self.linkem_proc.wait(timeout=5)
+            stop_proc(self.linkem_proc)
             if self.linkem_proc.stdout:
                 self.linkem_proc.stdout.close()
         for ns in self.namespaces:
-            _cmd(["ip", "netns", "del", ns], check=False)
+            run_cmd(["ip", "netns", "del", ns], check=False)
         self.namespaces = []
         if self._tmp is None:
             return

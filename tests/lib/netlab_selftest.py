@@ -24,28 +24,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
+import tap  # noqa: E402
+from tap import check  # noqa: E402
 
 NETLAB = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                       "netlab.py")
 TOL_MS = 2.0
-
-_n = 0
-_failed = 0
-
-
-def check(cond, what, detail=""):
-    global _n, _failed
-    _n += 1
-    if cond:
-        print("ok %d - %s" % (_n, what))
-    else:
-        _failed += 1
-        print("not ok %d - %s" % (_n, what))
-        if detail:
-            for line in str(detail).splitlines():
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
 
 
 def near(res, want, what):
@@ -89,8 +73,8 @@ def functional(args):
                      linkem=args.linkem, seed=1)
     with lab:
         check(True, "lab up with %s in %s*" % (lab.emulator, lab.prefix))
-        check(len(netlab._netns_list()) >= 3 and all(
-            ns in netlab._netns_list() for ns in lab.namespaces),
+        check(len(netlab.netns_list()) >= 3 and all(
+            ns in netlab.netns_list() for ns in lab.namespaces),
             "three namespaces exist")
         for (i, j, rtt) in ((0, 1, 10), (0, 2, 20), (1, 2, 30), (2, 1, 30)):
             near(lab.ping(i, j, count=5, interval=0.2), rtt,
@@ -150,7 +134,7 @@ def functional(args):
 
         # Process tracking and kill.
         p = lab.run(2, ["sleep", "1000"])
-        netlab.wait_for(lambda: p.pid in netlab._netns_pids(lab.ns(2)), 5,
+        netlab.wait_for(lambda: p.pid in netlab.netns_pids(lab.ns(2)), 5,
                         what="sleep inside node 2")
         check(True, "run() starts inside the namespace")
         rc = lab.kill(p)
@@ -158,9 +142,9 @@ def functional(args):
         lab.run(0, ["sleep", "1000"])   # left for cleanup to find
         linkem = lab.linkem_proc
         prefix = lab.prefix
-    check(not any(ns.startswith(prefix) for ns in netlab._netns_list()),
+    check(not any(ns.startswith(prefix) for ns in netlab.netns_list()),
           "no %s* namespace after cleanup" % prefix,
-          netlab._netns_list())
+          netlab.netns_list())
     check(all(p.poll() is not None for p in lab.procs),
           "every tracked process ended")
     check(linkem is None or linkem.poll() is not None,
@@ -198,7 +182,7 @@ def bad_linkem(args):
     if args.emulator == "netem" or netlab.has_netem():
         return
     exe = netlab.find_linkem(args.linkem)
-    r = netlab._cmd([exe, "-l", "x:ag-nonexistent:t0:ag-none2:t1"],
+    r = netlab.run_cmd([exe, "-l", "x:ag-nonexistent:t0:ag-none2:t1"],
                     check=False)
     check(r.returncode != 0 and "netns ag-nonexistent not found" in r.stderr,
           "argo-linkem names a missing netns", r.stderr)
@@ -222,7 +206,7 @@ def accuracy(args):
         if emu == "none":
             lab = netlab.Lab(2, edges=[], linkem=args.linkem)
             with lab:
-                netlab._cmd(["ip", "-n", lab.ns(0), "link", "add", "v",
+                netlab.run_cmd(["ip", "-n", lab.ns(0), "link", "add", "v",
                              "type", "veth", "peer", "name", "v", "netns",
                              lab.ns(1)])
                 for i in (0, 1):
@@ -287,9 +271,8 @@ def main():
     aws_mesh(args)
     if args.accuracy:
         accuracy(args)
-    print("1..%d" % _n)
-    print("# %d failed, %.1fs" % (_failed, time.monotonic() - t0))
-    return 1 if _failed else 0
+    return tap.done("%d failed, %.1fs" % (tap.failed,
+                                         time.monotonic() - t0))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,107 @@
+/*
+ * conf_print(): the config normalised, every setting explicit in a fixed
+ * order, values in their largest exact unit, addresses canonical, so that
+ * the output parses back to the same config and prints the same again
+ * (tests/test_conf.sh and fuzz/fuzz_conf.c check this). The key is never
+ * printed: the output ends up in logs and bug reports.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "conf-int.h"
+#include "params.h"
+#include "prefix.h"
+#include "units.h"
+
+static void
+print_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void
+conf_print(FILE *f, const struct conf *c)
+{
+	const struct engine_origin_conf *o;
+	const struct param *pr;
+	char buf[32], pfx[PREFIX_STRLEN];
+	size_t i, j;
+	int a;
+
+	fprintf(f, "node %s\n", c->ec.name);
+	if (c->key_file != NULL) {
+		fprintf(f, "key-file ");
+		print_string(f, c->key_file);
+		fputc('\n', f);
+	} else
+		fprintf(f, "key <elided>\n");
+	for (i = 0; i < c->nlisten; i++)
+		fprintf(f, "listen %s port %u\n", c->listen[i].host,
+		    c->listen[i].port);
+	fprintf(f, "control ");
+	print_string(f, c->control);
+	fprintf(f, " mode %04o\n", c->control_mode);
+	if (c->control_ro != NULL) {
+		fprintf(f, "control-readonly ");
+		print_string(f, c->control_ro);
+		fprintf(f, " mode %04o\n", c->control_ro_mode);
+	}
+	units_fmt_size(buf, sizeof(buf), c->control_max_output);
+	fprintf(f, "control-max-output %s\n", buf);
+	fprintf(f, "pidfile ");
+	print_string(f, c->pidfile);
+	fputc('\n', f);
+
+	fputc('\n', f);
+	for (i = 0; i < params_count(); i++) {
+		pr = &params_table()[i];
+		fprintf(f, "%s", pr->kw);
+		if (pr->sub != NULL)
+			fprintf(f, " %s", pr->sub);
+		for (a = 0; a < pr->nargs; a++) {
+			params_fmt(buf, sizeof(buf), pr->arg[a].type,
+			    params_get(&c->ec.p, pr, a));
+			fprintf(f, " %s", buf);
+		}
+		fputc('\n', f);
+	}
+
+	fputc('\n', f);
+	fprintf(f, "dry-run %s\n", c->kern.dry_run ? "yes" : "no");
+	fprintf(f, "tunnel %s", kern_tunnel_name(c->kern.tunnel));
+	if (c->kern.tunnel == KERN_TUN_VXLAN)
+		fprintf(f, " port %u vni %u", c->kern.port, c->kern.vni);
+	fprintf(f, "\ntunnel-device %s\n", c->kern.device);
+	fprintf(f, "tunnel-mtu %u\n", c->kern.mtu);
+	fprintf(f, "route-table %u\n", c->kern.table);
+	fprintf(f, "route-protocol %u\n", c->kern.protocol);
+	fprintf(f, "policy-rules %s priority %u\n", c->kern.rules ? "yes" :
+	    "no", c->kern.rule_prio);
+	fprintf(f, "keep-routes %s\n", c->kern.keep ? "yes" : "no");
+
+	if (c->ec.npeers > 0)
+		fputc('\n', f);
+	for (i = 0; i < c->ec.npeers; i++)
+		fprintf(f, "peer %s address %s port %u\n", c->ec.peers[i].name,
+		    c->peers[i].addr.host, c->peers[i].addr.port);
+
+	for (i = 0; i < c->ec.norigins; i++) {
+		o = &c->ec.origins[i];
+		fprintf(f, "\norigin %s {\n", o->name);
+		for (j = 0; j < o->nprefixes; j++)
+			fprintf(f, "\tprefix %s\n", prefix_fmt(&o->prefixes[j],
+			    pfx, sizeof(pfx)));
+		fprintf(f, "\tegress");
+		for (j = 0; j < o->negress; j++)
+			fprintf(f, " %s", o->egress_names[j]);
+		fputc('\n', f);
+		fprintf(f, "}\n");
+	}
+}

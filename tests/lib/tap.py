@@ -1,0 +1,45 @@
+"""tap: the Test Anything Protocol lines of the Python tests.
+
+One stream per process: check() numbers the results, expect() polls with
+a deadline before it checks, done() prints the plan (at the end, as TAP
+allows) and a summary, and returns the exit status.
+"""
+
+import sys
+
+from netlab import wait_for, WaitTimeout
+
+n = 0
+failed = 0
+
+
+def check(cond, what, detail=None):
+    """One result; on failure, detail (text) follows as comment lines."""
+    global n, failed
+    n += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", n, what))
+    if not cond:
+        failed += 1
+        if detail:
+            for line in str(detail).splitlines():
+                print("#   " + line)
+    sys.stdout.flush()
+    return cond
+
+
+def expect(pred, timeout, what, interval=0.2):
+    """Polls pred() until it holds (ok) or timeout seconds pass (not ok,
+    with the reason)."""
+    try:
+        wait_for(pred, timeout, interval=interval, what=what)
+        return check(True, what)
+    except WaitTimeout as e:
+        return check(False, "%s (%s)" % (what, e))
+
+
+def done(summary=None):
+    """The plan and a summary line (default: passed and failed); returns
+    the exit status, 1 when anything failed."""
+    print("1..%d" % n)
+    print("# " + (summary or "%d passed, %d failed" % (n - failed, failed)))
+    return 1 if failed else 0
