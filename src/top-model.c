@@ -49,6 +49,16 @@ model_free(struct model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+const char *
+model_self_name(const struct model *m)
+{
+	if (m->has_status)
+		return m->status.node;
+	if (m->banner.node[0] != '\0')
+		return m->banner.node;
+	return NULL;
+}
+
 /*
  * The event log: a ring, the oldest entry overwritten when full.
  */

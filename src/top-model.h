@@ -3,7 +3,7 @@
  * client decoder (ctlclient.h), plus what only a watcher accumulates: a
  * per-peer history of RTT samples for the sparklines and a bounded log of
  * the events seen on the monitor stream. top-conn.c feeds it; the views
- * (top-view.c) only read it. No I/O and no curses here.
+ * (top-view*.c) only read it. No I/O and no curses here.
  *
  * History survives a reconnect (peers are keyed by name), so a daemon
  * restart shows as a gap in the sparkline rather than a blank one.
@@ -113,6 +113,8 @@ void	model_alert(struct model *, const char *fmt, ...)
 int	model_reply(struct model *, json_t *, double now);
 int	model_event(struct model *, json_t *);
 
+/* The watched node's name, from status or else the banner; NULL if none. */
+const char *model_self_name(const struct model *);
 /* The i-th newest event (0 = newest), or NULL. */
 const struct model_event *model_event_at(const struct model *, size_t i);
 const struct model_hist *model_hist_find(const struct model *,
