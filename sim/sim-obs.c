@@ -10,7 +10,6 @@
 
 #include "engine.h"
 #include "log.h"
-#include "lsdb.h"
 #include "sim-obs.h"
 
 enum walk { W_NEW, W_STACK, W_REACH, W_LOOP, W_DROP };
@@ -377,17 +376,20 @@ on_link(void *arg, size_t i, const struct engine_link_event *ev,
 
 /* ----------------------------------------------------------- databases */
 
+/* A row's content: its links' peers, states, RTTs and losses. */
 static uint64_t
-row_hash(size_t origin, const struct lsdb_node *nd)
+row_hash(struct engine *e, size_t origin, size_t idx, size_t nlinks)
 {
+	struct engine_db_link l;
 	uint64_t h = mix(origin + 1);
 	size_t i;
 
-	for (i = 0; i < nd->nlinks; i++) {
-		const struct lsdb_link *l = &nd->links[i];
-
-		h = mix(h ^ ((uint64_t)l->peer << 32 | (uint64_t)l->rtt << 16 |
-		    (uint64_t)l->loss << 8 | l->state));
+	for (i = 0; i < nlinks; i++) {
+		engine_db_link(e, idx, i, &l);
+		h = mix(h ^ ((uint64_t)l.peer << 32 |
+		    (uint64_t)(l.rtt_ms < 0 ? 0xffff : llround(l.rtt_ms * 10))
+		    << 16 | (uint64_t)llround(l.loss_pct * 2) << 8 |
+		    (uint8_t)l.state));
 	}
 	return h;
 }
@@ -397,26 +399,25 @@ static int
 rescan(struct obs *o, size_t i)
 {
 	struct engine *e = net_engine(o->net, i);
-	const struct lsdb *db = engine_lsdb(e);
-	size_t n = o->n, s, k;
+	struct engine_db_node nd;
+	size_t n = o->n, s, k, nn = engine_db_nnodes(e);
 	uint64_t before = o->chash[i];
 
 	if (++o->gen == 0)
 		o->gen = 1;
-	for (s = 0; s < db->nslots; s++) {
-		const struct lsdb_node *nd = &db->slots[s];
+	for (s = 0; s < nn; s++) {
 		long x;
 		uint64_t v, h;
 
-		if (!nd->in_use || !nd->has_row ||
-		    (x = net_index(o->net, nd->id)) < 0)
+		if (engine_db_node(e, s, net_now(o->net), &nd) == -1 ||
+		    !nd.has_row || (x = net_index(o->net, nd.id)) < 0)
 			continue;
 		k = i * n + (size_t)x;
 		o->seen[x] = o->gen;
-		v = (uint64_t)nd->boot << 32 | nd->seq;
+		v = (uint64_t)nd.boot << 32 | nd.seq;
 		if (v == o->rowver[k])
 			continue;
-		h = row_hash((size_t)x, nd);
+		h = row_hash(e, (size_t)x, s, nd.nlinks);
 		o->chash[i] ^= o->rowhash[k] ^ h;
 		o->rowhash[k] = h;
 		o->rowver[k] = v;
