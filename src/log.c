@@ -1,3 +1,8 @@
+/*
+ * The one logging API (STYLE.md convention 5): log_warn[x], log_info,
+ * log_debug, fatal[x], rate limiting for what a remote packet can cause,
+ * and the x*alloc helpers that die on exhaustion. See log.h.
+ */
 #include "config.h"
 
 #include <errno.h>

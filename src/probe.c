@@ -1,3 +1,7 @@
+/*
+ * Per-link probing state: estimators, loss window, level shifts and the
+ * link state machine. See probe.h for the model.
+ */
 #include "config.h"
 
 #include <math.h>

@@ -10,6 +10,10 @@
  *    section 6.4.1's interarrival jitter, applied to RTT);
  *  - baseline: minimum RTT over baseline_window, kept as the minima of ten
  *    sub-windows so it forgets old minima in O(1) per sample;
+ *  - lrtt: the mean of the samples since the link came up (then over the
+ *    last 64), what the engine advertises once the link has settled;
+ *  - level shift: a raised RTT without the signs of queueing for
+ *    baseline_shift becomes the baseline (shift_check() in probe.c);
  *  - loss: fraction of the last loss_window probes whose fate is known
  *    that got no answer before their deadline. A reply that comes after
  *    all takes its probe back out of the losses: it measured delay, and a

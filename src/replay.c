@@ -1,3 +1,6 @@
+/*
+ * The replay guard: a sliding window per sender. See replay.h.
+ */
 #include "config.h"
 
 #include <string.h>
