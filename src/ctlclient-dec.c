@@ -2,6 +2,9 @@
  * The decoders of the status protocol; see ctlclient-dec.h for the model
  * and man/argoctl.8 for the protocol itself. Every member name comes from
  * ctl-proto.h, which the server uses too.
+ *
+ * At a little over 900 lines it stays one file: one short decoder per
+ * reply and event of the protocol, which read best side by side.
  */
 #include "config.h"
 

@@ -23,30 +23,7 @@ if ! "$PY" -c 'import json' 2>/dev/null; then
 	exit 0
 fi
 
-n=0
-fail=0
-ok() {	# ok DESCRIPTION: the last check's status
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=$((fail + 1))
-	fi
-}
-# check FILE 'python expression over r (the report) and w (its windows)'
-check() {
-	"$PY" - "$1" "$2" <<'PYEOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-w = r["windows"]
-last = w[-1]
-ok = eval(sys.argv[2])
-if not ok:
-    print("# failed: " + sys.argv[2])
-sys.exit(0 if ok else 1)
-PYEOF
-}
+. "$top_srcdir/tests/lib/simcheck.sh"
 run() {	# run OUT ARGS...: argosim, report in OUT, summary in OUT.txt
 	out=$1
 	shift
