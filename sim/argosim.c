@@ -17,6 +17,7 @@
 
 #include <sys/resource.h>
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "params.h"
 #include "sim-matrix.h"
 #include "sim-net.h"
 #include "sim-obs.h"
@@ -33,43 +35,22 @@
 #include "sim-scen.h"
 #include "units.h"
 
-enum ptype { P_NS, P_US, P_COUNT };
-
-#define PARAM(n, f, t)	{ n, offsetof(struct engine_params, f), \
-	sizeof(((struct engine_params *)0)->f), t }
-
+/*
+ * -p NAMES. A parameter is named after its statement in argod.conf(5),
+ * its words joined by '-', and for a statement of two arguments the
+ * argument's name in lower case after them: "spf-hold-min" is MIN of
+ * "spf hold". The names argosim had before it read params.c's table and
+ * that do not follow the rule stay as aliases.
+ */
 static const struct {
-	const char	*name;
-	size_t		 off, size;
-	enum ptype	 type;
-} params[] = {
-	PARAM("probe-interval", probe_interval, P_NS),
-	PARAM("down-after", down_after, P_COUNT),
-	PARAM("probe-timeout-min", probe_timeout_min, P_NS),
-	PARAM("probe-timeout-max", probe_timeout_max, P_NS),
-	PARAM("baseline-window", baseline_window, P_NS),
-	PARAM("loss-window", loss_window, P_COUNT),
-	PARAM("congestion-delay-enter", cong_delay_enter, P_US),
-	PARAM("congestion-delay-exit", cong_delay_exit, P_US),
-	PARAM("congestion-loss-enter", cong_loss_enter, P_COUNT),
-	PARAM("congestion-loss-exit", cong_loss_exit, P_COUNT),
-	PARAM("congestion-hold", cong_hold, P_NS),
-	PARAM("lsa-refresh", lsa_refresh, P_NS),
-	PARAM("lsa-max-age", lsa_maxage, P_NS),
-	PARAM("lsa-min-interval", lsa_min_interval, P_NS),
-	PARAM("advertise-rtt-pct", adv_rtt_pct, P_COUNT),
-	PARAM("advertise-rtt-min", adv_rtt_min, P_US),
-	PARAM("advertise-loss", adv_loss, P_COUNT),
-	PARAM("advertise-hold", adv_hold, P_NS),
-	PARAM("spf-delay", spf_delay, P_NS),
-	PARAM("spf-hold-min", spf_hold_min, P_NS),
-	PARAM("spf-hold-max", spf_hold_max, P_NS),
-	PARAM("loss-penalty", loss_penalty, P_US),
-	PARAM("cost-min", cost_min, P_US),
-	PARAM("cost-max", cost_max, P_US),
-	PARAM("probe-idle-interval", probe_idle_interval, P_NS),
-	PARAM("cost-hop", hop_cost, P_US),
-	PARAM("cost-congestion-penalty", cong_penalty, P_US),
+	const char	*alias, *name;
+} param_aliases[] = {
+	{ "advertise-loss", "advertise-loss-change" },
+	{ "advertise-rtt-min", "advertise-rtt-change-min" },
+	{ "advertise-rtt-pct", "advertise-rtt-change-pct" },
+	{ "cost-max", "cost-clamp-max" },
+	{ "cost-min", "cost-clamp-min" },
+	{ "loss-penalty", "cost-loss-penalty" },
 };
 
 static void __attribute__((noreturn))
@@ -88,40 +69,90 @@ usage(void)
 	exit(2);
 }
 
+static void
+param_name(char *buf, size_t len, const struct param *pr, int i)
+{
+	size_t n;
+
+	if (pr->sub != NULL)
+		snprintf(buf, len, "%s-%s", pr->kw, pr->sub);
+	else
+		snprintf(buf, len, "%s", pr->kw);
+	if (pr->nargs == 1)
+		return;
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "-%s", pr->arg[i].name);
+	for (; buf[n] != '\0'; n++)
+		buf[n] = (char)tolower((unsigned char)buf[n]);
+}
+
+/* The row and the argument called name, or NULL. */
+static const struct param *
+param_lookup(const char *name, int *argi)
+{
+	const struct param *tab = params_table();
+	char buf[64];
+	size_t r, i;
+	int k;
+
+	for (i = 0; i < sizeof(param_aliases) / sizeof(param_aliases[0]); i++)
+		if (strcmp(name, param_aliases[i].alias) == 0) {
+			name = param_aliases[i].name;
+			break;
+		}
+	for (r = 0; r < params_count(); r++)
+		for (k = 0; k < tab[r].nargs; k++) {
+			param_name(buf, sizeof(buf), &tab[r], k);
+			if (strcmp(buf, name) == 0) {
+				*argi = k;
+				return &tab[r];
+			}
+		}
+	return NULL;
+}
+
+/* -p NAME=VALUE, VALUE as argod.conf(5) writes it and within its limits. */
 static int
 set_param(struct engine_params *p, const char *arg)
 {
-	const char *eq = strchr(arg, '=');
+	const struct param *tab = params_table(), *pr;
+	const struct param_arg *a;
+	const char *eq = strchr(arg, '='), *why;
+	char name[64], b1[32], b2[32];
 	uint64_t v;
-	size_t i;
+	size_t r;
+	int i;
 
-	if (eq == NULL)
+	if (eq == NULL) {
+		log_warnx("-p %s: expected NAME=VALUE", arg);
 		return -1;
-	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-		if (strlen(params[i].name) != (size_t)(eq - arg) ||
-		    strncmp(arg, params[i].name, (size_t)(eq - arg)) != 0)
-			continue;
-		if (params[i].type == P_COUNT) {
-			if (scen_duration(eq + 1, 1, &v) == -1)
-				return -1;
-		} else if (scen_duration(eq + 1, MSEC, &v) == -1)
-			return -1;
-		if (params[i].type == P_US)
-			v /= USEC;
-		if (params[i].size == sizeof(uint64_t))
-			*(uint64_t *)(void *)((char *)p + params[i].off) = v;
-		else if (v > UINT32_MAX)
-			return -1;
-		else
-			*(uint32_t *)(void *)((char *)p + params[i].off) =
-			    (uint32_t)v;
-		return 0;
 	}
-	fprintf(stderr, "argosim: parameters:");
-	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
-		fprintf(stderr, " %s", params[i].name);
-	fprintf(stderr, "\n");
-	return -1;
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+	if ((size_t)(eq - arg) >= sizeof(name) ||
+	    (pr = param_lookup(name, &i)) == NULL) {
+		log_warnx("-p %s: unknown parameter", arg);
+		fprintf(stderr, "argosim: parameters:");
+		for (r = 0; r < params_count(); r++)
+			for (i = 0; i < tab[r].nargs; i++) {
+				param_name(name, sizeof(name), &tab[r], i);
+				fprintf(stderr, " %s", name);
+			}
+		fprintf(stderr, "\n");
+		return -1;
+	}
+	a = &pr->arg[i];
+	if ((why = params_parse(a->type, eq + 1, &v)) != NULL) {
+		log_warnx("-p %s: %s", arg, why);
+		return -1;
+	}
+	if (v < a->min || v > a->max) {
+		params_fmt(b1, sizeof(b1), a->type, a->min);
+		params_fmt(b2, sizeof(b2), a->type, a->max);
+		log_warnx("-p %s: out of range %s..%s", arg, b1, b2);
+		return -1;
+	}
+	params_set(p, pr, i, v);
+	return 0;
 }
 
 static long
@@ -356,8 +387,7 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			if (set_param(&nc.params, optarg) == -1)
-				fatalx("-p %s: unknown parameter or bad value",
-				    optarg);
+				exit(1);
 			break;
 		case 'o':
 			output = optarg;

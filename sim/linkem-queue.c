@@ -19,19 +19,18 @@
 
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "linkem.h"
+#include "params.h"
+#include "units.h"
 
 /* Defaults follow netem's: 1000 packets held, no rate. */
 #define DEF_LIMIT		1000
@@ -74,8 +73,9 @@ dir_seed(struct dir *d, uint64_t state)
 }
 
 /*
- * Parameter parsing, shared by the command line and the control socket:
- * the one place that reads durations, percentages, rates and counts.
+ * Parameter parsing, shared by the command line and the control socket.
+ * The numbers and units are units.c's loose forms (a bare duration is in
+ * ms, nothing above seconds); the ranges and messages are argo-linkem's.
  * Every parser writes a reason into err and returns -1; nothing is applied
  * until all values of a request have parsed.
  */
@@ -83,47 +83,30 @@ dir_seed(struct dir *d, uint64_t state)
 static int
 parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
 {
-	char *end;
-	double v, mult;
+	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || !isfinite(v) || v < 0) {
+	switch (units_loose_duration(s, MSEC, SEC, &v)) {
+	case -1:
 		snprintf(err, errlen, "bad duration '%s'", s);
 		return -1;
-	}
-	if (*end == '\0' || strcmp(end, "ms") == 0)
-		mult = 1e6;
-	else if (strcmp(end, "us") == 0)
-		mult = 1e3;
-	else if (strcmp(end, "ns") == 0)
-		mult = 1;
-	else if (strcmp(end, "s") == 0)
-		mult = 1e9;
-	else {
+	case -2:
 		snprintf(err, errlen, "bad duration unit in '%s' (use s, ms, "
 		    "us or ns)", s);
 		return -1;
 	}
-	v *= mult;
 	if (v > (double)MAX_DELAY_NS) {
 		snprintf(err, errlen, "duration '%s' above one hour", s);
 		return -1;
 	}
-	*ns = (uint64_t)llround(v);
-	return 0;
+	return units_round(v, ns);
 }
 
 static int
 parse_percent(const char *s, double *pct, char *err, size_t errlen)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || !isfinite(v) ||
-	    (*end != '\0' && strcmp(end, "%") != 0) || v < 0 || v > 100) {
+	if (units_loose_percent(s, &v) == -1) {
 		snprintf(err, errlen, "bad loss '%s' (percent, 0 to 100)", s);
 		return -1;
 	}
@@ -134,46 +117,31 @@ parse_percent(const char *s, double *pct, char *err, size_t errlen)
 static int
 parse_rate(const char *s, uint64_t *kbit, char *err, size_t errlen)
 {
-	char *end;
-	double v, mult;
+	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || !isfinite(v) || v < 0) {
+	switch (units_loose_rate(s, &v)) {
+	case -1:
 		snprintf(err, errlen, "bad rate '%s'", s);
 		return -1;
-	}
-	if (*end == '\0' || strcasecmp(end, "kbit") == 0)
-		mult = 1;
-	else if (strcasecmp(end, "mbit") == 0)
-		mult = 1e3;
-	else if (strcasecmp(end, "gbit") == 0)
-		mult = 1e6;
-	else {
+	case -2:
 		snprintf(err, errlen, "bad rate unit in '%s' (use kbit, mbit "
 		    "or gbit)", s);
 		return -1;
 	}
-	v *= mult;
 	if (v > (double)MAX_RATE_KBIT || (v > 0 && v < 1)) {
 		snprintf(err, errlen, "rate '%s' out of range (1kbit to "
 		    "1000000gbit, 0 for none)", s);
 		return -1;
 	}
-	*kbit = (uint64_t)llround(v);
-	return 0;
+	return units_round(v, kbit);
 }
 
 static int
 parse_count(const char *s, unsigned int *n, char *err, size_t errlen)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0 ||
-	    v < 1 || v > MAX_LIMIT) {
+	if (units_count(s, &v) != NULL || v < 1 || v > MAX_LIMIT) {
 		snprintf(err, errlen, "bad count '%s' (1 to %d)", s, MAX_LIMIT);
 		return -1;
 	}

@@ -8,7 +8,13 @@
  *				requests, reconnection; never blocks
  *	top-model.c	model_	what the replies and events say, plus RTT
  *				history and the event log
- *	top-view.c	view_	the four views, drawn on a canvas
+ *	top-view.c	view_	the screen around the views: title, tab
+ *				and status bars, help, the shared keys
+ *	top-view-*.c	view_	one file per view (peers, matrix, routes,
+ *				events), each a struct view_kind
+ *	top-table.c	top_table_
+ *				the tables of the peers and routes views:
+ *				layout, sorting, scrolling
  *	top-canvas.c	canvas_	a grid of styled cells
  *	top-screen.c	screen_	curses: the only module that touches it
  *

@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "kern.h"
 #include "log.h"
+#include "prefix.h"
 
 #define CTL_JSON_FLAGS		(JSON_COMPACT | JSON_REAL_PRECISION(15))
 
@@ -472,7 +473,7 @@ cmd_routes(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 			continue;
 		o = route_json(x->e, rt, x->now, 1);
 		set(o, CTL_F_INSTALLED, json_boolean(x->kern != NULL &&
-		    rt->prefix != NULL && kern_installed(x->kern, rt->prefix)));
+		    kern_installed(x->kern, &rt->pfx)));
 		json_array_append_new(a, o);
 	}
 	set(r, CTL_F_ROUTES, a);
@@ -533,10 +534,10 @@ static void
 fib_entry(void *arg, const struct kern_route *kr)
 {
 	json_t *a = arg, *o = json_object();
-	char buf[INET6_ADDRSTRLEN + 8];
+	char buf[PREFIX_STRLEN];
 
-	kern_prefix_fmt(&kr->prefix, buf, sizeof(buf));
-	set(o, CTL_F_PREFIX, json_string(buf));
+	set(o, CTL_F_PREFIX, json_string(prefix_fmt(&kr->prefix, buf,
+	    sizeof(buf))));
 	if (kr->nexthop.family != 0) {
 		inet_ntop(kr->nexthop.family, kr->nexthop.addr, buf,
 		    sizeof(buf));

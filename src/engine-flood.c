@@ -65,7 +65,8 @@ send_row(struct engine *e, size_t peer, const struct lsdb_node *n,
 	l.nparts = (uint8_t)nparts;
 	snprintf(l.name, sizeof(l.name), "%s", n->name);
 	for (part = 0; part < nparts; part++) {
-		for (i = part * per, k = 0; i < n->nlinks && k < per; i++, k++) {
+		for (i = part * per, k = 0; i < n->nlinks && k < per;
+		    i++, k++) {
 			ent[k].peer = n->links[i].peer;
 			ent[k].rtt = n->links[i].rtt;
 			ent[k].loss = n->links[i].loss;
@@ -129,8 +130,8 @@ send_own_row(struct engine *e, const struct lsdb_node *self,
 			continue;
 		if (delta && p->row_sent == e->sent_seq && e->sent_seq != 0) {
 			engine_hdr(e, i, &h, WIRE_LSA_DELTA);
-			engine_xmit(e, i, wire_encode_lsa_delta(e->pkt, sizeof(e->pkt),
-			    e->conf.key, &h, &l, d));
+			engine_xmit(e, i, wire_encode_lsa_delta(e->pkt,
+			    sizeof(e->pkt), e->conf.key, &h, &l, d));
 			e->c.lsa_deltas_sent++;
 		} else
 			send_row(e, i, self, now);
@@ -310,7 +311,8 @@ flood_run_relays(struct engine *e, uint64_t now)
 		e->relay_at[s] = 0;
 		if (s < e->db.nslots && e->db.slots[s].in_use &&
 		    e->db.slots[s].has_row)
-			relay(e, &e->db.slots[s], (size_t)e->relay_from[s], now);
+			relay(e, &e->db.slots[s], (size_t)e->relay_from[s],
+			    now);
 	}
 	e->relay_next = next;
 }
@@ -333,8 +335,8 @@ send_request(struct engine *e, size_t peer, const uint32_t *ids, size_t n)
 	struct wire_hdr h;
 
 	engine_hdr(e, peer, &h, WIRE_REQUEST);
-	engine_xmit(e, peer, wire_encode_request(e->pkt, sizeof(e->pkt), e->conf.key,
-	    &h, ids, n));
+	engine_xmit(e, peer, wire_encode_request(e->pkt, sizeof(e->pkt),
+	    e->conf.key, &h, ids, n));
 	e->c.requests_sent++;
 }
 
@@ -440,7 +442,8 @@ flood_lsa(struct engine *e, size_t from, const struct wire_lsa *l,
 		row_installed(e, l->origin, from, now);
 		break;
 	case LSDB_OLDER:
-		/* The sender is behind: push our copy back (once per part 0). */
+		/* The sender is behind: push our copy back (once per
+		 * part 0). */
 		n = lsdb_find(&e->db, l->origin);
 		if (n != NULL && l->part == 0)
 			send_row(e, from, n, now);

@@ -30,9 +30,11 @@ struct peer {
 	uint64_t		 tx_seq;	/* last sequence sent to it */
 	uint64_t		 next_probe;
 	uint64_t		 interval;	/* of the last probe sent */
-	uint32_t		 row_sent;	/* seq of our row last sent it */
+	uint32_t		 row_sent;	/* seq of our row last
+						   sent it */
 	uint64_t		 last_rx;	/* last probe or answer heard */
-	uint64_t		 quiet_done;	/* last_rx whose silence we acted on */
+	uint64_t		 quiet_done;	/* last_rx whose silence we
+						   acted on */
 	uint64_t		 peer_hold;	/* the peer's probe interval, as
 						   its last probe's hold says */
 	int			 next_hop;	/* carries a route of ours */
@@ -52,7 +54,8 @@ struct peer {
 	uint64_t		 down_at;	/* last went down, 0 never */
 	/* anti-entropy */
 	uint64_t		 peer_digest;		/* last heard */
-	uint64_t		 peer_digest_since;	/* ... unchanged since */
+	uint64_t		 peer_digest_since;	/* ... unchanged
+							   since */
 	uint64_t		 mismatch_since;
 	uint64_t		 last_summary;
 };
@@ -89,12 +92,14 @@ struct engine {
 
 	struct peer		*peers;
 	size_t			 npeers;
-	uint64_t		 peer_min;	/* earliest per-peer timer, or
-						   earlier (see peer_deadline) */
+	uint64_t		 peer_min;	/* earliest per-peer timer,
+						   or earlier (see
+						   peer_deadline) */
 
 	struct lsdb		 db;
 	uint64_t		 own_digest;		/* db.digest, and ... */
-	uint64_t		 own_digest_since;	/* ... unchanged since */
+	uint64_t		 own_digest_since;	/* ... unchanged
+							   since */
 	uint32_t		 lsa_boot, lsa_seq;
 	/* our last row as sent, the base of the next one's deltas */
 	struct wire_lsa_entry	*sent_ent;

@@ -179,7 +179,8 @@ nbr_link_changed(struct engine *e, size_t i, enum link_state from, uint64_t now)
 		if (p->adv_change_since == 0)
 			p->adv_change_since = now;
 	} else if (p->pl.state == LINK_DOWN && p->adv_state == LINK_DOWN)
-		p->adv_change_since = 0;	/* its coming up was never said */
+		p->adv_change_since = 0;	/* its coming up was never
+						   said */
 	else
 		advertise_now(e, p, now);
 	if (from == LINK_DOWN) {
@@ -371,8 +372,8 @@ nbr_send_probe(struct engine *e, size_t i, uint64_t now)
 	}
 	pr.digest = e->db.digest;
 	engine_hdr(e, i, &h, WIRE_PROBE);
-	engine_xmit(e, i, wire_encode_probe(e->pkt, sizeof(e->pkt), e->conf.key, &h,
-	    &pr));
+	engine_xmit(e, i, wire_encode_probe(e->pkt, sizeof(e->pkt),
+	    e->conf.key, &h, &pr));
 	p->next_probe = now + engine_jitter(e, interval, 10);
 	p->interval = interval;
 }

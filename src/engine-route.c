@@ -322,7 +322,8 @@ routes_run_spf(struct engine *e, uint64_t now)
 	 * few routes at a time (run_runner_ups): for routes that changed,
 	 * and for all every RUNNER_UP_REFRESH.
 	 */
-	if (e->last_full_ru == 0 || now - e->last_full_ru >= RUNNER_UP_REFRESH) {
+	if (e->last_full_ru == 0 ||
+	    now - e->last_full_ru >= RUNNER_UP_REFRESH) {
 		e->last_full_ru = now;
 		for (i = 0; i < e->nroutes; i++)
 			e->routes[i].ru_stale = 1;

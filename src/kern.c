@@ -486,16 +486,12 @@ kern_reason(const struct kern *k)
 }
 
 int
-kern_installed(const struct kern *k, const char *prefix)
+kern_installed(const struct kern *k, const struct prefix *p)
 {
-	struct prefix p;
-	char err[PREFIX_STRLEN + 100];
 	size_t i;
 
-	if (prefix_parse(prefix, &p, err, sizeof(err)) != NULL)
-		return 0;
 	for (i = 0; i < k->ne; i++)
-		if (prefix_equal(&k->e[i].p, &p))
+		if (prefix_equal(&k->e[i].p, p))
 			return k->e[i].installed;
 	return 0;
 }

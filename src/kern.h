@@ -59,9 +59,6 @@ struct kern_conf {
 };
 void	kern_conf_default(struct kern_conf *);
 
-/* prefix_fmt(), under its old name for the status socket (ctl.c). */
-void	kern_prefix_fmt(const struct prefix *, char *, size_t);
-
 struct kern_addr {
 	int		family;
 	uint8_t		addr[16];
@@ -145,8 +142,7 @@ int		 kern_reconcile(struct kern *);
 int		 kern_dry_run(const struct kern *);
 const char	*kern_reason(const struct kern *);	/* why dry run */
 int		 kern_set_dry_run(struct kern *, int on);
-/* Takes the text of engine_route.prefix, as the status socket has it. */
-int		 kern_installed(const struct kern *, const char *prefix);
+int		 kern_installed(const struct kern *, const struct prefix *);
 const struct kern_conf *kern_conf(const struct kern *);
 
 struct kern_stats {

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "kern.h"
-#include "prefix.h"
 
 const char *
 kern_tunnel_name(enum kern_tunnel t)
@@ -41,10 +40,4 @@ kern_conf_default(struct kern_conf *c)
 	c->rules = 1;
 	c->rule_prio = 4242;
 	c->keep = 0;
-}
-
-void
-kern_prefix_fmt(const struct prefix *p, char *buf, size_t len)
-{
-	prefix_fmt(p, buf, len);
 }
