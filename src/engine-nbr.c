@@ -122,12 +122,14 @@ lrtt_noise(const struct peer *p)
 }
 
 
+/* noise: rtt_noise() of this link, which the caller has at hand. */
 static int
-adv_significant(const struct engine *e, const struct peer *p, uint64_t now)
+adv_significant(const struct engine *e, const struct peer *p, uint64_t now,
+    uint32_t noise)
 {
 	const struct engine_params *pp = &e->conf.p;
 	uint16_t cur = rtt_units(&p->pl);
-	uint32_t diff, thr, loss = probe_loss_permille(&p->pl), noise;
+	uint32_t diff, thr, loss = probe_loss_permille(&p->pl);
 
 	if (p->pl.state == LINK_DOWN)
 		return 0;
@@ -140,7 +142,7 @@ adv_significant(const struct engine *e, const struct peer *p, uint64_t now)
 	if (thr < pp->adv_rtt_min / 100 ||
 	    now - p->pl.state_since < ADV_SETTLE(pp))
 		thr = pp->adv_rtt_min / 100;
-	if ((noise = rtt_noise(e, p)) > thr)
+	if (noise > thr)
 		thr = noise;
 	if (diff > thr)
 		return 1;
@@ -238,6 +240,8 @@ void
 nbr_check_advertisement(struct engine *e, struct peer *p, uint64_t now,
     int sample)
 {
+	uint32_t noise;
+
 	if (!p->adv_settled && p->pl.state != LINK_DOWN &&
 	    now - p->pl.state_since >= ADV_SETTLE(&e->conf.p)) {
 		p->adv_settled = 1;
@@ -251,9 +255,10 @@ nbr_check_advertisement(struct engine *e, struct peer *p, uint64_t now,
 	 * moved, and the mean starts again from here (srtt is worth about
 	 * four samples), so that it describes the link as it is now.
 	 */
-	if (sample && fabs(p->pl.srtt - p->pl.lrtt) / 100000 > rtt_noise(e, p))
+	noise = rtt_noise(e, p);	/* once: this runs for every answer */
+	if (sample && fabs(p->pl.srtt - p->pl.lrtt) / 100000 > noise)
 		probe_lrtt_restart(&p->pl, 4);
-	if (!adv_significant(e, p, now)) {
+	if (!adv_significant(e, p, now, noise)) {
 		p->adv_change_since = 0;
 		adv_drift(e, p, now);
 		return;
