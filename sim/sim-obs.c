@@ -586,6 +586,73 @@ true_paths(size_t n, const uint64_t *w, size_t s, uint64_t *dist,
 	}
 }
 
+/* The link a -> b as s's database has it (debug output only). */
+static void
+db_view(const struct obs *o, size_t s, size_t a, size_t b, double *rtt,
+    int *state)
+{
+	struct engine *e = net_engine(o->net, s);
+	struct engine_db_node nd;
+	struct engine_db_link l;
+	size_t i, k, nn;
+
+	*rtt = -1;
+	*state = -2;
+	if (e == NULL)
+		return;
+	nn = engine_db_nnodes(e);
+	for (i = 0; i < nn; i++) {
+		if (engine_db_node(e, i, net_now(o->net), &nd) != 0 ||
+		    nd.id != net_id(o->net, a))
+			continue;
+		for (k = 0; k < nd.nlinks; k++) {
+			engine_db_link(e, i, k, &l);
+			if (l.peer == net_id(o->net, b)) {
+				*rtt = l.rtt_ms;
+				*state = l.state;
+				return;
+			}
+		}
+	}
+}
+
+/* Why s -> d is slower than direct: each hop, true and believed. */
+static void
+debug_slow(const struct obs *o, const uint64_t *w, size_t s, size_t d)
+{
+	struct engine_peer_info pi;
+	struct engine *e;
+	size_t cur_ = s, k;
+	double rtt;
+	int st;
+	long j;
+
+	db_view(o, s, s, d, &rtt, &st);
+	fprintf(stderr, "slow %s -> %s: direct true %.2f db %.2f/%d; path",
+	    net_name(o->net, s), net_name(o->net, d),
+	    (double)w[s * o->n + d] / 1e6, rtt, st);
+	for (k = 0; k < o->n && cur_ != d; k++) {
+		j = o->nh[cur_ * o->n + d];
+		if (j < 0)
+			break;
+		db_view(o, s, cur_, (size_t)j, &rtt, &st);
+		fprintf(stderr, " >%s true %.2f db %.2f/%d",
+		    net_name(o->net, (size_t)j),
+		    (double)w[cur_ * o->n + (size_t)j] / 1e6, rtt, st);
+		cur_ = (size_t)j;
+	}
+	e = net_engine(o->net, s);
+	for (k = 0; e != NULL && k < engine_npeers(e); k++) {
+		engine_peer(e, k, &pi);
+		if (pi.id == net_id(o->net, d))
+			fprintf(stderr, "; srtt %.2f base %.2f jitter %.2f "
+			    "adv %.2f every %.1f s", pi.rtt_ms, pi.rtt_min_ms,
+			    pi.jitter_ms, pi.adv_rtt_ms,
+			    (double)pi.probe_interval / 1e9);
+	}
+	fprintf(stderr, "\n");
+}
+
 void
 obs_quality(struct obs *o, struct obs_quality *q)
 {
@@ -648,6 +715,8 @@ obs_quality(struct obs *o, struct obs_quality *q)
 			q->with_direct++;
 			if (c > dir + 1e-6) {
 				q->worse_than_direct++;
+				if (o->debug)
+					debug_slow(o, w, s, d);
 				if (c - dir > q->worst_excess_ms)
 					q->worst_excess_ms = c - dir;
 			}
