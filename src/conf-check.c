@@ -72,6 +72,47 @@ check_collisions(struct parser *p)
 	}
 }
 
+/*
+ * An origin whose egress names no PoP of this file may be a typo (issue
+ * 13: "egress ff" made an origin silently unreachable) or a PoP that is
+ * not a neighbour and is learnt from the database (DESIGN.md decision
+ * 12; the lab's partial meshes name every PoP as an egress). The file
+ * cannot tell the two apart, so this warns with the line instead of
+ * refusing a valid multi-hop config.
+ */
+static void
+check_egress_known(struct parser *p)
+{
+	const struct conf *c = p->c;
+	const struct engine_origin_conf *o;
+	const char *n;
+	size_t i, j, k;
+	int known, line;
+
+	for (i = 0; i < c->ec.norigins; i++) {
+		o = &c->ec.origins[i];
+		for (j = 0; j < o->negress; j++) {
+			n = o->egress_names[j];
+			known = strcmp(n, c->ec.name) == 0;
+			for (k = 0; !known && k < c->ec.npeers; k++)
+				known = strcmp(n, c->ec.peers[k].name) == 0;
+			if (known)
+				continue;
+			/* Not a node or peer: every ref by this name is an
+			   egress; report the first. */
+			line = p->origin_lines[i];
+			for (k = 0; k < p->nnames; k++)
+				if (strcmp(p->names[k].name, n) == 0) {
+					line = p->names[k].line;
+					break;
+				}
+			lex_warn(p, line, "origin \"%s\": egress \"%s\" is "
+			    "neither this node nor a peer; it must be learnt "
+			    "from the database", o->name, n);
+		}
+	}
+}
+
 static void
 default_listen(struct conf *c)
 {
@@ -123,6 +164,8 @@ check_conf(struct parser *p)
 		lex_error(p, parse_stmt_line(p, "control-readonly"),
 		    "control-readonly: same path as control");
 	check_collisions(p);
+	if (p->nerrors == 0)	/* a collision already names the egress */
+		check_egress_known(p);
 	if (c->nlisten == 0)
 		default_listen(c);
 	c->ec.id = wire_node_id(c->ec.name);

@@ -6,6 +6,8 @@
 #                            parsing that output again must print the same
 #                            (the printed form is a fixed point; the elided
 #                            key is put back from the original first);
+#  tests/conf/warn-NAME.conf is a NAME.conf as above whose first line on
+#                            stderr must also equal warn-NAME.err;
 #  tests/conf/bad-NAME.conf  must fail with exit status 1, and the first
 #                            line on stderr must equal bad-NAME.err.
 #
@@ -85,6 +87,22 @@ for conf in tests/conf/*.conf; do
 		fail "$conf: printed config is a fixed point" "$(cat "$tmp/diff")"
 	else
 		pass "$conf: printed config is a fixed point"
+	fi
+done
+
+# A warning is the whole point of these files: check that it is printed.
+for conf in tests/conf/warn-*.conf; do
+	name=${conf%.conf}
+	"$argod" -n -c "$conf" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	got=$(head -n 1 "$tmp/err")
+	want=$(cat "$name.err" 2>/dev/null)
+	if [ $rc -ne 0 ]; then
+		fail "$conf is accepted with a warning" "exit status $rc" "$got"
+	elif [ "$got" != "$want" ]; then
+		fail "$conf warns $name.err" "got:  $got" "want: $want"
+	else
+		pass "$conf warns $name.err"
 	fi
 done
 
