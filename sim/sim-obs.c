@@ -646,9 +646,9 @@ debug_slow(const struct obs *o, const uint64_t *w, size_t s, size_t d)
 		engine_peer(e, k, &pi);
 		if (pi.id == net_id(o->net, d))
 			fprintf(stderr, "; srtt %.2f base %.2f jitter %.2f "
-			    "adv %.2f every %.1f s", pi.rtt_ms, pi.rtt_min_ms,
-			    pi.jitter_ms, pi.adv_rtt_ms,
-			    (double)pi.probe_interval / 1e9);
+			    "mean %.2f adv %.2f every %.1f s", pi.rtt_ms,
+			    pi.rtt_min_ms, pi.jitter_ms, pi.lrtt_ms,
+			    pi.adv_rtt_ms, (double)pi.probe_interval / 1e9);
 	}
 	fprintf(stderr, "\n");
 }

@@ -371,6 +371,7 @@ engine_peer(const struct engine *e, size_t i, struct engine_peer_info *pi)
 	pi->probes_sent = p->pl.sent;
 	pi->replies_received = p->pl.received;
 	pi->probe_interval = p->interval;
+	pi->lrtt_ms = p->pl.have_rtt ? p->pl.lrtt / 1e6 : -1;
 }
 
 size_t

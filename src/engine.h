@@ -108,6 +108,7 @@ struct engine_peer_info {
 	double		 adv_rtt_ms;	/* what we advertise; <0 unknown */
 	uint64_t	 probes_sent, replies_received;
 	uint64_t	 probe_interval;	/* ns: fast or idle, now */
+	double		 lrtt_ms;	/* long-term mean; <0 unknown */
 };
 size_t	engine_npeers(const struct engine *);
 void	engine_peer(const struct engine *, size_t, struct engine_peer_info *);

@@ -99,7 +99,7 @@ static const struct param table[] = {
 	{ "cost", "loss-penalty", 1, PARAM_ANY, {
 	    { "DURATION", PARAM_US, F(loss_penalty), 10000, 0, 10000000 } } },
 	{ "cost", "congestion-penalty", 1, PARAM_ANY, {
-	    { "DURATION", PARAM_US, F(cong_penalty), 20000, 0, 10000000 } } },
+	    { "DURATION", PARAM_US, F(cong_penalty), 5000, 0, 10000000 } } },
 	{ "cost", "hop", 1, PARAM_ANY, {
 	    { "DURATION", PARAM_US, F(hop_cost), 500, 0, 10000000 } } },
 	{ "cost", "clamp", 2, PARAM_LT, {

@@ -239,7 +239,7 @@ shift_sample(struct probe_link *l, const struct engine_params *p,
 void
 probe_lrtt_restart(struct probe_link *l, unsigned n)
 {
-	l->lrtt = l->srtt;
+	l->lrtt = l->last_rtt;
 	l->lrtt_n = n < 1 ? 1 : n > PROBE_LRTT_N ? PROBE_LRTT_N : n;
 }
 
@@ -362,13 +362,65 @@ probe_also(struct probe_link *l, const struct engine_params *p, uint32_t seq)
 	return 0;
 }
 
+/*
+ * What a sample says about jitter: its difference from the previous one,
+ * but no more than four times the jitter so far or a tenth of the RTT.
+ * A larger difference is the path changing level, not scatter around
+ * it, and letting it in made the jitter of a link that changes level now
+ * and then (an idle link sees one sample in five straddle a change on
+ * seattle99) grow until the noise floor of advertisements
+ * (engine-nbr.c, rtt_noise()) hid changes of 30 ms and more: routes kept
+ * using detours slower than direct paths that had become faster
+ * (argosim, seattle99: 400 pairs, up to 75 ms). Real jitter still grows
+ * the estimate by up to a fifth a sample, so a link that turns noisy
+ * is followed within a few seconds at the fast rate.
+ */
+static double
+jitter_sample(const struct probe_link *l, double rtt)
+{
+	double d = fabs(rtt - l->last_rtt), cap = 4 * l->jitter;
+
+	if (cap < l->srtt / 10)
+		cap = l->srtt / 10;
+	return d < cap ? d : cap;
+}
+
+/*
+ * The path got shorter: this sample and the one before are both below
+ * srtt by more than four times the jitter and by more than advertise's
+ * MIN (a smaller change is never worth saying). Delay noise only adds to
+ * the path's RTT, so two samples that low are a new level, not luck:
+ * srtt goes to the higher of them at once instead of taking several
+ * samples to come down, and the long-term mean starts again there, not
+ * from samples of the old level. On an idle link (one sample in 2 s,
+ * each weighing two thirds) srtt needed about 6 s to follow a drop, the
+ * advertisement two samples more, and the long-term mean that corrects
+ * advertisements (engine-nbr.c, adv_drift()) kept samples of the old
+ * level for a minute; meanwhile the direct path looked slower than it
+ * was and detours won against it (argosim, seattle99: most of the pairs
+ * slower than direct at a snapshot's end, by up to 40 ms). A rise is
+ * left to the EWMA: it may be a queue, and queues come in bursts.
+ * Returns 0 for no drop.
+ */
+static double
+level_drop(const struct probe_link *l, const struct engine_params *p,
+    double rtt)
+{
+	double cap = 4 * l->jitter, hi;
+
+	if (cap < (double)p->adv_rtt_min * 1000)
+		cap = (double)p->adv_rtt_min * 1000;
+	hi = rtt > l->last_rtt ? rtt : l->last_rtt;
+	return hi < l->srtt - cap ? hi : 0;
+}
+
 int
 probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
     uint64_t turnaround, uint64_t rx)
 {
 	struct probe_out *o = &l->out[seq % PROBE_OUTSTANDING];
 	uint64_t rtt;
-	double d, steps;
+	double d, drop, steps;
 	unsigned i;
 	int changed = 0;
 
@@ -408,10 +460,17 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		l->have_rtt = 1;
 	} else {
 		d = (double)rtt - l->srtt;
+		drop = level_drop(l, p, (double)rtt);
 		l->rttvar += (fabs(d) - l->rttvar) *
 		    (1 - pow(3.0 / 4, steps));
 		l->srtt += d * (1 - pow(7.0 / 8, steps));
-		l->jitter += (fabs((double)rtt - l->last_rtt) - l->jitter) / 16;
+		l->jitter += (jitter_sample(l, (double)rtt) - l->jitter) / 16;
+		if (drop && l->srtt > drop) {
+			/* and the long-term mean starts at the new level */
+			l->srtt = drop;
+			l->lrtt = drop;
+			l->lrtt_n = 1;
+		}
 	}
 	l->last_rtt = (double)rtt;
 	baseline_sample(l, p, rx, rtt);
@@ -447,6 +506,45 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		recompute_deadline(l);
 	}
 	return evaluate(l, p, rx) || changed;
+}
+
+/*
+ * The peer restarted (a new boot id): whatever we sent after the newest
+ * probe its previous life answered went to a process that was going,
+ * gone or not yet listening. Those probes say nothing about the path, so
+ * the pending ones are forgotten and the expired ones leave the loss
+ * window. Counted as loss, one probe lost over a restart of a few
+ * milliseconds was 1 % on an idle link for the 200 s its loss window
+ * spans, 10 ms of cost (loss-penalty) that moved routes onto slower
+ * detours.
+ */
+void
+probe_restarted(struct probe_link *l)
+{
+	uint64_t answered = 0;
+	unsigned i;
+
+	for (i = 0; i < PROBE_OUTSTANDING; i++) {
+		struct probe_out *o = &l->out[i];
+
+		/* answered: resolve() clears the deadline, expiry keeps it */
+		if (o->seq != 0 && !o->pending && o->deadline == 0 &&
+		    o->tx > answered)
+			answered = o->tx;
+	}
+	for (i = 0; i < PROBE_OUTSTANDING; i++) {
+		struct probe_out *o = &l->out[i];
+
+		if (o->seq == 0 || o->tx <= answered)
+			continue;
+		if (o->pending)
+			o->pending = 0;
+		else
+			loss_unrecord(l, o);
+		o->seq = 0;
+	}
+	l->missed = 0;
+	recompute_deadline(l);
 }
 
 int

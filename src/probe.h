@@ -7,11 +7,16 @@
  *  - srtt: EWMA of RTT samples with gain 1/8, rttvar with gain 1/4, as in
  *    TCP's RTO estimator (RFC 6298), seeded by the first sample;
  *  - jitter: EWMA of |sample - previous sample| with gain 1/16 (RFC 3550
- *    section 6.4.1's interarrival jitter, applied to RTT);
+ *    section 6.4.1's interarrival jitter, applied to RTT), each
+ *    difference clipped to max(4 * jitter, srtt / 10): a level change is
+ *    not scatter;
+ *  - level drop: two consecutive samples below srtt by more than
+ *    max(4 * jitter, advertise MIN) move srtt and lrtt to them at once;
  *  - baseline: minimum RTT over baseline_window, kept as the minima of ten
  *    sub-windows so it forgets old minima in O(1) per sample;
- *  - lrtt: the mean of the samples since the link came up (then over the
- *    last 64), what the engine advertises once the link has settled;
+ *  - lrtt: the mean of the samples since the link came up or last moved
+ *    (then over the last 64), what the engine advertises once the link
+ *    has settled and what corrects advertisements inside the dead band;
  *  - level shift: a raised RTT without the signs of queueing for
  *    baseline_shift becomes the baseline (shift_check() in probe.c);
  *  - loss: fraction of the last loss_window probes whose fate is known
@@ -111,9 +116,11 @@ uint64_t probe_next_deadline(const struct probe_link *);
 uint64_t probe_timeout(const struct probe_link *, const struct engine_params *);
 
 uint64_t probe_baseline(const struct probe_link *);	/* 0: unknown */
-/* The link moved: the long-term RTT starts again from srtt, worth n
- * samples. */
+/* The link moved: the long-term RTT starts again from the latest
+ * sample, worth n samples. */
 void	probe_lrtt_restart(struct probe_link *, unsigned n);
+/* The peer restarted: probes sent since its last answer are not losses. */
+void	probe_restarted(struct probe_link *);
 unsigned probe_loss_permille(const struct probe_link *);
 
 #endif

@@ -173,21 +173,37 @@ static void
 test_jitter(void)
 {
 	struct sim s;
-	double want = 0;
-	int i, close = 1;
+	double want = 0, srtt = 10.0 * MSEC, cap, d;
+	int i, close = 1, mono = 1;
 
 	sim_init(&s);
 	for (i = 0; i < 200; i++) {
+		double before = s.l.jitter;
+
 		round_ok(&s, (i % 2 ? 30 : 10) * MSEC);
-		if (i > 0)	/* RFC 3550 EWMA of |difference|, gain 1/16 */
-			want += (20.0 * MSEC - want) / 16;
+		/*
+		 * RFC 3550's EWMA of |difference| with gain 1/16, each
+		 * difference clipped to max(4 * jitter, srtt / 10), srtt
+		 * already updated by this sample (replayed from the
+		 * test's own copy of the 1/8 EWMA).
+		 */
+		if (i > 0) {
+			srtt += ((i % 2 ? 30 : 10) * MSEC - srtt) / 8;
+			cap = 4 * want > srtt / 10 ? 4 * want : srtt / 10;
+			d = 20.0 * MSEC < cap ? 20.0 * MSEC : cap;
+			want += (d - want) / 16;
+		}
 		if (!near(s.l.jitter, want, 1.0))
 			close = 0;
+		if (i > 0 && s.l.jitter < before)
+			mono = 0;
 		if (i == 1)
-			ok(s.l.jitter > 1.0 * MSEC,
-			    "jitter: grows after the second sample");
+			ok(s.l.jitter > 0.05 * MSEC && s.l.jitter < 0.1 * MSEC,
+			    "jitter: second sample adds a tenth of srtt, "
+			    "over 16 (%.3f ms)", s.l.jitter / MSEC);
 	}
-	ok(close, "jitter: follows the 1/16 EWMA of |rtt - prev|");
+	ok(close, "jitter: follows the clipped 1/16 EWMA of |rtt - prev|");
+	ok(mono, "jitter: grows steadily towards real scatter");
 	ok(near(s.l.jitter, 20.0 * MSEC, 0.01 * MSEC),
 	    "jitter: converges to 20 ms for 10/30 ms alternation");
 	ok(near(s.l.srtt, 20.0 * MSEC, 1.5 * MSEC),
@@ -812,6 +828,87 @@ test_level_shift(void)
 	    "baseline-shift 0: a shift stays congestion");
 }
 
+/*
+ * A path that changes level is not jitter: a step leaves the jitter
+ * estimate near zero (unclipped it gained 1/16 of the step), and two
+ * samples below srtt by more than the clipping bound move srtt to them
+ * at once, where one low sample alone does not.
+ */
+static void
+test_level_step(void)
+{
+	struct sim s;
+	int i;
+
+	sim_init(&s);
+	for (i = 0; i < 50; i++)
+		round_ok(&s, 100 * MSEC);
+	round_ok(&s, 140 * MSEC);
+	ok(s.l.jitter < 1.0 * MSEC,
+	    "level step up 40 ms: jitter %.3f ms (unclipped 2.5)",
+	    s.l.jitter / MSEC);
+	for (i = 0; i < 50; i++)
+		round_ok(&s, 140 * MSEC);
+	round_ok(&s, 100 * MSEC);
+	ok(s.l.jitter < 1.0 * MSEC,
+	    "level step down 40 ms: jitter %.3f ms", s.l.jitter / MSEC);
+
+	sim_init(&s);
+	for (i = 0; i < 50; i++)
+		round_ok(&s, 100 * MSEC);
+	round_ok(&s, 70 * MSEC);
+	ok(s.l.srtt > 90.0 * MSEC,
+	    "one low sample: srtt %.1f ms, still near 100", s.l.srtt / MSEC);
+	round_ok(&s, 100 * MSEC);
+	round_ok(&s, 70 * MSEC);
+	round_ok(&s, 72 * MSEC);
+	ok(near(s.l.srtt, 72.0 * MSEC, 1),
+	    "two low samples: srtt the higher of them at once (%.1f ms)",
+	    s.l.srtt / MSEC);
+
+	/* scatter within the bound keeps the plain EWMA */
+	sim_init(&s);
+	for (i = 0; i < 200; i++)
+		round_ok(&s, (i % 2 ? 104 : 96) * MSEC);
+	round_ok(&s, 95 * MSEC);
+	round_ok(&s, 95 * MSEC);
+	ok(s.l.srtt > 96.0 * MSEC,
+	    "two samples within the noise: no jump (srtt %.2f ms)",
+	    s.l.srtt / MSEC);
+}
+
+/*
+ * A peer that restarts: probes sent after the newest one its old life
+ * answered are not losses; a probe lost before that answer still is.
+ */
+static void
+test_restarted(void)
+{
+	struct sim s;
+	uint32_t seq;
+	int i;
+
+	sim_init(&s);
+	for (i = 0; i < 99; i++)
+		round_ok(&s, 20 * MSEC);
+	round_lost(&s, NULL);
+	is_int(probe_loss_permille(&s.l), 10, "restart: 1 %% lost before");
+	round_ok(&s, 20 * MSEC);
+	round_lost(&s, NULL);
+	seq = probe_sent(&s.l, &s.p, s.now, 0);
+	is_int(probe_loss_permille(&s.l), 20, "restart: 2 %% with the gap");
+	ok(probe_next_deadline(&s.l) != UINT64_MAX, "restart: one pending");
+	probe_restarted(&s.l);
+	is_int(probe_loss_permille(&s.l), 10,
+	    "restart: the probe lost over the restart is excused, the "
+	    "one before the last answer is not");
+	ok(probe_next_deadline(&s.l) == UINT64_MAX,
+	    "restart: the pending probe is forgotten");
+	is_int(probe_reply(&s.l, &s.p, seq, 0, s.now + 20 * MSEC), -1,
+	    "restart: its answer matches nothing");
+	is_int(s.l.missed, 0, "restart: no misses carried over");
+}
+
 int
 main(void)
 {
@@ -831,5 +928,7 @@ main(void)
 	test_timeout();
 	test_time_zero();
 	test_hold_and_mask();
+	test_level_step();
+	test_restarted();
 	return done_testing();
 }

@@ -132,7 +132,7 @@ main(void)
 {
 	params_default(&P);
 	is_int(P.hop_cost, 500, "default hop cost 0.5 ms");
-	is_int(P.cong_penalty, 20000, "default congestion penalty 20 ms");
+	is_int(P.cong_penalty, 5000, "default congestion penalty 5 ms");
 	P.hop_cost = 0;		/* the cost arithmetic below is RTT only */
 	P.cong_penalty = 0;	/* strict avoidance, until the penalty tests */
 	lsdb_init(&db);
