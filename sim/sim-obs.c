@@ -589,7 +589,7 @@ true_paths(size_t n, const uint64_t *w, size_t s, uint64_t *dist,
 /* The link a -> b as s's database has it (debug output only). */
 static void
 db_view(const struct obs *o, size_t s, size_t a, size_t b, double *rtt,
-    int *state)
+    int *state, double *loss)
 {
 	struct engine *e = net_engine(o->net, s);
 	struct engine_db_node nd;
@@ -598,6 +598,7 @@ db_view(const struct obs *o, size_t s, size_t a, size_t b, double *rtt,
 
 	*rtt = -1;
 	*state = -2;
+	*loss = 0;
 	if (e == NULL)
 		return;
 	nn = engine_db_nnodes(e);
@@ -610,6 +611,7 @@ db_view(const struct obs *o, size_t s, size_t a, size_t b, double *rtt,
 			if (l.peer == net_id(o->net, b)) {
 				*rtt = l.rtt_ms;
 				*state = l.state;
+				*loss = l.loss_pct;
 				return;
 			}
 		}
@@ -623,22 +625,22 @@ debug_slow(const struct obs *o, const uint64_t *w, size_t s, size_t d)
 	struct engine_peer_info pi;
 	struct engine *e;
 	size_t cur_ = s, k;
-	double rtt;
+	double rtt, loss;
 	int st;
 	long j;
 
-	db_view(o, s, s, d, &rtt, &st);
-	fprintf(stderr, "slow %s -> %s: direct true %.2f db %.2f/%d; path",
-	    net_name(o->net, s), net_name(o->net, d),
-	    (double)w[s * o->n + d] / 1e6, rtt, st);
+	db_view(o, s, s, d, &rtt, &st, &loss);
+	fprintf(stderr, "slow %s -> %s: direct true %.2f db %.2f/%d/%.1f%%; "
+	    "path", net_name(o->net, s), net_name(o->net, d),
+	    (double)w[s * o->n + d] / 1e6, rtt, st, loss);
 	for (k = 0; k < o->n && cur_ != d; k++) {
 		j = o->nh[cur_ * o->n + d];
 		if (j < 0)
 			break;
-		db_view(o, s, cur_, (size_t)j, &rtt, &st);
-		fprintf(stderr, " >%s true %.2f db %.2f/%d",
+		db_view(o, s, cur_, (size_t)j, &rtt, &st, &loss);
+		fprintf(stderr, " >%s true %.2f db %.2f/%d/%.1f%%",
 		    net_name(o->net, (size_t)j),
-		    (double)w[cur_ * o->n + (size_t)j] / 1e6, rtt, st);
+		    (double)w[cur_ * o->n + (size_t)j] / 1e6, rtt, st, loss);
 		cur_ = (size_t)j;
 	}
 	e = net_engine(o->net, s);

@@ -364,24 +364,28 @@ probe_also(struct probe_link *l, const struct engine_params *p, uint32_t seq)
 
 /*
  * What a sample says about jitter: its difference from the previous one,
- * but no more than four times the jitter so far or a tenth of the RTT.
- * A larger difference is the path changing level, not scatter around
- * it, and letting it in made the jitter of a link that changes level now
- * and then (an idle link sees one sample in five straddle a change on
+ * but no more than four times the jitter so far or advertise's MIN. A
+ * larger difference is the path changing level, not scatter around it,
+ * and letting it in made the jitter of a link that changes level now and
+ * then (an idle link sees one sample in five straddle a change on
  * seattle99) grow until the noise floor of advertisements
  * (engine-nbr.c, rtt_noise()) hid changes of 30 ms and more: routes kept
  * using detours slower than direct paths that had become faster
- * (argosim, seattle99: 400 pairs, up to 75 ms). Real jitter still grows
- * the estimate by up to a fifth a sample, so a link that turns noisy
- * is followed within a few seconds at the fast rate.
+ * (argosim, seattle99: 400 pairs, up to 75 ms). A tenth of the RTT as
+ * the floor still let long links reach 7 to 13 ms of jitter there and
+ * hide 10 to 57 ms. Real jitter still grows the estimate by up to a fifth
+ * a sample once it is above a quarter of MIN (0.5 ms by default), so a
+ * link that turns noisy is followed within a few seconds at the fast
+ * rate (from nothing to 20 ms in 25 samples).
  */
 static double
-jitter_sample(const struct probe_link *l, double rtt)
+jitter_sample(const struct probe_link *l, const struct engine_params *p,
+    double rtt)
 {
 	double d = fabs(rtt - l->last_rtt), cap = 4 * l->jitter;
 
-	if (cap < l->srtt / 10)
-		cap = l->srtt / 10;
+	if (cap < (double)p->adv_rtt_min * 1000)
+		cap = (double)p->adv_rtt_min * 1000;
 	return d < cap ? d : cap;
 }
 
@@ -464,7 +468,7 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		l->rttvar += (fabs(d) - l->rttvar) *
 		    (1 - pow(3.0 / 4, steps));
 		l->srtt += d * (1 - pow(7.0 / 8, steps));
-		l->jitter += (jitter_sample(l, (double)rtt) - l->jitter) / 16;
+		l->jitter += (jitter_sample(l, p, (double)rtt) - l->jitter) / 16;
 		if (drop && l->srtt > drop) {
 			/* and the long-term mean starts at the new level */
 			l->srtt = drop;

@@ -8,8 +8,8 @@
  *    TCP's RTO estimator (RFC 6298), seeded by the first sample;
  *  - jitter: EWMA of |sample - previous sample| with gain 1/16 (RFC 3550
  *    section 6.4.1's interarrival jitter, applied to RTT), each
- *    difference clipped to max(4 * jitter, srtt / 10): a level change is
- *    not scatter;
+ *    difference clipped to max(4 * jitter, advertise MIN): a level
+ *    change is not scatter;
  *  - level drop: two consecutive samples below srtt by more than
  *    max(4 * jitter, advertise MIN) move srtt and lrtt to them at once;
  *  - baseline: minimum RTT over baseline_window, kept as the minima of ten

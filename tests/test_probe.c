@@ -173,23 +173,21 @@ static void
 test_jitter(void)
 {
 	struct sim s;
-	double want = 0, srtt = 10.0 * MSEC, cap, d;
+	double want = 0, lo, cap, d;
 	int i, close = 1, mono = 1;
 
 	sim_init(&s);
+	lo = s.p.adv_rtt_min * 1000.0;
 	for (i = 0; i < 200; i++) {
 		double before = s.l.jitter;
 
 		round_ok(&s, (i % 2 ? 30 : 10) * MSEC);
 		/*
 		 * RFC 3550's EWMA of |difference| with gain 1/16, each
-		 * difference clipped to max(4 * jitter, srtt / 10), srtt
-		 * already updated by this sample (replayed from the
-		 * test's own copy of the 1/8 EWMA).
+		 * difference clipped to max(4 * jitter, advertise MIN).
 		 */
 		if (i > 0) {
-			srtt += ((i % 2 ? 30 : 10) * MSEC - srtt) / 8;
-			cap = 4 * want > srtt / 10 ? 4 * want : srtt / 10;
+			cap = 4 * want > lo ? 4 * want : lo;
 			d = 20.0 * MSEC < cap ? 20.0 * MSEC : cap;
 			want += (d - want) / 16;
 		}
@@ -198,9 +196,9 @@ test_jitter(void)
 		if (i > 0 && s.l.jitter < before)
 			mono = 0;
 		if (i == 1)
-			ok(s.l.jitter > 0.05 * MSEC && s.l.jitter < 0.1 * MSEC,
-			    "jitter: second sample adds a tenth of srtt, "
-			    "over 16 (%.3f ms)", s.l.jitter / MSEC);
+			ok(near(s.l.jitter, lo / 16, 1.0),
+			    "jitter: second sample adds advertise MIN over "
+			    "16 (%.3f ms)", s.l.jitter / MSEC);
 	}
 	ok(close, "jitter: follows the clipped 1/16 EWMA of |rtt - prev|");
 	ok(mono, "jitter: grows steadily towards real scatter");
