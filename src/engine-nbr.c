@@ -389,6 +389,26 @@ nbr_send_probe(struct engine *e, size_t i, uint64_t now)
 	p->interval = interval;
 }
 
+/*
+ * Would owing the peer's probe seq push a probe we still owe an answer
+ * out of the eight the answer's mask can carry? Probes come in bursts
+ * when a path's delay drops (the later ones catch up with the earlier
+ * ones) or a stalled queue drains, and every probe pushed out of the
+ * mask was never answered: the asker counted it lost (argosim,
+ * seattle99: a drop from 2.65 s to 0.21 s put a dozen probes in one
+ * burst, and the 3 % loss that left made detours 15 ms slower than the
+ * direct path win for 200 s).
+ */
+static int
+owe_overflows(const struct peer *p, uint32_t seq)
+{
+	int32_t d = (int32_t)(seq - p->owe_seq);
+
+	if (!p->owe || d <= 0)
+		return 0;
+	return d > 8 || (p->owe_mask >> (8 - d)) != 0;
+}
+
 /* Remember that the peer's probe seq, received at rx, wants an answer. */
 static void
 owe_answer(struct peer *p, uint32_t seq, uint64_t rx)
@@ -442,6 +462,8 @@ nbr_probe_input(struct engine *e, size_t i, const struct wire_msg *m,
 	}
 	if (m->hdr.type != WIRE_PROBE)
 		return;
+	if (owe_overflows(p, pr->ask_seq))
+		nbr_send_probe(e, i, now);	/* answer what we owe first */
 	owe_answer(p, pr->ask_seq, rx_ts);
 	if (p->next_probe > now + (uint64_t)pr->hold_ms * MSEC)
 		nbr_send_probe(e, i, now);	/* ours is not due soon: now */

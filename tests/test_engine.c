@@ -33,6 +33,8 @@ static struct engine *E[N];
 static struct engine_conf C[N];
 static int alive[N];
 static double owd[N][N];	/* one-way delay in ms; <0 = cut */
+static int fifo[N][N];		/* no datagram overtakes an earlier one */
+static uint64_t fifo_last[N][N];
 static int drop_lsa[N][N];	/* drop rows (LSA, LSA_DELTA) this way */
 static int drop_summary[N][N];	/* drop summaries this way */
 static struct pkt *q;
@@ -72,6 +74,9 @@ ev_send(void *arg, size_t peer, const void *buf, size_t len)
 		return;
 	p = &q[qn++];
 	p->at = now + (uint64_t)(owd[from][to] * MSEC);
+	if (fifo[from][to] && p->at < fifo_last[from][to])
+		p->at = fifo_last[from][to];
+	fifo_last[from][to] = p->at;
 	p->from = from;
 	p->to = to;
 	p->len = len;
@@ -752,6 +757,34 @@ main(void)
 			ok(converged() && all_routes_offline(),
 			    "idle link back");
 		}
+	}
+
+	/*
+	 * 9e. A path whose delay drops from 1.5 s to 6 ms on a FIFO link:
+	 * the probes sent after the drop catch up with the last slow one
+	 * and reach cmh in one burst of about fifteen. Each must be
+	 * answered; those pushed out of the answer's 8-probe mask were
+	 * counted lost by ash. Some loss is left (the window restarted
+	 * when the slow link came back from down, so a probe is 1.3 %),
+	 * not yet explained.
+	 */
+	{
+		double s01 = owd[0][1];
+
+		fifo[0][1] = 1;
+		owd[0][1] = 1500;
+		run_until(now + 6 * SEC);
+		owd[0][1] = s01;
+		run_until(now + 3 * SEC);
+		engine_peer(E[0], 0, &pi);
+		ok(pi.state != LINK_DOWN && pi.loss_pct < 5,
+		    "a burst of probes after a delay drop: answered (loss "
+		    "%.1f %% of a window restarted 6 s before; 9.3 %% when "
+		    "the mask overflowed)", pi.loss_pct);
+		fifo[0][1] = 0;
+		run_until(now + 40 * SEC);
+		ok(converged() && all_routes_offline(),
+		    "after the burst: routes back to offline Dijkstra");
 	}
 
 	/* 10. Reconfigure keeps link state. */
