@@ -39,7 +39,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: argoctl [-j] [-s socket] [-t timeout] "
 	    "command\n"
-	    "commands: status peers matrix routes lsdb fib monitor reload "
+	    "commands: status peers matrix routes lsdb origins fib monitor "
+	    "reload "
 	    "dry-run on|off help\n");
 	exit(EXIT_TROUBLE);
 }
@@ -426,6 +427,61 @@ show_lsdb(json_t *reply, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * One line per check: health and since when, the last check's phases
+ * (each from the start of the check, as libcurl measures them), and why
+ * it failed.
+ */
+static int
+show_origins(json_t *reply, char *err, size_t errlen)
+{
+	struct ctlc_origins os;
+	const struct ctlc_origin *o;
+	const struct ctlc_check_result *r;
+	struct table t;
+	char since[32], dns[32], con[32], tls[32], fb[32], tot[32], st[24],
+	    fails[32], ago[32];
+	size_t i;
+
+	if (ctlc_decode_origins(reply, &os, err, errlen) == -1)
+		return -1;
+	if (os.n == 0) {
+		printf("no origin checks run on this PoP\n");
+		ctlc_origins_free(&os);
+		return 0;
+	}
+	table_init(&t, "lllrrrrrrrrrl");
+	table_row(&t, "ORIGIN", "TARGET", "HEALTH", "SINCE", "FAILS", "LAST",
+	    "STATUS", "DNS", "CONNECT", "TLS", "1ST-BYTE", "TOTAL", "REASON");
+	for (i = 0; i < os.n; i++) {
+		o = &os.v[i];
+		r = o->has_last ? &o->last : NULL;
+		snprintf(fails, sizeof(fails), "%llu/%llu",
+		    (unsigned long long)o->failures,
+		    (unsigned long long)o->unhealthy_after);
+		if (r != NULL && r->http_status > 0)
+			snprintf(st, sizeof(st), "%lld", r->http_status);
+		else
+			snprintf(st, sizeof(st), "-");
+		if (r != NULL)
+			ctlc_fmt_duration(ago, sizeof(ago), r->ago_s);
+		else
+			snprintf(ago, sizeof(ago), "never");
+		table_row(&t, o->origin, o->target, o->health,
+		    ctlc_fmt_duration(since, sizeof(since), o->health_since_s),
+		    fails, ago, st,
+		    fmt_ms(dns, sizeof(dns), r ? r->dns_ms : NAN),
+		    fmt_ms(con, sizeof(con), r ? r->connect_ms : NAN),
+		    fmt_ms(tls, sizeof(tls), r ? r->tls_ms : NAN),
+		    fmt_ms(fb, sizeof(fb), r ? r->first_byte_ms : NAN),
+		    fmt_ms(tot, sizeof(tot), r ? r->total_ms : NAN),
+		    r != NULL && r->reason != NULL ? r->reason : "-");
+	}
+	table_print(&t);
+	ctlc_origins_free(&os);
+	return 0;
+}
+
 static int
 show_help(json_t *reply, char *err, size_t errlen)
 {
@@ -581,6 +637,7 @@ main(int argc, char *argv[])
 		{ CTL_CMD_MATRIX, show_matrix },
 		{ CTL_CMD_ROUTES, show_routes },
 		{ CTL_CMD_LSDB, show_lsdb },
+		{ CTL_CMD_ORIGINS, show_origins },
 		{ CTL_CMD_MONITOR, NULL },
 		{ CTL_CMD_RELOAD, show_reload },
 		{ CTL_CMD_HELP, show_help },

@@ -14,11 +14,13 @@
 #include "ctl.h"
 
 struct kern;
+struct lmcheck;
 
 /* What a request may see and do. */
 struct ctl_cmd_ctx {
 	struct engine		*e;		/* NULL: not running */
 	struct kern		*kern;		/* NULL: none */
+	struct lmcheck		*lm;		/* NULL: no origin checks */
 	struct ctl_hooks	 hooks;
 	uint64_t		 now;		/* engine clock */
 	int			 ro;		/* read-only socket */

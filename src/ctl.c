@@ -79,6 +79,7 @@ struct ctl {
 	size_t			 max_output;
 	struct engine		*e;
 	struct kern		*kern;		/* NULL: no forwarding layer */
+	struct lmcheck		*lm;		/* NULL: no origin checks */
 	struct ctl_hooks	 hooks;
 	uint64_t		(*clock)(void);
 	TAILQ_HEAD(, ctl_client) clients;
@@ -232,6 +233,7 @@ client_request(struct ctl_client *c, const char *line, size_t len)
 	memset(&x, 0, sizeof(x));
 	x.e = ctl->e;
 	x.kern = ctl->kern;
+	x.lm = ctl->lm;
 	x.hooks = ctl->hooks;
 	x.now = ctl_now(ctl);
 	x.ro = ctl->ro;
@@ -652,6 +654,12 @@ void
 ctl_set_kern(struct ctl *ctl, struct kern *k)
 {
 	ctl->kern = k;
+}
+
+void
+ctl_set_lastmile(struct ctl *ctl, struct lmcheck *lm)
+{
+	ctl->lm = lm;
 }
 
 void

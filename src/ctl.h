@@ -43,6 +43,9 @@ void		 ctl_set_max_output(struct ctl *, size_t);
 struct kern;
 /* The forwarding layer, for "installed", "fib" and "dry-run". */
 void		 ctl_set_kern(struct ctl *, struct kern *);
+struct lmcheck;
+/* The origins' last-mile checks, for "origins". */
+void		 ctl_set_lastmile(struct ctl *, struct lmcheck *);
 
 /* Broadcast to monitor clients. */
 void		 ctl_link_event(struct ctl *, const struct engine_link_event *);

@@ -1,0 +1,354 @@
+/*
+ * Running the last-mile checks (lmcheck.h).
+ *
+ * Each check is a fresh easy handle on a fresh connection (connect and
+ * TLS are part of what is measured), bounded by the check's timeout as a
+ * whole (CURLOPT_TIMEOUT_MS: a trickling origin cannot hold it longer),
+ * reading at most BODY_MAX bytes of body (the status and the time of the
+ * first byte are what is wanted) and following no redirect. A tcp check
+ * is a connect-only transfer. The next check is due an interval (with
+ * jitter) after the start of the previous one, and never while one is
+ * still running, so a check never overlaps itself.
+ */
+#include "config.h"
+
+#include <sys/random.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "curlev.h"
+#include "lmcheck.h"
+#include "log.h"
+#include "wire.h"
+
+#define BODY_MAX	(16 * 1024)
+#define NS		1000000000ULL
+
+struct lmentry {
+	struct lmcheck		*lc;
+	char			 origin[WIRE_NAME_MAX + 1];
+	struct conf_check	 cc;		/* own copy */
+	struct lastmile		 lm;
+	ev_timer		 timer;
+	CURL			*easy;		/* non-NULL while running */
+	uint64_t		 started;
+	size_t			 body;
+	int			 truncated;
+	char			 errbuf[CURL_ERROR_SIZE];
+	char			*tcp_url;
+};
+
+struct lmcheck {
+	struct ev_loop		*loop;
+	struct curlev		*cv;
+	struct lmentry		**v;
+	size_t			 n;
+	uint64_t		 rng;
+};
+
+static uint64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+}
+
+/* splitmix64: jitter only, nothing secret. */
+static uint64_t
+rnd(struct lmcheck *lc)
+{
+	uint64_t z = (lc->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void	start_check(struct lmentry *);
+
+static void
+arm(struct lmentry *e, uint64_t due)
+{
+	uint64_t now = mono_now();
+
+	ev_timer_stop(e->lc->loop, &e->timer);
+	ev_timer_set(&e->timer, due > now ? (double)(due - now) / 1e9 : 0, 0);
+	ev_timer_start(e->lc->loop, &e->timer);
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lmentry *e = w->data;
+
+	if (e->easy == NULL)
+		start_check(e);
+}
+
+static size_t
+body_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct lmentry *e = arg;
+	size_t n = size * nmemb;
+
+	if (e->body + n > BODY_MAX) {
+		/* Enough: a short count ends the transfer (CURLE_WRITE_ERROR). */
+		e->truncated = 1;
+		return 0;
+	}
+	e->body += n;
+	return n;
+}
+
+/* A phase's end in microseconds from the start; -1 if not reached. */
+static int64_t
+phase(CURL *easy, CURLINFO what, int reached)
+{
+	curl_off_t v = 0;
+
+	if (!reached || curl_easy_getinfo(easy, what, &v) != CURLE_OK)
+		return -1;
+	return (int64_t)v;
+}
+
+static void
+done_cb(void *arg, CURL *easy, CURLcode rc)
+{
+	struct lmentry *e = arg;
+	struct lastmile_result r;
+	enum lastmile_health was = e->lm.health;
+	int transferred = rc == CURLE_OK ||
+	    (rc == CURLE_WRITE_ERROR && e->truncated);
+	uint64_t now = mono_now();
+	long status = 0;
+	curl_off_t conn = 0;
+
+	memset(&r, 0, sizeof(r));
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn);
+	r.http_status = status;
+	r.total_us = phase(easy, CURLINFO_TOTAL_TIME_T, 1);
+	/* A failed check still tells how far it got. */
+	r.dns_us = phase(easy, CURLINFO_NAMELOOKUP_TIME_T,
+	    transferred || conn > 0);
+	r.connect_us = phase(easy, CURLINFO_CONNECT_TIME_T, conn > 0);
+	r.tls_us = phase(easy, CURLINFO_APPCONNECT_TIME_T,
+	    e->cc.tls && conn > 0);
+	if (r.tls_us == 0)
+		r.tls_us = -1;
+	r.first_byte_us = phase(easy, CURLINFO_STARTTRANSFER_TIME_T,
+	    e->cc.kind == CONF_CHECK_HTTP && status != 0);
+	if (!transferred)
+		snprintf(r.reason, sizeof(r.reason), "%.*s",
+		    (int)sizeof(r.reason) - 1, e->errbuf[0] != '\0' ? e->errbuf : curl_easy_strerror(rc));
+	else if (e->cc.kind == CONF_CHECK_HTTP &&
+	    (status < e->cc.status_min || status > e->cc.status_max))
+		snprintf(r.reason, sizeof(r.reason), "HTTP status %ld, "
+		    "expected %u-%u", status, e->cc.status_min,
+		    e->cc.status_max);
+	else
+		r.ok = 1;
+	curl_easy_cleanup(easy);
+	e->easy = NULL;
+
+	if (lastmile_record(&e->lm, now, &r))
+		log_info("origin %s: %s -> %s%s%s", e->origin,
+		    lastmile_health_name(was),
+		    lastmile_health_name(e->lm.health), r.ok ? "" : ": ",
+		    r.reason);
+	else if (!r.ok)
+		log_debug("origin %s: check failed: %s", e->origin, r.reason);
+	arm(e, lastmile_next(&e->lm, e->started, rnd(e->lc)));
+}
+
+static void
+start_fail(struct lmentry *e, const char *why)
+{
+	struct lastmile_result r;
+
+	lastmile_fail_result(&r, why);
+	if (e->easy != NULL)
+		curl_easy_cleanup(e->easy);
+	e->easy = NULL;
+	lastmile_record(&e->lm, mono_now(), &r);
+	log_warnx("origin %s: cannot start check: %s", e->origin, why);
+	arm(e, lastmile_next(&e->lm, e->started, rnd(e->lc)));
+}
+
+static void
+start_check(struct lmentry *e)
+{
+	const struct conf_check *c = &e->cc;
+	long tmo = (long)(c->lm.timeout / 1000000);
+	CURL *h;
+
+	e->started = mono_now();
+	e->body = 0;
+	e->truncated = 0;
+	e->errbuf[0] = '\0';
+	if ((h = e->easy = curl_easy_init()) == NULL) {
+		start_fail(e, "curl_easy_init failed");
+		return;
+	}
+	if (tmo < 1)
+		tmo = 1;
+	curl_easy_setopt(h, CURLOPT_URL, c->kind == CONF_CHECK_TCP ?
+	    e->tcp_url : c->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, tmo);
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, e->errbuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "argod/" PACKAGE_VERSION);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, e);
+	if (c->kind == CONF_CHECK_TCP)
+		curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+	else if (c->head)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	if (curlev_add(e->lc->cv, h, done_cb, e) == -1)
+		start_fail(e, "cannot add the transfer to libcurl");
+}
+
+static int
+is_egress(const struct conf *c, size_t i)
+{
+	const struct engine_origin_conf *o = &c->ec.origins[i];
+	size_t j;
+
+	for (j = 0; j < o->negress; j++)
+		if (strcmp(o->egress_names[j], c->ec.name) == 0)
+			return 1;
+	return 0;
+}
+
+static struct lmentry *
+entry_new(struct lmcheck *lc, const char *origin, const struct conf_check *cc)
+{
+	struct lmentry *e = xcalloc(1, sizeof(*e));
+	int v6 = strchr(cc->host, ':') != NULL;
+	size_t n;
+
+	e->lc = lc;
+	snprintf(e->origin, sizeof(e->origin), "%s", origin);
+	e->cc = *cc;
+	e->cc.url = cc->url != NULL ? xstrdup(cc->url) : NULL;
+	e->cc.host = xstrdup(cc->host);
+	if (cc->kind == CONF_CHECK_TCP) {
+		n = strlen(cc->host) + 32;
+		e->tcp_url = xcalloc(1, n);
+		snprintf(e->tcp_url, n, "http://%s%s%s:%u/", v6 ? "[" : "",
+		    cc->host, v6 ? "]" : "", cc->port);
+	}
+	lastmile_init(&e->lm, &cc->lm, mono_now());
+	ev_timer_init(&e->timer, timer_cb, 0, 0);
+	e->timer.data = e;
+	arm(e, lastmile_first(&e->lm, mono_now(), rnd(lc)));
+	return e;
+}
+
+static void
+entry_free(struct lmentry *e)
+{
+	ev_timer_stop(e->lc->loop, &e->timer);
+	if (e->easy != NULL) {
+		curlev_cancel(e->lc->cv, e->easy);
+		curl_easy_cleanup(e->easy);
+	}
+	free(e->cc.url);
+	free(e->cc.host);
+	free(e->tcp_url);
+	free(e);
+}
+
+struct lmcheck *
+lmcheck_new(struct ev_loop *loop, const struct conf *c)
+{
+	struct lmcheck *lc = xcalloc(1, sizeof(*lc));
+
+	lc->loop = loop;
+	if (getrandom(&lc->rng, sizeof(lc->rng), 0) != sizeof(lc->rng))
+		lc->rng = (uint64_t)getpid() ^ mono_now();
+	if ((lc->cv = curlev_new(loop)) == NULL) {
+		free(lc);
+		return NULL;
+	}
+	lmcheck_reconfigure(lc, c);
+	return lc;
+}
+
+void
+lmcheck_reconfigure(struct lmcheck *lc, const struct conf *c)
+{
+	struct lmentry **nv = NULL, *e;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < c->ec.norigins; i++) {
+		if (c->checks[i].kind == CONF_CHECK_NONE || !is_egress(c, i))
+			continue;
+		e = NULL;
+		for (j = 0; j < lc->n; j++)
+			if (lc->v[j] != NULL &&
+			    strcmp(lc->v[j]->origin, c->ec.origins[i].name) ==
+			    0 && conf_check_equal(&lc->v[j]->cc,
+			    &c->checks[i])) {
+				e = lc->v[j];
+				lc->v[j] = NULL;
+				break;
+			}
+		if (e == NULL)
+			e = entry_new(lc, c->ec.origins[i].name, &c->checks[i]);
+		nv = xreallocarray(nv, n + 1, sizeof(*nv));
+		nv[n++] = e;
+	}
+	for (j = 0; j < lc->n; j++)
+		if (lc->v[j] != NULL)
+			entry_free(lc->v[j]);
+	free(lc->v);
+	lc->v = nv;
+	lc->n = n;
+}
+
+void
+lmcheck_free(struct lmcheck *lc)
+{
+	size_t i;
+
+	if (lc == NULL)
+		return;
+	for (i = 0; i < lc->n; i++)
+		entry_free(lc->v[i]);
+	free(lc->v);
+	curlev_free(lc->cv);
+	free(lc);
+}
+
+size_t
+lmcheck_count(const struct lmcheck *lc)
+{
+	return lc != NULL ? lc->n : 0;
+}
+
+void
+lmcheck_view(const struct lmcheck *lc, size_t i, struct lmcheck_view *v)
+{
+	const struct lmentry *e = lc->v[i];
+
+	v->origin = e->origin;
+	v->check = &e->cc;
+	v->lm = &e->lm;
+	v->running = e->easy != NULL;
+}
