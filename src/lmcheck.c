@@ -151,10 +151,15 @@ done_cb(void *arg, CURL *easy, CURLcode rc)
 		snprintf(r.reason, sizeof(r.reason), "%.*s",
 		    (int)sizeof(r.reason) - 1, e->errbuf[0] != '\0' ? e->errbuf : curl_easy_strerror(rc));
 	else if (e->cc.kind == CONF_CHECK_HTTP &&
-	    (status < e->cc.status_min || status > e->cc.status_max))
-		snprintf(r.reason, sizeof(r.reason), "HTTP status %ld, "
-		    "expected %u-%u", status, e->cc.status_min,
-		    e->cc.status_max);
+	    (status < e->cc.status_min || status > e->cc.status_max)) {
+		if (e->cc.status_min == e->cc.status_max)
+			snprintf(r.reason, sizeof(r.reason), "HTTP status %ld, "
+			    "expected %u", status, e->cc.status_min);
+		else
+			snprintf(r.reason, sizeof(r.reason), "HTTP status %ld, "
+			    "expected %u-%u", status, e->cc.status_min,
+			    e->cc.status_max);
+	}
 	else
 		r.ok = 1;
 	curl_easy_cleanup(easy);
