@@ -440,7 +440,7 @@ show_origins(json_t *reply, char *err, size_t errlen)
 	const struct ctlc_check_result *r;
 	struct table t;
 	char since[32], dns[32], con[32], tls[32], fb[32], tot[32], st[24],
-	    fails[32], ago[32];
+	    fails[32], ago[32], addr[80], why[300];
 	size_t i;
 
 	if (ctlc_decode_origins(reply, &os, err, errlen) == -1)
@@ -450,8 +450,9 @@ show_origins(json_t *reply, char *err, size_t errlen)
 		ctlc_origins_free(&os);
 		return 0;
 	}
-	table_init(&t, "lllrrrrrrrrrl");
-	table_row(&t, "ORIGIN", "TARGET", "HEALTH", "SINCE", "FAILS", "LAST",
+	table_init(&t, "llllrrrrrrrrrl");
+	table_row(&t, "ORIGIN", "TARGET", "ADDRESS", "HEALTH", "SINCE",
+	    "FAILS", "LAST",
 	    "STATUS", "DNS", "CONNECT", "TLS", "1ST-BYTE", "TOTAL", "REASON");
 	for (i = 0; i < os.n; i++) {
 		o = &os.v[i];
@@ -467,15 +468,29 @@ show_origins(json_t *reply, char *err, size_t errlen)
 			ctlc_fmt_duration(ago, sizeof(ago), r->ago_s);
 		else
 			snprintf(ago, sizeof(ago), "never");
-		table_row(&t, o->origin, o->target, o->health,
+		/* A host name's address; "(stale)" while lookups fail. */
+		if (!o->has_resolved)
+			snprintf(addr, sizeof(addr), "-");
+		else
+			snprintf(addr, sizeof(addr), "%s%s",
+			    o->address != NULL ? o->address : "none",
+			    o->resolve_reason != NULL && o->address != NULL ?
+			    " (stale)" : "");
+		if (r != NULL && r->reason != NULL)
+			snprintf(why, sizeof(why), "%s", r->reason);
+		else if (o->has_resolved && o->resolve_reason != NULL)
+			snprintf(why, sizeof(why), "resolving %s: %s",
+			    o->host, o->resolve_reason);
+		else
+			snprintf(why, sizeof(why), "-");
+		table_row(&t, o->origin, o->target, addr, o->health,
 		    ctlc_fmt_duration(since, sizeof(since), o->health_since_s),
 		    fails, ago, st,
 		    fmt_ms(dns, sizeof(dns), r ? r->dns_ms : NAN),
 		    fmt_ms(con, sizeof(con), r ? r->connect_ms : NAN),
 		    fmt_ms(tls, sizeof(tls), r ? r->tls_ms : NAN),
 		    fmt_ms(fb, sizeof(fb), r ? r->first_byte_ms : NAN),
-		    fmt_ms(tot, sizeof(tot), r ? r->total_ms : NAN),
-		    r != NULL && r->reason != NULL ? r->reason : "-");
+		    fmt_ms(tot, sizeof(tot), r ? r->total_ms : NAN), why);
 	}
 	table_print(&t);
 	ctlc_origins_free(&os);

@@ -68,7 +68,7 @@ chk_clear(struct conf_check *c)
  */
 static const char *
 parse_hostport(const char *s, const char *end, int need_port, char **host,
-    unsigned *port)
+    int *is_name, unsigned *port)
 {
 	struct conf_addr a;
 	const char *h, *he, *q;
@@ -123,6 +123,7 @@ parse_hostport(const char *s, const char *end, int need_port, char **host,
 		return v6 ? "only an IPv6 address goes in brackets" :
 		    "an IPv6 address goes in brackets";
 	*host = xstrdup(buf);
+	*is_name = a.is_hostname;
 	return NULL;
 }
 
@@ -162,7 +163,8 @@ parse_url(const char *url, struct conf_check *c)
 		if (*auth_end == '@')
 			return "credentials in a check URL would be shown in "
 			    "logs and status";
-	if ((why = parse_hostport(s, auth_end, 0, &c->host, &c->port)) != NULL)
+	if ((why = parse_hostport(s, auth_end, 0, &c->host, &c->host_is_name,
+	    &c->port)) != NULL)
 		return why;
 	/* A lower-case scheme, and a path of at least "/". */
 	n = (size_t)(auth_end - url) + 1 + strlen(auth_end) +
@@ -189,7 +191,7 @@ stmt_check(struct parser *p, struct conf_check *c, int line)
 			return -1;
 		snprintf(tok, sizeof(tok), "%s", s);
 		if ((why = parse_hostport(tok, tok + strlen(tok), 1, &c->host,
-		    &c->port)) != NULL) {
+		    &c->host_is_name, &c->port)) != NULL) {
 			lex_error(p, line, "check tcp: \"%s\": %s", tok, why);
 			return -1;
 		}

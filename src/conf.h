@@ -42,6 +42,7 @@ struct conf_check {
 	enum conf_check_kind	 kind;
 	char			*url;	/* http: as written; tcp: NULL */
 	char			*host;	/* name or literal, no brackets */
+	int			 host_is_name;	/* resolved by the daemon */
 	unsigned		 port;
 	int			 tls;	/* https */
 	int			 head;	/* HEAD, not GET */

@@ -629,6 +629,41 @@ check_result_json(const struct lastmile_result *r, uint64_t now,
 	return o;
 }
 
+/* Seconds from now to a deadline t, 0 when past. */
+static json_t *
+jin(uint64_t now, uint64_t t)
+{
+	return jnum3(t <= now ? 0.0 : ns_to_s(t - now));
+}
+
+/* How the target's host name resolves; null for an IP literal. */
+static json_t *
+resolved_json(const struct lmcheck_view *v, uint64_t now)
+{
+	const struct lmcheck_addr *a = v->addr;
+	json_t *o;
+
+	if (!a->needed)
+		return json_null();
+	o = json_object();
+	set(o, CTL_F_HOST, json_string(v->check->host));
+	set(o, CTL_F_ADDRESS, a->has_addr ? json_string(a->addr) :
+	    json_null());
+	set(o, CTL_F_TTL_S, a->has_addr ? juint(a->ttl) : json_null());
+	set(o, CTL_F_AGO_S, a->has_addr ? jago(now, a->resolved_at) :
+	    json_null());
+	set(o, CTL_F_EXPIRES_S, a->lookups > 0 ? jin(now, a->expires) :
+	    json_null());
+	set(o, CTL_F_LOOKUP_MS, jus(a->lookup_us));
+	set(o, CTL_F_LOOKUPS, juint(a->lookups));
+	set(o, CTL_F_LOOKUP_FAILURES, juint(a->lookup_failures));
+	set(o, CTL_F_REASON, a->has_error ? json_string(a->error) :
+	    json_null());
+	set(o, CTL_F_FAILING_SINCE_S, a->has_error ?
+	    jago(now, a->error_since) : json_null());
+	return o;
+}
+
 static int
 cmd_origins(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
     size_t errlen)
@@ -649,6 +684,7 @@ cmd_origins(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 		    CONF_CHECK_TCP ? CTL_CHECK_TCP : CTL_CHECK_HTTP));
 		conf_check_target(v.check, target, sizeof(target));
 		set(o, CTL_F_TARGET, json_string(target));
+		set(o, CTL_F_RESOLVED, resolved_json(&v, x->now));
 		set(o, CTL_F_HEALTH, json_string(lastmile_health_name(
 		    lm->health)));
 		set(o, CTL_F_HEALTH_SINCE_S, jago(x->now, lm->health_since));

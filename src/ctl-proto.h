@@ -180,6 +180,15 @@
 #define CTL_F_TLS_MS		"tls_ms"
 #define CTL_F_FIRST_BYTE_MS	"first_byte_ms"
 #define CTL_F_TOTAL_MS		"total_ms"
+#define CTL_F_RESOLVED		"resolved"	/* a target's host name */
+#define CTL_F_HOST		"host"
+#define CTL_F_ADDRESS		"address"
+#define CTL_F_TTL_S		"ttl_s"
+#define CTL_F_EXPIRES_S		"expires_s"
+#define CTL_F_LOOKUP_MS		"lookup_ms"
+#define CTL_F_LOOKUPS		"lookups"
+#define CTL_F_LOOKUP_FAILURES	"lookup_failures"
+#define CTL_F_FAILING_SINCE_S	"failing_since_s"
 /* help */
 #define CTL_F_COMMANDS		"commands"
 #define CTL_F_WRITE		"write"

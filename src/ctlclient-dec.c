@@ -785,6 +785,37 @@ dec_check_result(struct dec *d, json_t *parent, const char *key, int *has,
 }
 
 static int
+dec_resolved(struct dec *d, json_t *parent, struct ctlc_origin *r)
+{
+	json_t *o = json_object_get(parent, CTL_F_RESOLVED);
+	double ago;
+	size_t at;
+	int ret = -1;
+
+	r->has_resolved = 0;
+	if (o == NULL || json_is_null(o))
+		return 0;
+	at = dec_push(d, CTL_F_RESOLVED);
+	if (dec_object(d, o) == -1 ||
+	    dec_str(d, o, CTL_F_HOST, 0, &r->host) == -1 ||
+	    dec_str(d, o, CTL_F_ADDRESS, 1, &r->address) == -1 ||
+	    dec_num(d, o, CTL_F_TTL_S, 1, &r->ttl_s) == -1 ||
+	    dec_num(d, o, CTL_F_AGO_S, 1, &ago) == -1 ||
+	    dec_num(d, o, CTL_F_EXPIRES_S, 1, &r->expires_s) == -1 ||
+	    dec_num(d, o, CTL_F_LOOKUP_MS, 1, &r->lookup_ms) == -1 ||
+	    dec_uint(d, o, CTL_F_LOOKUPS, &r->lookups) == -1 ||
+	    dec_uint(d, o, CTL_F_LOOKUP_FAILURES, &r->lookup_failures) == -1 ||
+	    dec_str(d, o, CTL_F_REASON, 1, &r->resolve_reason) == -1 ||
+	    dec_num(d, o, CTL_F_FAILING_SINCE_S, 1, &r->failing_since_s) == -1)
+		goto out;
+	r->has_resolved = 1;
+	ret = 0;
+ out:
+	dec_pop(d, at);
+	return ret;
+}
+
+static int
 dec_origin(struct dec *d, json_t *o, void *arg)
 {
 	struct ctlc_origin *r = arg;
@@ -806,7 +837,8 @@ dec_origin(struct dec *d, json_t *o, void *arg)
 	    dec_uint(d, o, CTL_F_HEALTHY_AFTER, &r->healthy_after) == -1 ||
 	    dec_check_result(d, o, CTL_F_LAST, &r->has_last, &r->last) == -1 ||
 	    dec_check_result(d, o, CTL_F_LAST_GOOD, &r->has_last_good,
-	    &r->last_good) == -1)
+	    &r->last_good) == -1 ||
+	    dec_resolved(d, o, r) == -1)
 		return -1;
 	return 0;
 }

@@ -174,6 +174,12 @@ struct ctlc_origin {
 	uint64_t	 unhealthy_after, healthy_after;
 	int		 has_last, has_last_good;
 	struct ctlc_check_result last, last_good;
+	/* optional: the target's host name, as resolved */
+	int		 has_resolved;
+	const char	*host, *address;	/* address NULL: none yet */
+	double		 ttl_s, expires_s, lookup_ms, failing_since_s;
+	uint64_t	 lookups, lookup_failures;
+	const char	*resolve_reason;	/* NULL: the last lookup worked */
 };
 struct ctlc_origins {
 	json_t			*json;

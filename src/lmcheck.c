@@ -26,6 +26,7 @@
 #include "curlev.h"
 #include "lmcheck.h"
 #include "log.h"
+#include "resolve.h"
 #include "wire.h"
 
 #define BODY_MAX	(16 * 1024)
@@ -43,11 +44,17 @@ struct lmentry {
 	int			 truncated;
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			*tcp_url;
+	struct lmcheck_addr	 addr;
+	struct resolve_req	*req;		/* lookup in flight */
+	int			 waiting;	/* a check waits for it */
+	uint64_t		 req_started;
+	struct curl_slist	*resolve;	/* CURLOPT_RESOLVE */
 };
 
 struct lmcheck {
 	struct ev_loop		*loop;
 	struct curlev		*cv;
+	struct resolver		*res;		/* NULL: no names */
 	struct lmentry		**v;
 	size_t			 n;
 	uint64_t		 rng;
@@ -90,7 +97,7 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct lmentry *e = w->data;
 
-	if (e->easy == NULL)
+	if (e->easy == NULL && !e->waiting)
 		start_check(e);
 }
 
@@ -164,6 +171,8 @@ done_cb(void *arg, CURL *easy, CURLcode rc)
 		r.ok = 1;
 	curl_easy_cleanup(easy);
 	e->easy = NULL;
+	curl_slist_free_all(e->resolve);
+	e->resolve = NULL;
 
 	if (lastmile_record(&e->lm, now, &r))
 		log_info("origin %s: %s -> %s%s%s", e->origin,
@@ -175,28 +184,126 @@ done_cb(void *arg, CURL *easy, CURLcode rc)
 	arm(e, lastmile_next(&e->lm, e->started, rnd(e->lc)));
 }
 
+/* A check that ended before its transfer: noisy says it is news. */
 static void
-start_fail(struct lmentry *e, const char *why)
+check_failed(struct lmentry *e, const char *why, int noisy)
 {
 	struct lastmile_result r;
+	enum lastmile_health was = e->lm.health;
 
 	lastmile_fail_result(&r, why);
 	if (e->easy != NULL)
 		curl_easy_cleanup(e->easy);
 	e->easy = NULL;
-	lastmile_record(&e->lm, mono_now(), &r);
-	log_warnx("origin %s: cannot start check: %s", e->origin, why);
+	curl_slist_free_all(e->resolve);
+	e->resolve = NULL;
+	if (lastmile_record(&e->lm, mono_now(), &r))
+		log_info("origin %s: %s -> %s: %s", e->origin,
+		    lastmile_health_name(was),
+		    lastmile_health_name(e->lm.health), why);
+	if (noisy)
+		log_warnx("origin %s: cannot start check: %s", e->origin, why);
 	arm(e, lastmile_next(&e->lm, e->started, rnd(e->lc)));
+}
+
+static void
+start_fail(struct lmentry *e, const char *why)
+{
+	check_failed(e, why, 1);
+}
+
+static void	start_transfer(struct lmentry *);
+
+/*
+ * A lookup's answer. A failure is logged once, when lookups start to
+ * fail (a changed reason later is a debug line: a dead server alternates
+ * between refused and timed out), not at every check; the last good
+ * address stays in use, so a dead resolver does not fail a reachable
+ * origin. Only a check with no address at all waits for the answer: an
+ * expired one is refreshed beside the checks, which go on with the old
+ * address meanwhile, so a slow resolver does not slow them down.
+ */
+static void
+resolved_cb(void *arg, int ok, const char *err, const char *addr,
+    uint32_t ttl)
+{
+	struct lmentry *e = arg;
+	struct lmcheck_addr *a = &e->addr;
+	uint64_t now = mono_now(), keep;
+	char why[LASTMILE_REASON_MAX];
+
+	e->req = NULL;
+	a->lookups++;
+	a->lookup_us = (int64_t)((now - e->req_started) / 1000);
+	if (ok) {
+		if (a->has_error || (a->has_addr && strcmp(a->addr, addr)))
+			log_info("origin %s: %s is %s%s", e->origin,
+			    e->cc.host, addr, a->has_error ? " again" : "");
+		snprintf(a->addr, sizeof(a->addr), "%s", addr);
+		a->has_addr = 1;
+		a->has_error = 0;
+		a->ttl = ttl;
+		keep = ttl < LMCHECK_TTL_MIN ? LMCHECK_TTL_MIN :
+		    ttl > LMCHECK_TTL_MAX ? LMCHECK_TTL_MAX : ttl;
+		a->resolved_at = now;
+		a->expires = now + keep * NS;
+	} else {
+		a->lookup_failures++;
+		if (!a->has_error) {
+			log_warnx("origin %s: resolving %s: %s%s", e->origin,
+			    e->cc.host, err, a->has_addr ?
+			    "; keeping the last address" : "");
+			a->error_since = now;
+		} else if (strcmp(a->error, err) != 0)
+			log_debug("origin %s: resolving %s: now %s", e->origin,
+			    e->cc.host, err);
+		a->has_error = 1;
+		snprintf(a->error, sizeof(a->error), "%s", err);
+		/* Ask again at the next check. */
+		a->expires = now;
+	}
+	if (!e->waiting)
+		return;
+	e->waiting = 0;
+	if (a->has_addr) {
+		start_transfer(e);
+		return;
+	}
+	snprintf(why, sizeof(why), "resolving %s: %s", e->cc.host, err);
+	check_failed(e, why, 0);
 }
 
 static void
 start_check(struct lmentry *e)
 {
+	uint64_t now = mono_now();
+	int wait;
+
+	e->started = now;
+	if (e->addr.needed && (!e->addr.has_addr || now >= e->addr.expires) &&
+	    e->req == NULL && e->lc->res != NULL) {
+		wait = e->waiting = !e->addr.has_addr;
+		e->req_started = now;
+		/* resolved_cb() may run before this returns */
+		e->req = resolve_start(e->lc->res, e->cc.host, resolved_cb, e);
+		if (wait)
+			return;
+	}
+	if (e->addr.needed && !e->addr.has_addr) {
+		check_failed(e, "no resolver for host names", 0);
+		return;
+	}
+	start_transfer(e);
+}
+
+static void
+start_transfer(struct lmentry *e)
+{
 	const struct conf_check *c = &e->cc;
 	long tmo = (long)(c->lm.timeout / 1000000);
+	char pin[300];
 	CURL *h;
 
-	e->started = mono_now();
 	e->body = 0;
 	e->truncated = 0;
 	e->errbuf[0] = '\0';
@@ -220,6 +327,20 @@ start_check(struct lmentry *e)
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "argod/" PACKAGE_VERSION);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, e);
+	if (e->addr.needed) {
+		/* The address we resolved, for host:port: libcurl must not
+		 * look the name up itself (it would, in a thread of its own,
+		 * and a hung lookup would stall the loop when the transfer
+		 * is cleaned up). */
+		snprintf(pin, sizeof(pin), "%s:%u:%s%s%s", c->host, c->port,
+		    strchr(e->addr.addr, ':') ? "[" : "", e->addr.addr,
+		    strchr(e->addr.addr, ':') ? "]" : "");
+		if ((e->resolve = curl_slist_append(NULL, pin)) == NULL) {
+			start_fail(e, "out of memory");
+			return;
+		}
+		curl_easy_setopt(h, CURLOPT_RESOLVE, e->resolve);
+	}
 	if (c->kind == CONF_CHECK_TCP)
 		curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
 	else if (c->head)
@@ -259,6 +380,8 @@ entry_new(struct lmcheck *lc, const char *origin, const struct conf_check *cc)
 		    cc->host, v6 ? "]" : "", cc->port);
 	}
 	lastmile_init(&e->lm, &cc->lm, mono_now());
+	e->addr.needed = cc->host_is_name;
+	e->addr.lookup_us = -1;
 	ev_timer_init(&e->timer, timer_cb, 0, 0);
 	e->timer.data = e;
 	arm(e, lastmile_first(&e->lm, mono_now(), rnd(lc)));
@@ -269,10 +392,12 @@ static void
 entry_free(struct lmentry *e)
 {
 	ev_timer_stop(e->lc->loop, &e->timer);
+	resolve_cancel(e->req);
 	if (e->easy != NULL) {
 		curlev_cancel(e->lc->cv, e->easy);
 		curl_easy_cleanup(e->easy);
 	}
+	curl_slist_free_all(e->resolve);
 	free(e->cc.url);
 	free(e->cc.host);
 	free(e->tcp_url);
@@ -291,6 +416,8 @@ lmcheck_new(struct ev_loop *loop, const struct conf *c)
 		free(lc);
 		return NULL;
 	}
+	/* Without c-ares, checks of IP literals still run. */
+	lc->res = resolve_new(loop);
 	lmcheck_reconfigure(lc, c);
 	return lc;
 }
@@ -337,6 +464,7 @@ lmcheck_free(struct lmcheck *lc)
 	for (i = 0; i < lc->n; i++)
 		entry_free(lc->v[i]);
 	free(lc->v);
+	resolve_free(lc->res);
 	curlev_free(lc->cv);
 	free(lc);
 }
@@ -355,5 +483,6 @@ lmcheck_view(const struct lmcheck *lc, size_t i, struct lmcheck_view *v)
 	v->origin = e->origin;
 	v->check = &e->cc;
 	v->lm = &e->lm;
-	v->running = e->easy != NULL;
+	v->addr = &e->addr;
+	v->running = e->easy != NULL || e->waiting;
 }

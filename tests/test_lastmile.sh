@@ -15,17 +15,26 @@
 #     restarted: healthy again;
 #   - the origin that never answers fails by timeout, and the daemon
 #     keeps answering its status socket meanwhile;
-#   - a reload with unchanged checks keeps their state.
+#   - a reload with unchanged checks keeps their state;
+#   - a check target named by host name, served by dnsmasq (its own
+#     options, --no-resolv) in the origin's namespace, resolved by argod
+#     through c-ares: the address and TTL in status, re-resolved as the
+#     TTL runs out and not at every check, a changed record followed with
+#     no restart, the last good address kept (and the failure shown and
+#     logged once) while the server is down or answers NXDOMAIN, and a
+#     name that never resolves failing with the reason.
 #
-# Needs root (namespaces) and nginx; skips (77) otherwise. Everything it
-# creates (namespaces, processes, the temporary directory) is removed in
-# the exit trap. Prints TAP.
+# Needs root (namespaces), nginx and dnsmasq; skips (77) otherwise.
+# Everything it creates (namespaces, processes, /etc/netns/NAME for the
+# namespace's resolv.conf, the temporary directory) is removed in the
+# exit trap. Prints TAP.
 
 : "${top_srcdir:=$(dirname "$0")/..}"
 . "$top_srcdir/tests/lib/preamble.sh"
 need_root
 need_netns
 need_cmd nginx "nginx is not installed (Debian: nginx-light; bootstrap.sh installs it)"
+need_cmd dnsmasq "dnsmasq is not installed (bootstrap.sh installs it)"
 
 ARGOD=$(cd "$top_builddir" && pwd)/argod
 ARGOCTL=$(cd "$top_builddir" && pwd)/argoctl
@@ -38,6 +47,7 @@ VP=lmp$$
 VO=lmo$$
 POP_IP=10.79.0.1
 ORG_IP=10.79.0.2
+ORG_IP2=10.79.0.3
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/argod-lastmile.XXXXXX") || exit 1
 # nginx's workers (not root) look for $T/down.
@@ -45,6 +55,7 @@ chmod 755 "$T"
 NGINX_PID=
 ARGOD_PID=
 STUCK_PID=
+DNS_PID=
 n=0
 failed=0
 
@@ -75,6 +86,8 @@ cleanup() {
 	stop "$ARGOD_PID"
 	stop "$NGINX_PID"
 	stop "$STUCK_PID"
+	stop "$DNS_PID"
+	rm -rf "/etc/netns/$NS_POP"
 	ip netns del "$NS_POP" 2>/dev/null
 	ip netns del "$NS_ORG" 2>/dev/null
 	if [ "$failed" -ne 0 ]; then
@@ -100,8 +113,9 @@ ip netns add "$NS_POP" || bail "ip netns add"
 ip netns add "$NS_ORG" || bail "ip netns add"
 ip link add "$VP" netns "$NS_POP" type veth peer name "$VO" \
     netns "$NS_ORG" || bail "veth"
-ip -n "$NS_POP" addr add "$POP_IP/30" dev "$VP"
-ip -n "$NS_ORG" addr add "$ORG_IP/30" dev "$VO"
+ip -n "$NS_POP" addr add "$POP_IP/29" dev "$VP"
+ip -n "$NS_ORG" addr add "$ORG_IP/29" dev "$VO"
+ip -n "$NS_ORG" addr add "$ORG_IP2/29" dev "$VO"
 for ns in "$NS_POP" "$NS_ORG"; do
 	ip -n "$ns" link set lo up
 done
@@ -122,7 +136,7 @@ http {
 	uwsgi_temp_path $T/uwsgi;
 	scgi_temp_path $T/scgi;
 	server {
-		listen $ORG_IP:8080;
+		listen 8080;
 		location = /health {
 			if (-f $T/down) { return 503; }
 			return 200 "ok\n";
@@ -136,6 +150,22 @@ start_nginx() {
 	NGINX_PID=$!
 }
 start_nginx
+
+# The name server: dnsmasq on the origin's address with nothing but the
+# records given here (start_dns ADDRESS-OPTION...), TTL 1 s; argod's
+# namespace uses it through /etc/netns/NAME/resolv.conf, which "ip netns
+# exec" mounts over /etc/resolv.conf.
+start_dns() {
+	ip netns exec "$NS_ORG" dnsmasq -k --conf-file=/dev/null \
+	    --no-resolv --no-hosts --bind-interfaces \
+	    --listen-address="$ORG_IP" --local-ttl=1 --user=root \
+	    --pid-file="$T/dnsmasq.pid" --log-facility="$T/dnsmasq.log" \
+	    "$@" >>"$T/dnsmasq.log" 2>&1 &
+	DNS_PID=$!
+}
+start_dns --address=/origin.test/"$ORG_IP"
+mkdir -p "/etc/netns/$NS_POP"
+echo "nameserver $ORG_IP" >"/etc/netns/$NS_POP/resolv.conf"
 
 # An origin that accepts connections and never says a word.
 ip netns exec "$NS_ORG" "$PY" -c '
@@ -174,6 +204,22 @@ origin db {
 	unhealthy-after 3
 	healthy-after 2
 }
+origin named {
+	prefix 192.0.2.0/25
+	egress pop
+	check http://origin.test:8080/health status 200
+	check-interval 300ms
+	check-timeout 250ms
+	unhealthy-after 3
+	healthy-after 2
+}
+origin ghost {
+	prefix 192.0.2.128/25
+	egress pop
+	check tcp ghost.test:8080
+	check-interval 300ms
+	check-timeout 250ms
+}
 origin stuck {
 	prefix 198.51.100.128/25
 	egress pop
@@ -189,6 +235,13 @@ ok $? "argod -n accepts the check statements"
 ip netns exec "$NS_POP" "$ARGOD" -d -v -c "$T/argod.conf" \
     >"$T/argod.log" 2>&1 &
 ARGOD_PID=$!
+i=0
+while [ ! -S "$T/argod.sock" ] && kill -0 "$ARGOD_PID" 2>/dev/null &&
+    [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -S "$T/argod.sock" ] || bail "argod did not start (see argod.log)"
 
 # q ORIGIN EXPR [BAD]: exit 0 when EXPR, a Python expression over o (the
 # origin's entry of "argoctl -j origins") and r (the whole reply), holds
@@ -252,7 +305,7 @@ ok $? "db: a connect time, no HTTP status, no first byte"
 
 "$ARGOCTL" -s "$T/argod.sock" origins >"$T/argoctl.log" 2>&1
 ok $? "argoctl origins"
-grep -q "^web  *http://$ORG_IP:8080/health  *healthy " "$T/argoctl.log"
+grep -q "^web  *http://$ORG_IP:8080/health  *-  *healthy " "$T/argoctl.log"
 ok $? "argoctl origins shows web healthy"
 sed 's/^/# /' "$T/argoctl.log"
 
@@ -339,6 +392,67 @@ print([o["checks"] for o in json.load(sys.stdin)["origins"]
 ok $? "reload"
 q web 'o["checks"] >= '"$c2"' and o["health"] == "healthy"'
 ok $? "web keeps its state across the reload (checks >= $c2)"
+
+# Host names (c-ares, dnsmasq).
+wait_q 10 named 'o["health"] == "healthy" and
+    o["resolved"]["address"] == "'"$ORG_IP"'" and
+    o["resolved"]["reason"] is None'
+ok $? "named (origin.test) resolves to $ORG_IP and is healthy"
+q named 'o["resolved"]["ttl_s"] == 1 and o["resolved"]["host"] ==
+    "origin.test" and o["resolved"]["lookup_ms"] is not None and
+    o["last"]["http_status"] == 200'
+ok $? "named: status shows the TTL (1 s) and the lookup time"
+counts() {	# counts ORIGIN: "checks lookups"
+	"$ARGOCTL" -j -s "$T/argod.sock" origins | "$PY" -c '
+import json, sys
+o = [o for o in json.load(sys.stdin)["origins"]
+     if o["origin"] == sys.argv[1]][0]
+print(o["checks"], o["resolved"]["lookups"])' "$1"
+}
+set -- $(counts named)
+sleep 3
+q named 'o["checks"] - '"$1"' >= 7 and
+    2 <= o["resolved"]["lookups"] - '"$2"' <= o["checks"] - '"$1"' - 3'
+ok $? "named: re-resolved as the TTL runs out, not at every check"
+grep -q "origin.test is" "$T/argod.log"
+[ $? -ne 0 ]
+ok $? "no address change logged while the record stays"
+
+stop "$DNS_PID"
+start_dns --address=/origin.test/"$ORG_IP2"
+wait_q 10 named 'o["resolved"]["address"] == "'"$ORG_IP2"'" and
+    o["last"]["passed"] and o["health"] == "healthy"'
+ok $? "named follows the changed record to $ORG_IP2, no restart"
+grep -q "origin named: origin.test is $ORG_IP2" "$T/argod.log"
+ok $? "the log says where origin.test went"
+
+stop "$DNS_PID"
+DNS_PID=
+wait_q 10 named 'o["resolved"]["reason"] is not None'
+ok $? "named: the dead name server shows in status"
+# A lookup of a dead server takes seconds (c-ares: 2 tries, 1 s and 2 s);
+# the checks go on with the last address meanwhile.
+wait_q 15 named 'o["resolved"]["lookup_failures"] >= 2'
+q named 'o["resolved"]["address"] == "'"$ORG_IP2"'" and
+    o["health"] == "healthy" and o["last"]["passed"] and
+    o["resolved"]["lookup_failures"] >= 2'
+r=$?; [ $r -eq 0 ] || "$ARGOCTL" -j -s "$T/argod.sock" origins | sed "s/^/# /"
+ok $r "named: the last good address stays in use, the origin healthy"
+[ "$(grep -c "origin named: resolving origin.test" "$T/argod.log")" -eq 1 ]
+ok $? "the resolver failure is logged once, not at every lookup"
+
+start_dns --address=/origin.test/
+wait_q 10 named 'o["resolved"]["reason"] is not None and
+    "not found" in o["resolved"]["reason"]'
+ok $? "named: NXDOMAIN shows in status"
+q named 'o["resolved"]["address"] == "'"$ORG_IP2"'" and o["health"] ==
+    "healthy"'
+ok $? "named: and the last good address stays in use"
+
+wait_q 10 ghost 'o["health"] == "unhealthy" and
+    o["resolved"]["address"] is None and
+    o["last"]["reason"].startswith("resolving ghost.test: ")'
+ok $? "ghost (a name that never resolves) is unhealthy, with the reason"
 
 kill -0 "$ARGOD_PID" 2>/dev/null
 ok $? "argod is still running"
