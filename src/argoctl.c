@@ -586,6 +586,12 @@ show_event(json_t *j)
 		    &ev.before),
 		    fmt_route(after, sizeof(after), ev.has_after, &ev.after));
 		break;
+	case CTLC_EVENT_ORIGIN:
+		printf("%s origin %s %s -> %s%s%s%s\n", stamp, ev.origin,
+		    ev.from, ev.to, ev.reason != NULL ? " (" : "",
+		    ev.reason != NULL ? ev.reason : "",
+		    ev.reason != NULL ? ")" : "");
+		break;
 	case CTLC_EVENT_OTHER:
 		printf("%s %s\n", stamp, ev.name);
 		break;

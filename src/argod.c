@@ -280,6 +280,15 @@ engine_route_event(void *arg, const struct engine_route_event *ev)
 		kern_route_set(d.kern, &ev->old->pfx, NULL);
 }
 
+static void
+origin_event(void *arg, const struct lmcheck_event *ev)
+{
+	if (d.ctl)
+		ctl_origin_event(d.ctl, ev);
+	if (d.ctl_ro)
+		ctl_origin_event(d.ctl_ro, ev);
+}
+
 static const struct engine_ops ops = {
 	.send = engine_send,
 	.link_event = engine_link_event,
@@ -664,7 +673,7 @@ main(int argc, char *argv[])
 		ctl_set_kern(d.ctl_ro, d.kern);
 	}
 	/* Without libcurl the daemon routes as before, with no checks. */
-	d.lm = lmcheck_new(d.loop, d.conf);
+	d.lm = lmcheck_new(d.loop, d.conf, origin_event, NULL);
 	ctl_set_lastmile(d.ctl, d.lm);
 	if (d.ctl_ro)
 		ctl_set_lastmile(d.ctl_ro, d.lm);

@@ -906,3 +906,16 @@ ctl_cmd_route_event(const struct engine *e,
 	    route_json(e, re->new, now, 0) : json_null());
 	return dump(ev);
 }
+
+char *
+ctl_cmd_origin_event(const struct lmcheck_event *oe, uint64_t now)
+{
+	json_t *ev = event_new(CTL_EV_ORIGIN, now);
+
+	set(ev, CTL_F_ORIGIN, json_string(oe->origin));
+	set(ev, CTL_F_FROM, json_string(lastmile_health_name(oe->from)));
+	set(ev, CTL_F_TO, json_string(lastmile_health_name(oe->to)));
+	set(ev, CTL_F_REASON, oe->reason != NULL ? json_string(oe->reason) :
+	    json_null());
+	return dump(ev);
+}

@@ -41,5 +41,7 @@ char	*ctl_cmd_banner(const struct engine *, int ro);
 char	*ctl_cmd_link_event(const struct engine_link_event *, uint64_t now);
 char	*ctl_cmd_route_event(const struct engine *,
 	    const struct engine_route_event *, uint64_t now);
+struct lmcheck_event;
+char	*ctl_cmd_origin_event(const struct lmcheck_event *, uint64_t now);
 
 #endif

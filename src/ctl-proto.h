@@ -35,6 +35,7 @@
 /* Events. */
 #define CTL_EV_LINK		"link"
 #define CTL_EV_ROUTE		"route"
+#define CTL_EV_ORIGIN		"origin"	/* an origin's health */
 
 /* Values: link states and forwarding modes. */
 #define CTL_LINK_DOWN		"down"

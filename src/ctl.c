@@ -709,6 +709,13 @@ ctl_link_event(struct ctl *ctl, const struct engine_link_event *le)
 }
 
 void
+ctl_origin_event(struct ctl *ctl, const struct lmcheck_event *oe)
+{
+	if (ctl_monitored(ctl))
+		ctl_broadcast(ctl, ctl_cmd_origin_event(oe, ctl_now(ctl)));
+}
+
+void
 ctl_route_event(struct ctl *ctl, const struct engine_route_event *re)
 {
 	if (ctl_monitored(ctl))

@@ -50,5 +50,7 @@ void		 ctl_set_lastmile(struct ctl *, struct lmcheck *);
 /* Broadcast to monitor clients. */
 void		 ctl_link_event(struct ctl *, const struct engine_link_event *);
 void		 ctl_route_event(struct ctl *, const struct engine_route_event *);
+struct lmcheck_event;
+void		 ctl_origin_event(struct ctl *, const struct lmcheck_event *);
 
 #endif

@@ -1031,6 +1031,13 @@ ctlc_decode_event(json_t *j, struct ctlc_event *ev, char *err,
 			ctlc_event_free(ev);
 			return -1;
 		}
+	} else if (strcmp(ev->name, CTL_EV_ORIGIN) == 0) {
+		ev->type = CTLC_EVENT_ORIGIN;
+		if (dec_str(&d, j, CTL_F_ORIGIN, 0, &ev->origin) == -1 ||
+		    dec_str(&d, j, CTL_F_FROM, 0, &ev->from) == -1 ||
+		    dec_str(&d, j, CTL_F_TO, 0, &ev->to) == -1 ||
+		    dec_str(&d, j, CTL_F_REASON, 1, &ev->reason) == -1)
+			return -1;
 	} else
 		ev->type = CTLC_EVENT_OTHER;
 	ev->json = json_incref(j);

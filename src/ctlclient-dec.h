@@ -232,6 +232,7 @@ enum ctlc_event_type {
 	CTLC_EVENT_OTHER,	/* a newer daemon's event: skip it */
 	CTLC_EVENT_LINK,
 	CTLC_EVENT_ROUTE,
+	CTLC_EVENT_ORIGIN,	/* an origin check's health changed */
 };
 struct ctlc_event {
 	json_t			*json;
@@ -241,8 +242,8 @@ struct ctlc_event {
 	/* link */
 	const char		*peer, *from, *to;
 	double			 rtt_ms, loss_pct;
-	/* route */
-	const char		*origin, *prefix;
+	/* route; origin: origin, from, to (health names), reason */
+	const char		*origin, *prefix, *reason;
 	int			 has_before, has_after;
 	struct ctlc_route	 before, after;
 };

@@ -58,6 +58,8 @@ struct lmcheck {
 	struct lmentry		**v;
 	size_t			 n;
 	uint64_t		 rng;
+	lmcheck_event_fn	*event;
+	void			*event_arg;
 };
 
 static uint64_t
@@ -81,6 +83,23 @@ rnd(struct lmcheck *lc)
 }
 
 static void	start_check(struct lmentry *);
+
+static void
+health_changed(struct lmentry *e, enum lastmile_health was, const char *why)
+{
+	struct lmcheck_event ev;
+
+	log_info("origin %s: %s -> %s%s%s", e->origin,
+	    lastmile_health_name(was), lastmile_health_name(e->lm.health),
+	    why != NULL ? ": " : "", why != NULL ? why : "");
+	if (e->lc->event == NULL)
+		return;
+	ev.origin = e->origin;
+	ev.from = was;
+	ev.to = e->lm.health;
+	ev.reason = why;
+	e->lc->event(e->lc->event_arg, &ev);
+}
 
 static void
 arm(struct lmentry *e, uint64_t due)
@@ -175,10 +194,7 @@ done_cb(void *arg, CURL *easy, CURLcode rc)
 	e->resolve = NULL;
 
 	if (lastmile_record(&e->lm, now, &r))
-		log_info("origin %s: %s -> %s%s%s", e->origin,
-		    lastmile_health_name(was),
-		    lastmile_health_name(e->lm.health), r.ok ? "" : ": ",
-		    r.reason);
+		health_changed(e, was, r.ok ? NULL : r.reason);
 	else if (!r.ok)
 		log_debug("origin %s: check failed: %s", e->origin, r.reason);
 	arm(e, lastmile_next(&e->lm, e->started, rnd(e->lc)));
@@ -198,9 +214,7 @@ check_failed(struct lmentry *e, const char *why, int noisy)
 	curl_slist_free_all(e->resolve);
 	e->resolve = NULL;
 	if (lastmile_record(&e->lm, mono_now(), &r))
-		log_info("origin %s: %s -> %s: %s", e->origin,
-		    lastmile_health_name(was),
-		    lastmile_health_name(e->lm.health), why);
+		health_changed(e, was, why);
 	if (noisy)
 		log_warnx("origin %s: cannot start check: %s", e->origin, why);
 	arm(e, lastmile_next(&e->lm, e->started, rnd(e->lc)));
@@ -405,11 +419,14 @@ entry_free(struct lmentry *e)
 }
 
 struct lmcheck *
-lmcheck_new(struct ev_loop *loop, const struct conf *c)
+lmcheck_new(struct ev_loop *loop, const struct conf *c,
+    lmcheck_event_fn *event, void *arg)
 {
 	struct lmcheck *lc = xcalloc(1, sizeof(*lc));
 
 	lc->loop = loop;
+	lc->event = event;
+	lc->event_arg = arg;
 	if (getrandom(&lc->rng, sizeof(lc->rng), 0) != sizeof(lc->rng))
 		lc->rng = (uint64_t)getpid() ^ mono_now();
 	if ((lc->cv = curlev_new(loop)) == NULL) {

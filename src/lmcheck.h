@@ -48,8 +48,17 @@ struct lmcheck_view {
 	int			 running;	/* a check is in flight */
 };
 
-/* NULL (logged) if libcurl cannot be set up. */
-struct lmcheck	*lmcheck_new(struct ev_loop *, const struct conf *);
+/* An origin's health changed (for the status socket's monitor). */
+struct lmcheck_event {
+	const char		*origin;
+	enum lastmile_health	 from, to;
+	const char		*reason;	/* of the last check, NULL ok */
+};
+typedef void	lmcheck_event_fn(void *arg, const struct lmcheck_event *);
+
+/* NULL (logged) if libcurl cannot be set up. event may be NULL. */
+struct lmcheck	*lmcheck_new(struct ev_loop *, const struct conf *,
+		    lmcheck_event_fn *event, void *arg);
 /* Checks whose origin and settings did not change keep their state. */
 void		 lmcheck_reconfigure(struct lmcheck *, const struct conf *);
 void		 lmcheck_free(struct lmcheck *);
