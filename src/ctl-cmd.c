@@ -618,6 +618,8 @@ check_result_json(const struct lastmile_result *r, uint64_t now,
 
 	set(o, CTL_F_PASSED, json_boolean(r->ok));
 	set(o, CTL_F_AGO_S, jago(now, at));
+	set(o, CTL_F_ADDRESS, r->address[0] != '\0' ?
+	    json_string(r->address) : json_null());
 	set(o, CTL_F_HTTP_STATUS, r->http_status > 0 ?
 	    json_integer(r->http_status) : json_null());
 	set(o, CTL_F_DNS_MS, jus(r->dns_us));

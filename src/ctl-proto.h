@@ -183,7 +183,7 @@
 #define CTL_F_TOTAL_MS		"total_ms"
 #define CTL_F_RESOLVED		"resolved"	/* a target's host name */
 #define CTL_F_HOST		"host"
-#define CTL_F_ADDRESS		"address"
+#define CTL_F_ADDRESS		"address"	/* also check results */
 #define CTL_F_TTL_S		"ttl_s"
 #define CTL_F_EXPIRES_S		"expires_s"
 #define CTL_F_LOOKUP_MS		"lookup_ms"

@@ -771,6 +771,7 @@ dec_check_result(struct dec *d, json_t *parent, const char *key, int *has,
 	    dec_num(d, o, CTL_F_TLS_MS, 1, &r->tls_ms) == -1 ||
 	    dec_num(d, o, CTL_F_FIRST_BYTE_MS, 1, &r->first_byte_ms) == -1 ||
 	    dec_num(d, o, CTL_F_TOTAL_MS, 1, &r->total_ms) == -1 ||
+	    dec_str(d, o, CTL_F_ADDRESS, 1, &r->address) == -1 ||
 	    dec_str(d, o, CTL_F_REASON, 1, &r->reason) == -1)
 		goto out;
 	st = json_object_get(o, CTL_F_HTTP_STATUS);

@@ -162,6 +162,7 @@ struct ctlc_check_result {
 	double		 ago_s;
 	long long	 http_status;		/* 0: none */
 	double		 dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms;
+	const char	*address;		/* NULL: not connected */
 	const char	*reason;		/* NULL when passed */
 };
 /* The origins reply: the last-mile checks this PoP runs. */

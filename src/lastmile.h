@@ -53,6 +53,7 @@ struct lastmile_result {
 	int		ok;
 	long		http_status;	/* 0: none */
 	int64_t		dns_us, connect_us, tls_us, first_byte_us, total_us;
+	char		address[46];	/* connected to; "" none */
 	char		reason[LASTMILE_REASON_MAX];	/* why not ok */
 };
 

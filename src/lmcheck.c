@@ -157,11 +157,15 @@ done_cb(void *arg, CURL *easy, CURLcode rc)
 	uint64_t now = mono_now();
 	long status = 0;
 	curl_off_t conn = 0;
+	char *ip = NULL;
 
 	memset(&r, 0, sizeof(r));
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn);
 	r.http_status = status;
+	if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK &&
+	    ip != NULL && conn > 0)
+		snprintf(r.address, sizeof(r.address), "%s", ip);
 	r.total_us = phase(easy, CURLINFO_TOTAL_TIME_T, 1);
 	/* A failed check still tells how far it got. */
 	r.dns_us = phase(easy, CURLINFO_NAMELOOKUP_TIME_T,

@@ -292,12 +292,13 @@ plausible='o["last"]["passed"] and o["last"]["http_status"] == 200 and
     o["last"]["tls_ms"] is None and
     0 <= o["last"]["dns_ms"] <= o["last"]["connect_ms"] <=
     o["last"]["first_byte_ms"] <= o["last"]["total_ms"] < 250 and
-    o["last"]["connect_ms"] > 0 and o["last"]["reason"] is None'
+    o["last"]["connect_ms"] > 0 and o["last"]["reason"] is None and
+    o["last"]["address"] == "'"$ORG_IP"'"'
 
 wait_q 15 web 'o["health"] == "healthy" and o["successes"] >= 2'
 ok $? "web (nginx over HTTP) is healthy"
 q web "$plausible"
-ok $? "web: status 200, 0 <= dns <= connect <= first byte <= total < timeout"
+ok $? "web: status 200 from $ORG_IP, 0 <= dns <= connect <= first byte <= total < timeout"
 wait_q 5 db 'o["health"] == "healthy"'
 ok $? "db (tcp connect to nginx) is healthy"
 q db 'o["last"]["connect_ms"] > 0 and o["last"]["first_byte_ms"] is None and
@@ -432,7 +433,8 @@ wait_q 10 named 'o["health"] == "healthy" and
 ok $? "named (origin.test) resolves to $ORG_IP and is healthy"
 q named 'o["resolved"]["ttl_s"] == 1 and o["resolved"]["host"] ==
     "origin.test" and o["resolved"]["lookup_ms"] is not None and
-    o["last"]["http_status"] == 200'
+    o["last"]["http_status"] == 200 and
+    o["last"]["address"] == "'"$ORG_IP"'"'
 ok $? "named: status shows the TTL (1 s) and the lookup time"
 counts() {	# counts ORIGIN: "checks lookups"
 	"$ARGOCTL" -j -s "$T/argod.sock" origins | "$PY" -c '
@@ -453,8 +455,9 @@ ok $? "no address change logged while the record stays"
 stop "$DNS_PID"
 start_dns --address=/origin.test/"$ORG_IP2"
 wait_q 10 named 'o["resolved"]["address"] == "'"$ORG_IP2"'" and
-    o["last"]["passed"] and o["health"] == "healthy"'
-ok $? "named follows the changed record to $ORG_IP2, no restart"
+    o["last"]["passed"] and o["health"] == "healthy" and
+    o["last"]["address"] == "'"$ORG_IP2"'"'
+ok $? "named follows the changed record to $ORG_IP2 (connects there), no restart"
 grep -q "origin named: origin.test is $ORG_IP2" "$T/argod.log"
 ok $? "the log says where origin.test went"
 
