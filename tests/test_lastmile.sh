@@ -169,14 +169,18 @@ start_dns --address=/origin.test/"$ORG_IP"
 mkdir -p "/etc/netns/$NS_POP"
 echo "nameserver $ORG_IP" >"/etc/netns/$NS_POP/resolv.conf"
 
-# An origin that accepts connections and never says a word.
+# An origin that accepts connections and never says a word (it accepts,
+# so that its backlog never fills and connects keep succeeding).
 ip netns exec "$NS_ORG" "$PY" -c '
-import socket, sys, time
+import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], 8081))
 s.listen(64)
-time.sleep(3600)
+held = []
+while True:
+    c, _ = s.accept()
+    held = [x for x in held if x.fileno() != -1][-200:] + [c]
 ' "$ORG_IP" >"$T/stuck.log" 2>&1 &
 STUCK_PID=$!
 
@@ -461,6 +465,7 @@ ok $? "named follows the changed record to $ORG_IP2 (connects there), no restart
 grep -q "origin named: origin.test is $ORG_IP2" "$T/argod.log"
 ok $? "the log says where origin.test went"
 
+logged=$(wc -l <"$T/argod.log")
 stop "$DNS_PID"
 DNS_PID=
 wait_q 10 named 'o["resolved"]["reason"] is not None'
@@ -483,8 +488,8 @@ q named 'o["resolved"]["address"] == "'"$ORG_IP2"'" and o["health"] ==
 ok $? "named: and the last good address stays in use"
 # One warning for the whole failing episode (dead server, then NXDOMAIN);
 # changes of reason within it are debug lines (": now ...", with -v).
-[ "$(grep "origin named: resolving origin.test: " "$T/argod.log" |
-    grep -vc ": now ")" -eq 1 ]
+[ "$(tail -n +"$((logged + 1))" "$T/argod.log" |
+    grep "origin named: resolving origin.test: " | grep -vc ": now ")" -eq 1 ]
 ok $? "the resolver failure is logged once, not at every lookup"
 
 wait_q 10 ghost 'o["health"] == "unhealthy" and
