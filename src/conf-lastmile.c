@@ -1,7 +1,7 @@
 /*
  * The last-mile check of an origin block (argod.conf(5)):
  *
- *	check URL [method get|head] [status CODE[-CODE]]
+ *	check URL [method get|head] [status CODE[-CODE]] [ca PATH]
  *	check tcp HOST:PORT
  *	check-interval DURATION
  *	check-timeout DURATION
@@ -58,7 +58,8 @@ chk_clear(struct conf_check *c)
 {
 	free(c->url);
 	free(c->host);
-	c->url = c->host = NULL;
+	free(c->ca);
+	c->url = c->host = c->ca = NULL;
 }
 
 /*
@@ -239,6 +240,14 @@ stmt_check(struct parser *p, struct conf_check *c, int line)
 			}
 			c->status_min = (unsigned)lo;
 			c->status_max = (unsigned)hi;
+		} else if (lex_opt(p, "ca")) {
+			if (!c->tls) {
+				lex_error(p, line, "check: ca applies to https "
+				    "URLs only");
+				return -1;
+			}
+			if (lex_path(p, "check ca", line, 0, &c->ca) == -1)
+				return -1;
 		} else
 			return 0;
 	}
@@ -366,7 +375,7 @@ conf_check_equal(const struct conf_check *a, const struct conf_check *b)
 {
 	return a->kind == b->kind && str_eq(a->url, b->url) &&
 	    str_eq(a->host, b->host) && a->port == b->port &&
-	    a->tls == b->tls && a->head == b->head &&
+	    a->tls == b->tls && a->head == b->head && str_eq(a->ca, b->ca) &&
 	    a->status_min == b->status_min && a->status_max == b->status_max &&
 	    a->lm.interval == b->lm.interval &&
 	    a->lm.timeout == b->lm.timeout && a->lm.fall == b->lm.fall &&
@@ -377,6 +386,7 @@ void
 chk_print(FILE *f, const struct conf_check *c)
 {
 	char buf[URL_MAX + 64];
+	const char *s;
 
 	if (c->kind == CONF_CHECK_NONE)
 		return;
@@ -387,6 +397,15 @@ chk_print(FILE *f, const struct conf_check *c)
 		    c->status_min);
 		if (c->status_max != c->status_min)
 			fprintf(f, "-%u", c->status_max);
+		if (c->ca != NULL) {
+			fprintf(f, " ca \"");
+			for (s = c->ca; *s != '\0'; s++) {
+				if (*s == '"' || *s == '\\')
+					fputc('\\', f);
+				fputc(*s, f);
+			}
+			fputc('"', f);
+		}
 	}
 	units_fmt_duration(buf, sizeof(buf), c->lm.interval);
 	fprintf(f, "\n\tcheck-interval %s\n", buf);

@@ -46,6 +46,7 @@ struct conf_check {
 	unsigned		 port;
 	int			 tls;	/* https */
 	int			 head;	/* HEAD, not GET */
+	char			*ca;	/* https: CA file, NULL system's */
 	unsigned		 status_min, status_max;
 	struct lastmile_conf	 lm;	/* interval, timeout, fall, rise */
 	int			 line;

@@ -359,6 +359,8 @@ start_transfer(struct lmentry *e)
 		}
 		curl_easy_setopt(h, CURLOPT_RESOLVE, e->resolve);
 	}
+	if (c->ca != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca);
 	if (c->kind == CONF_CHECK_TCP)
 		curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
 	else if (c->head)
@@ -391,6 +393,7 @@ entry_new(struct lmcheck *lc, const char *origin, const struct conf_check *cc)
 	e->cc = *cc;
 	e->cc.url = cc->url != NULL ? xstrdup(cc->url) : NULL;
 	e->cc.host = xstrdup(cc->host);
+	e->cc.ca = cc->ca != NULL ? xstrdup(cc->ca) : NULL;
 	if (cc->kind == CONF_CHECK_TCP) {
 		n = strlen(cc->host) + 32;
 		e->tcp_url = xcalloc(1, n);
@@ -418,6 +421,7 @@ entry_free(struct lmentry *e)
 	curl_slist_free_all(e->resolve);
 	free(e->cc.url);
 	free(e->cc.host);
+	free(e->cc.ca);
 	free(e->tcp_url);
 	free(e);
 }

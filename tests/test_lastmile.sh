@@ -8,6 +8,9 @@
 #
 #   - healthy origins with plausible timings (0 <= dns <= connect <=
 #     first byte <= total < timeout; no TLS phase on plain HTTP);
+#   - HTTPS with a certificate of a CA the test makes (openssl): a TLS
+#     phase between connect and first byte with the check's ca file, a
+#     certificate failure with the system's CAs;
 #   - nginx answering 503: unhealthy only after unhealthy-after (3)
 #     consecutive failures, while the TCP check stays healthy, and
 #     healthy again only after healthy-after (2) good checks;
@@ -35,6 +38,7 @@ need_root
 need_netns
 need_cmd nginx "nginx is not installed (Debian: nginx-light; bootstrap.sh installs it)"
 need_cmd dnsmasq "dnsmasq is not installed (bootstrap.sh installs it)"
+need_cmd openssl
 
 ARGOD=$(cd "$top_builddir" && pwd)/argod
 ARGOCTL=$(cd "$top_builddir" && pwd)/argoctl
@@ -124,6 +128,19 @@ done
 ip -n "$NS_POP" link set "$VP" up
 ip -n "$NS_ORG" link set "$VO" up
 
+# A CA and the origin's certificate for its address.
+(
+	cd "$T" &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -keyout ca.key -out ca.pem -days 2 \
+	    -subj "/CN=argod test CA" &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -keyout srv.key -out srv.csr -subj "/CN=$ORG_IP" &&
+	printf 'subjectAltName=IP:%s\n' "$ORG_IP" >srv.ext &&
+	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out srv.pem -days 2 -extfile srv.ext
+) >"$T/openssl.log" 2>&1 || bail "openssl could not make the certificates"
+
 # The origin: nginx with a config of its own, nothing from /etc/nginx.
 cat >"$T/nginx.conf" <<EOF
 worker_processes 1;
@@ -143,6 +160,12 @@ http {
 			if (-f $T/down) { return 503; }
 			return 200 "ok\n";
 		}
+	}
+	server {
+		listen 8443 ssl;
+		ssl_certificate $T/srv.pem;
+		ssl_certificate_key $T/srv.key;
+		location = /health { return 200 "ok\n"; }
 	}
 }
 EOF
@@ -196,8 +219,8 @@ origin web {
 	prefix 203.0.113.0/24
 	egress pop
 	check http://$ORG_IP:8080/health status 200
-	check-interval 300ms
-	check-timeout 250ms
+	check-interval 400ms
+	check-timeout 350ms
 	unhealthy-after 3
 	healthy-after 2
 }
@@ -205,13 +228,23 @@ origin db {
 	prefix 198.51.100.0/25
 	egress pop
 	check tcp $ORG_IP:8080
-	check-interval 300ms
-	check-timeout 250ms
+	check-interval 400ms
+	check-timeout 350ms
 	unhealthy-after 3
 	healthy-after 2
 }
+origin tls {
+	prefix 192.0.2.0/26
+	egress pop
+	check https://$ORG_IP:8443/health ca "$T/ca.pem"
+}
+origin tlsbad {
+	prefix 192.0.2.64/26
+	egress pop
+	check https://$ORG_IP:8443/health
+}
 origin named {
-	prefix 192.0.2.0/25
+	prefix 192.0.2.128/26
 	egress pop
 	check http://origin.test:8080/health status 200
 	check-interval 300ms
@@ -220,7 +253,7 @@ origin named {
 	healthy-after 2
 }
 origin ghost {
-	prefix 192.0.2.128/25
+	prefix 192.0.2.192/26
 	egress pop
 	check tcp ghost.test:8080
 	check-interval 300ms
@@ -277,7 +310,7 @@ wait_q() {
 
 # watch_until SECONDS ORIGIN EXPR BAD: poll until EXPR holds; fails as
 # soon as BAD holds on the way (a transition that came too early). The
-# check interval (300ms) is several polls long, so every state between
+# check interval (400ms) is several polls long, so every state between
 # two checks is seen.
 watch_until() {
 	end=$(($(date +%s) + $1))
@@ -295,7 +328,7 @@ watch_until() {
 plausible='o["last"]["passed"] and o["last"]["http_status"] == 200 and
     o["last"]["tls_ms"] is None and
     0 <= o["last"]["dns_ms"] <= o["last"]["connect_ms"] <=
-    o["last"]["first_byte_ms"] <= o["last"]["total_ms"] < 250 and
+    o["last"]["first_byte_ms"] <= o["last"]["total_ms"] < 350 and
     o["last"]["connect_ms"] > 0 and o["last"]["reason"] is None and
     o["last"]["address"] == "'"$ORG_IP"'"'
 
@@ -309,6 +342,17 @@ q db 'o["last"]["connect_ms"] > 0 and o["last"]["first_byte_ms"] is None and
     o["last"]["http_status"] is None and o["kind"] == "tcp" and
     o["target"] == "tcp '"$ORG_IP"':8080"'
 ok $? "db: a connect time, no HTTP status, no first byte"
+wait_q 10 tls 'o["health"] == "healthy"'
+ok $? "tls (HTTPS, the test's CA) is healthy"
+q tls 'o["last"]["connect_ms"] < o["last"]["tls_ms"] <=
+    o["last"]["first_byte_ms"] <= o["last"]["total_ms"] and
+    o["last"]["http_status"] == 200'
+ok $? "tls: a TLS phase between connect and first byte"
+wait_q 10 tlsbad 'o["health"] == "unhealthy"'
+ok $? "tlsbad (HTTPS, the system's CAs) is unhealthy"
+q tlsbad '"certificate" in o["last"]["reason"] and
+    o["last"]["http_status"] is None'
+ok $? "tlsbad: the reason is the certificate"
 
 "$ARGOCTL" -s "$T/argod.sock" origins >"$T/argoctl.log" 2>&1
 ok $? "argoctl origins"
@@ -370,9 +414,11 @@ for e in evs:
         print("# %s in %s" % (err.message, json.dumps(e)))
         sys.exit(1)
 web = [e for e in evs if e["origin"] == "web"]
-ok = [(e["from"], e["to"]) for e in web[:2]] == \
-    [("healthy", "unhealthy"), ("unhealthy", "healthy")] and \
-    "503" in web[0]["reason"] and web[1]["reason"] is None
+down = [i for i, e in enumerate(web) if (e["from"], e["to"]) ==
+        ("healthy", "unhealthy") and "503" in (e["reason"] or "")]
+ok = len(down) > 0 and len(web) > down[0] + 1 and \
+    (web[down[0] + 1]["from"], web[down[0] + 1]["to"]) == \
+    ("unhealthy", "healthy") and web[down[0] + 1]["reason"] is None
 if not ok:
     print("# origin events of web: %r" % web)
 sys.exit(0 if ok else 1)
