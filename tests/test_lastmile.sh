@@ -332,7 +332,7 @@ plausible='o["last"]["passed"] and o["last"]["http_status"] == 200 and
     o["last"]["connect_ms"] > 0 and o["last"]["reason"] is None and
     o["last"]["address"] == "'"$ORG_IP"'"'
 
-wait_q 15 web 'o["health"] == "healthy" and o["successes"] >= 2'
+wait_q 30 web 'o["health"] == "healthy" and o["successes"] >= 2'
 ok $? "web (nginx over HTTP) is healthy"
 q web "$plausible"
 ok $? "web: status 200 from $ORG_IP, 0 <= dns <= connect <= first byte <= total < timeout"
