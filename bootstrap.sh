@@ -9,7 +9,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libev-dev libc-ares-dev libnl-3-dev libnl-route-3-dev libjansson-dev
 libcurl4-openssl-dev libncurses-dev libsodium-dev
 iproute2 iputils-ping python3 tmux clang libclang-rt-14-dev iperf3
-mininet bridge-utils python3-matplotlib python3-jsonschema"
+mininet bridge-utils python3-matplotlib python3-jsonschema
+nginx-light dnsmasq openssl"
 
 missing=""
 for p in $PKGS; do
@@ -22,7 +23,34 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+	srv=""
+	other=""
+	for p in $missing; do
+		case $p in
+		nginx-light|dnsmasq) srv="$srv $p" ;;
+		*) other="$other $p" ;;
+		esac
+	done
+	[ -z "$other" ] || DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq $other >/dev/null
+	# nginx-light and dnsmasq are test servers that the tests start on
+	# their own configs in namespaces; their packages would also start
+	# them as system services (ports 80 and 53 of this host). A
+	# policy-rc.d for the length of their install stops that, unless
+	# one is in place already.
+	if [ -n "$srv" ]; then
+		rcd=""
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			rcd=/usr/sbin/policy-rc.d
+			printf '#!/bin/sh\nexit 101\n' >"$rcd"
+			chmod 755 "$rcd"
+			trap 'rm -f "$rcd"' EXIT
+		fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $srv \
+		    >/dev/null
+		[ -z "$rcd" ] || rm -f "$rcd"
+		trap - EXIT
+	fi
 fi
 
 [ -x configure ] || autoreconf -fi

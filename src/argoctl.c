@@ -39,7 +39,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: argoctl [-j] [-s socket] [-t timeout] "
 	    "command\n"
-	    "commands: status peers matrix routes lsdb fib monitor reload "
+	    "commands: status peers matrix routes lsdb origins fib monitor "
+	    "reload "
 	    "dry-run on|off help\n");
 	exit(EXIT_TROUBLE);
 }
@@ -426,6 +427,76 @@ show_lsdb(json_t *reply, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * One line per check: health and since when, the last check's phases
+ * (each from the start of the check, as libcurl measures them), and why
+ * it failed.
+ */
+static int
+show_origins(json_t *reply, char *err, size_t errlen)
+{
+	struct ctlc_origins os;
+	const struct ctlc_origin *o;
+	const struct ctlc_check_result *r;
+	struct table t;
+	char since[32], dns[32], con[32], tls[32], fb[32], tot[32], st[24],
+	    fails[32], ago[32], addr[80], why[300];
+	size_t i;
+
+	if (ctlc_decode_origins(reply, &os, err, errlen) == -1)
+		return -1;
+	if (os.n == 0) {
+		printf("no origin checks run on this PoP\n");
+		ctlc_origins_free(&os);
+		return 0;
+	}
+	table_init(&t, "llllrrrrrrrrrl");
+	table_row(&t, "ORIGIN", "TARGET", "ADDRESS", "HEALTH", "SINCE",
+	    "FAILS", "LAST",
+	    "STATUS", "DNS", "CONNECT", "TLS", "1ST-BYTE", "TOTAL", "REASON");
+	for (i = 0; i < os.n; i++) {
+		o = &os.v[i];
+		r = o->has_last ? &o->last : NULL;
+		snprintf(fails, sizeof(fails), "%llu/%llu",
+		    (unsigned long long)o->failures,
+		    (unsigned long long)o->unhealthy_after);
+		if (r != NULL && r->http_status > 0)
+			snprintf(st, sizeof(st), "%lld", r->http_status);
+		else
+			snprintf(st, sizeof(st), "-");
+		if (r != NULL)
+			ctlc_fmt_duration(ago, sizeof(ago), r->ago_s);
+		else
+			snprintf(ago, sizeof(ago), "never");
+		/* A host name's address; "(stale)" while lookups fail. */
+		if (!o->has_resolved)
+			snprintf(addr, sizeof(addr), "-");
+		else
+			snprintf(addr, sizeof(addr), "%s%s",
+			    o->address != NULL ? o->address : "none",
+			    o->resolve_reason != NULL && o->address != NULL ?
+			    " (stale)" : "");
+		if (r != NULL && r->reason != NULL)
+			snprintf(why, sizeof(why), "%s", r->reason);
+		else if (o->has_resolved && o->resolve_reason != NULL)
+			snprintf(why, sizeof(why), "resolving %s: %s",
+			    o->host, o->resolve_reason);
+		else
+			snprintf(why, sizeof(why), "-");
+		table_row(&t, o->origin, o->target, addr, o->health,
+		    ctlc_fmt_duration(since, sizeof(since), o->health_since_s),
+		    fails, ago, st,
+		    fmt_ms(dns, sizeof(dns), r ? r->dns_ms : NAN),
+		    fmt_ms(con, sizeof(con), r ? r->connect_ms : NAN),
+		    fmt_ms(tls, sizeof(tls), r ? r->tls_ms : NAN),
+		    fmt_ms(fb, sizeof(fb), r ? r->first_byte_ms : NAN),
+		    fmt_ms(tot, sizeof(tot), r ? r->total_ms : NAN), why);
+	}
+	table_print(&t);
+	ctlc_origins_free(&os);
+	return 0;
+}
+
 static int
 show_help(json_t *reply, char *err, size_t errlen)
 {
@@ -515,6 +586,12 @@ show_event(json_t *j)
 		    &ev.before),
 		    fmt_route(after, sizeof(after), ev.has_after, &ev.after));
 		break;
+	case CTLC_EVENT_ORIGIN:
+		printf("%s origin %s %s -> %s%s%s%s\n", stamp, ev.origin,
+		    ev.from, ev.to, ev.reason != NULL ? " (" : "",
+		    ev.reason != NULL ? ev.reason : "",
+		    ev.reason != NULL ? ")" : "");
+		break;
 	case CTLC_EVENT_OTHER:
 		printf("%s %s\n", stamp, ev.name);
 		break;
@@ -581,6 +658,7 @@ main(int argc, char *argv[])
 		{ CTL_CMD_MATRIX, show_matrix },
 		{ CTL_CMD_ROUTES, show_routes },
 		{ CTL_CMD_LSDB, show_lsdb },
+		{ CTL_CMD_ORIGINS, show_origins },
 		{ CTL_CMD_MONITOR, NULL },
 		{ CTL_CMD_RELOAD, show_reload },
 		{ CTL_CMD_HELP, show_help },

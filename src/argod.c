@@ -30,6 +30,7 @@
 #include "ctl.h"
 #include "engine.h"
 #include "kern.h"
+#include "lmcheck.h"
 #include "log.h"
 #include "prefix.h"
 #include "wire.h"
@@ -52,6 +53,7 @@ static struct {
 	ev_signal	 sighup, sigterm, sigint;
 	struct ctl	*ctl, *ctl_ro;
 	struct kern	*kern;
+	struct lmcheck	*lm;		/* origin checks; NULL: no libcurl */
 	ev_timer	 kern_timer;
 	int		 pidfd;
 	struct log_limit send_limit;
@@ -278,6 +280,15 @@ engine_route_event(void *arg, const struct engine_route_event *ev)
 		kern_route_set(d.kern, &ev->old->pfx, NULL);
 }
 
+static void
+origin_event(void *arg, const struct lmcheck_event *ev)
+{
+	if (d.ctl)
+		ctl_origin_event(d.ctl, ev);
+	if (d.ctl_ro)
+		ctl_origin_event(d.ctl_ro, ev);
+}
+
 static const struct engine_ops ops = {
 	.send = engine_send,
 	.link_event = engine_link_event,
@@ -495,6 +506,8 @@ reload(void *arg, char *err, size_t errlen)
 	conf_free(d.conf);
 	d.conf = nc;
 	kern_reconfigure(d.kern, &nc->kern);
+	if (d.lm != NULL)
+		lmcheck_reconfigure(d.lm, nc);
 	push_rules();
 	push_routes();
 	log_info("reloaded: %zu peers, %zu origins", nc->ec.npeers,
@@ -659,6 +672,11 @@ main(int argc, char *argv[])
 			return 1;
 		ctl_set_kern(d.ctl_ro, d.kern);
 	}
+	/* Without libcurl the daemon routes as before, with no checks. */
+	d.lm = lmcheck_new(d.loop, d.conf, origin_event, NULL);
+	ctl_set_lastmile(d.ctl, d.lm);
+	if (d.ctl_ro)
+		ctl_set_lastmile(d.ctl_ro, d.lm);
 	ev_timer_init(&d.kern_timer, kern_timer_cb, KERN_SETTLE, 0);
 	ev_timer_start(d.loop, &d.kern_timer);
 
@@ -678,6 +696,7 @@ main(int argc, char *argv[])
 	if (d.ctl_ro)
 		ctl_close(d.ctl_ro);
 	ctl_close(d.ctl);
+	lmcheck_free(d.lm);
 	socks_close();
 	kern_close(d.kern);
 	engine_free(d.engine);

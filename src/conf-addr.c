@@ -303,12 +303,15 @@ kw_origin(struct parser *p, int line)
 {
 	struct engine_conf *ec = &p->c->ec;
 	struct engine_origin_conf o;
+	struct chk_block chk;
 	struct token *t;
 	size_t i;
 	const char *what;
+	char kw[32];
 	int bad = 0, r, sline;
 
 	memset(&o, 0, sizeof(o));
+	chk_init(&chk);
 	if (lex_name(p, "origin", line, o.name) == -1)
 		return -1;
 	t = lex_next(p);
@@ -340,6 +343,7 @@ kw_origin(struct parser *p, int line)
 			lex_error(p, line, "origin \"%s\": missing \"}\"",
 			    o.name);
 			origin_clear(&o);
+			chk_clear(&chk.c);
 			return -2;
 		}
 		if (t->type == T_ERR) {
@@ -349,12 +353,16 @@ kw_origin(struct parser *p, int line)
 		}
 		sline = t->line;
 		what = "origin";
+		snprintf(kw, sizeof(kw), "%s", t->type == T_WORD ? t->s : "");
 		if (t->type == T_WORD && strcmp(t->s, "prefix") == 0) {
 			what = "prefix";
 			r = blk_prefix(p, &o, sline);
 		} else if (t->type == T_WORD && strcmp(t->s, "egress") == 0) {
 			what = "egress";
 			r = blk_egress(p, &o, sline);
+		} else if (t->type == T_WORD &&
+		    (r = chk_stmt(p, &chk, kw, sline)) != 1) {
+			what = kw;
 		} else if (t->type == T_WORD && parse_is_keyword(t->s)) {
 			/* Most likely the block was not closed: say so, and
 			 * let the statement be parsed where it belongs. */
@@ -362,6 +370,7 @@ kw_origin(struct parser *p, int line)
 			    "(found \"%s\" at line %d)", o.name, t->s, sline);
 			lex_push(p);
 			origin_clear(&o);
+			chk_clear(&chk.c);
 			return -2;
 		} else if (t->type == T_WORD || t->type == T_STRING) {
 			lex_error(p, sline, "unknown keyword \"%s\"", t->s);
@@ -377,7 +386,7 @@ kw_origin(struct parser *p, int line)
 			lex_skip(p);
 		}
 	}
-	if (bad)
+	if (bad || chk_finish(p, &chk, o.name) == -1)
 		goto fail;
 	if (o.nprefixes == 0) {
 		lex_error(p, line, "origin \"%s\" has no prefix", o.name);
@@ -391,11 +400,15 @@ kw_origin(struct parser *p, int line)
 	    sizeof(*ec->origins));
 	p->origin_lines = xreallocarray(p->origin_lines, ec->norigins + 1,
 	    sizeof(*p->origin_lines));
+	p->c->checks = xreallocarray(p->c->checks, ec->norigins + 1,
+	    sizeof(*p->c->checks));
 	ec->origins[ec->norigins] = o;
+	p->c->checks[ec->norigins] = chk.c;
 	p->origin_lines[ec->norigins++] = line;
 	return 0;
  fail:
 	origin_clear(&o);
+	chk_clear(&chk.c);
 	return -1;
 }
 

@@ -113,6 +113,32 @@ check_egress_known(struct parser *p)
 	}
 }
 
+/*
+ * A check runs only where it measures something: at the origin's egress
+ * PoPs (argod.conf(5)). The same file is often copied to every PoP, so
+ * this is a warning, not an error.
+ */
+static void
+check_lastmile_here(struct parser *p)
+{
+	const struct conf *c = p->c;
+	const struct engine_origin_conf *o;
+	size_t i, j;
+
+	for (i = 0; i < c->ec.norigins; i++) {
+		o = &c->ec.origins[i];
+		if (c->checks[i].kind == CONF_CHECK_NONE)
+			continue;
+		for (j = 0; j < o->negress; j++)
+			if (strcmp(o->egress_names[j], c->ec.name) == 0)
+				break;
+		if (j == o->negress)
+			lex_warn(p, c->checks[i].line, "origin \"%s\": node "
+			    "\"%s\" is not its egress, so its check does "
+			    "not run here", o->name, c->ec.name);
+	}
+}
+
 static void
 default_listen(struct conf *c)
 {
@@ -166,6 +192,7 @@ check_conf(struct parser *p)
 	check_collisions(p);
 	if (p->nerrors == 0)	/* a collision already names the egress */
 		check_egress_known(p);
+	check_lastmile_here(p);
 	if (c->nlisten == 0)
 		default_listen(c);
 	c->ec.id = wire_node_id(c->ec.name);

@@ -9,6 +9,7 @@
  *			conf_parse() and conf_free()
  *	conf-addr.c	statements with addresses: listen, peer, origin
  *	conf-kern.c	the forwarding statements (kern.h)
+ *	conf-lastmile.c	an origin's last-mile check statements
  *	conf-check.c	checks and defaults that need the whole file
  *	conf-print.c	conf_print()
  *
@@ -121,6 +122,20 @@ int		 kw_route_table(struct parser *, int);
 int		 kw_route_protocol(struct parser *, int);
 int		 kw_policy_rules(struct parser *, int);
 int		 kw_keep_routes(struct parser *, int);
+
+/* conf-lastmile.c: the check statements of one origin block */
+struct chk_block {
+	struct conf_check	 c;
+	int			 lines[5];	/* of each statement, 0 unset */
+};
+void		 chk_init(struct chk_block *);
+void		 chk_clear(struct conf_check *);
+/* 0, -1 after reporting, or 1: kw is no check statement. */
+int		 chk_stmt(struct parser *, struct chk_block *, const char *,
+		    int);
+/* At the end of the block: 0, or -1 after reporting. */
+int		 chk_finish(struct parser *, struct chk_block *, const char *);
+void		 chk_print(FILE *, const struct conf_check *);
 
 /* conf-check.c */
 void		 check_add_name(struct parser *, const char *, int);

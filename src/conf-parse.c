@@ -578,6 +578,9 @@ conf_free(struct conf *c)
 	for (i = 0; c->peers != NULL && i < c->ec.npeers; i++)
 		free(c->peers[i].addr.host);
 	free(c->peers);
+	for (i = 0; c->checks != NULL && i < c->ec.norigins; i++)
+		chk_clear(&c->checks[i]);
+	free(c->checks);
 	/* Frees ec.peers and ec.origins with everything they own. */
 	engine_conf_free(&c->ec);
 	explicit_bzero(c->ec.key, sizeof(c->ec.key));

@@ -102,6 +102,7 @@ conf_print(FILE *f, const struct conf *c)
 		for (j = 0; j < o->negress; j++)
 			fprintf(f, " %s", o->egress_names[j]);
 		fputc('\n', f);
+		chk_print(f, &c->checks[i]);
 		fprintf(f, "}\n");
 	}
 }

@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "kern.h"
+#include "lastmile.h"
 
 #define CONF_DEFAULT_FILE	"/etc/argod/argod.conf"
 #define CONF_DEFAULT_PORT	4790
@@ -27,6 +28,30 @@ struct conf_addr {
 	unsigned		port;
 };
 
+/*
+ * An origin's last-mile check (lastmile.h), run by the PoPs that are its
+ * egress. kind CONF_CHECK_NONE: the origin has no check.
+ */
+enum conf_check_kind {
+	CONF_CHECK_NONE,
+	CONF_CHECK_HTTP,	/* http:// or https:// URL */
+	CONF_CHECK_TCP,		/* connect to host:port */
+};
+
+struct conf_check {
+	enum conf_check_kind	 kind;
+	char			*url;	/* http: as written; tcp: NULL */
+	char			*host;	/* name or literal, no brackets */
+	int			 host_is_name;	/* resolved by the daemon */
+	unsigned		 port;
+	int			 tls;	/* https */
+	int			 head;	/* HEAD, not GET */
+	char			*ca;	/* https: CA file, NULL system's */
+	unsigned		 status_min, status_max;
+	struct lastmile_conf	 lm;	/* interval, timeout, fall, rise */
+	int			 line;
+};
+
 struct conf_peer {
 	struct conf_addr	addr;
 	int			line;
@@ -37,6 +62,7 @@ struct conf {
 	struct engine_conf	 ec;		/* name, id, key, params,
 						   peers, origins */
 	struct conf_peer	*peers;		/* parallel to ec.peers */
+	struct conf_check	*checks;	/* parallel to ec.origins */
 	struct conf_addr	*listen;
 	size_t			 nlisten;
 	char			*key_file;	/* NULL if key inline */
@@ -56,5 +82,10 @@ struct conf	*conf_parse_stream(FILE *, const char *name);
 void		 conf_free(struct conf *);
 /* Print the config normalised, every setting explicit, key elided. */
 void		 conf_print(FILE *, const struct conf *);
+/* The check's target as people write it: the URL, or tcp host:port. */
+void		 conf_check_target(const struct conf_check *, char *, size_t);
+/* Same kind, target and settings. */
+int		 conf_check_equal(const struct conf_check *,
+		    const struct conf_check *);
 
 #endif

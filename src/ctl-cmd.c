@@ -28,6 +28,7 @@
 #include "ctl-proto.h"
 #include "engine.h"
 #include "kern.h"
+#include "lmcheck.h"
 #include "log.h"
 #include "prefix.h"
 
@@ -602,6 +603,113 @@ cmd_dry_run(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 	return 0;
 }
 
+/* A check's phase time, microseconds or -1, as ms or null. */
+static json_t *
+jus(int64_t us)
+{
+	return us < 0 ? json_null() : jnum3((double)us / 1000.0);
+}
+
+static json_t *
+check_result_json(const struct lastmile_result *r, uint64_t now,
+    uint64_t at)
+{
+	json_t *o = json_object();
+
+	set(o, CTL_F_PASSED, json_boolean(r->ok));
+	set(o, CTL_F_AGO_S, jago(now, at));
+	set(o, CTL_F_ADDRESS, r->address[0] != '\0' ?
+	    json_string(r->address) : json_null());
+	set(o, CTL_F_HTTP_STATUS, r->http_status > 0 ?
+	    json_integer(r->http_status) : json_null());
+	set(o, CTL_F_DNS_MS, jus(r->dns_us));
+	set(o, CTL_F_CONNECT_MS, jus(r->connect_us));
+	set(o, CTL_F_TLS_MS, jus(r->tls_us));
+	set(o, CTL_F_FIRST_BYTE_MS, jus(r->first_byte_us));
+	set(o, CTL_F_TOTAL_MS, jus(r->total_us));
+	set(o, CTL_F_REASON, r->ok ? json_null() : json_string(r->reason));
+	return o;
+}
+
+/* Seconds from now to a deadline t, 0 when past. */
+static json_t *
+jin(uint64_t now, uint64_t t)
+{
+	return jnum3(t <= now ? 0.0 : ns_to_s(t - now));
+}
+
+/* How the target's host name resolves; null for an IP literal. */
+static json_t *
+resolved_json(const struct lmcheck_view *v, uint64_t now)
+{
+	const struct lmcheck_addr *a = v->addr;
+	json_t *o;
+
+	if (!a->needed)
+		return json_null();
+	o = json_object();
+	set(o, CTL_F_HOST, json_string(v->check->host));
+	set(o, CTL_F_ADDRESS, a->has_addr ? json_string(a->addr) :
+	    json_null());
+	set(o, CTL_F_TTL_S, a->has_addr ? juint(a->ttl) : json_null());
+	set(o, CTL_F_AGO_S, a->has_addr ? jago(now, a->resolved_at) :
+	    json_null());
+	set(o, CTL_F_EXPIRES_S, a->lookups > 0 ? jin(now, a->expires) :
+	    json_null());
+	set(o, CTL_F_LOOKUP_MS, jus(a->lookup_us));
+	set(o, CTL_F_LOOKUPS, juint(a->lookups));
+	set(o, CTL_F_LOOKUP_FAILURES, juint(a->lookup_failures));
+	set(o, CTL_F_REASON, a->has_error ? json_string(a->error) :
+	    json_null());
+	set(o, CTL_F_FAILING_SINCE_S, a->has_error ?
+	    jago(now, a->error_since) : json_null());
+	return o;
+}
+
+static int
+cmd_origins(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
+    size_t errlen)
+{
+	struct lmcheck_view v;
+	const struct lastmile *lm;
+	char target[2200];
+	json_t *a, *o;
+	size_t i;
+
+	a = json_array();
+	for (i = 0; i < lmcheck_count(x->lm); i++) {
+		lmcheck_view(x->lm, i, &v);
+		lm = v.lm;
+		o = json_object();
+		set(o, CTL_F_ORIGIN, json_string(v.origin));
+		set(o, CTL_F_KIND, json_string(v.check->kind ==
+		    CONF_CHECK_TCP ? CTL_CHECK_TCP : CTL_CHECK_HTTP));
+		conf_check_target(v.check, target, sizeof(target));
+		set(o, CTL_F_TARGET, json_string(target));
+		set(o, CTL_F_RESOLVED, resolved_json(&v, x->now));
+		set(o, CTL_F_HEALTH, json_string(lastmile_health_name(
+		    lm->health)));
+		set(o, CTL_F_HEALTH_SINCE_S, jago(x->now, lm->health_since));
+		set(o, CTL_F_FAILURES, juint(lm->failures));
+		set(o, CTL_F_SUCCESSES, juint(lm->successes));
+		set(o, CTL_F_CHECKS, juint(lm->checks));
+		set(o, CTL_F_CHECKS_FAILED, juint(lm->failed));
+		set(o, CTL_F_RUNNING, json_boolean(v.running));
+		set(o, CTL_F_INTERVAL_MS, jnum3((double)lm->c.interval / 1e6));
+		set(o, CTL_F_TIMEOUT_MS, jnum3((double)lm->c.timeout / 1e6));
+		set(o, CTL_F_UNHEALTHY_AFTER, juint(lm->c.fall));
+		set(o, CTL_F_HEALTHY_AFTER, juint(lm->c.rise));
+		set(o, CTL_F_LAST, lm->has_last ? check_result_json(&lm->last,
+		    x->now, lm->last_at) : json_null());
+		set(o, CTL_F_LAST_GOOD, lm->has_good ?
+		    check_result_json(&lm->good, x->now, lm->good_at) :
+		    json_null());
+		json_array_append_new(a, o);
+	}
+	set(r, CTL_F_ORIGINS, a);
+	return 0;
+}
+
 static cmd_fn cmd_help;
 
 static const struct ctl_cmd {
@@ -621,6 +729,8 @@ static const struct ctl_cmd {
 	    "the chosen path to every origin prefix, with the runner-up" },
 	{ CTL_CMD_LSDB, 0, 1, cmd_lsdb,
 	    "the rows of the link state database" },
+	{ CTL_CMD_ORIGINS, 0, 0, cmd_origins,
+	    "the last-mile checks this PoP runs: timings and health" },
 	{ CTL_CMD_MONITOR, 0, 0, cmd_monitor,
 	    "stream link and route events on this connection" },
 	{ CTL_CMD_FIB, 0, 0, cmd_fib,
@@ -796,5 +906,18 @@ ctl_cmd_route_event(const struct engine *e,
 	    route_json(e, re->old, now, 0) : json_null());
 	set(ev, CTL_F_NEW, re->new != NULL ?
 	    route_json(e, re->new, now, 0) : json_null());
+	return dump(ev);
+}
+
+char *
+ctl_cmd_origin_event(const struct lmcheck_event *oe, uint64_t now)
+{
+	json_t *ev = event_new(CTL_EV_ORIGIN, now);
+
+	set(ev, CTL_F_ORIGIN, json_string(oe->origin));
+	set(ev, CTL_F_FROM, json_string(lastmile_health_name(oe->from)));
+	set(ev, CTL_F_TO, json_string(lastmile_health_name(oe->to)));
+	set(ev, CTL_F_REASON, oe->reason != NULL ? json_string(oe->reason) :
+	    json_null());
 	return dump(ev);
 }

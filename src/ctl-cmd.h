@@ -14,11 +14,13 @@
 #include "ctl.h"
 
 struct kern;
+struct lmcheck;
 
 /* What a request may see and do. */
 struct ctl_cmd_ctx {
 	struct engine		*e;		/* NULL: not running */
 	struct kern		*kern;		/* NULL: none */
+	struct lmcheck		*lm;		/* NULL: no origin checks */
 	struct ctl_hooks	 hooks;
 	uint64_t		 now;		/* engine clock */
 	int			 ro;		/* read-only socket */
@@ -39,5 +41,7 @@ char	*ctl_cmd_banner(const struct engine *, int ro);
 char	*ctl_cmd_link_event(const struct engine_link_event *, uint64_t now);
 char	*ctl_cmd_route_event(const struct engine *,
 	    const struct engine_route_event *, uint64_t now);
+struct lmcheck_event;
+char	*ctl_cmd_origin_event(const struct lmcheck_event *, uint64_t now);
 
 #endif

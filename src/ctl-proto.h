@@ -30,10 +30,12 @@
 #define CTL_CMD_RELOAD		"reload"
 #define CTL_CMD_DRY_RUN		"dry-run"
 #define CTL_CMD_HELP		"help"
+#define CTL_CMD_ORIGINS		"origins"
 
 /* Events. */
 #define CTL_EV_LINK		"link"
 #define CTL_EV_ROUTE		"route"
+#define CTL_EV_ORIGIN		"origin"	/* an origin's health */
 
 /* Values: link states and forwarding modes. */
 #define CTL_LINK_DOWN		"down"
@@ -42,6 +44,11 @@
 #define CTL_MODE_NONE		"none"
 #define CTL_MODE_DRY_RUN	"dry-run"
 #define CTL_MODE_FORWARDING	"forwarding"
+#define CTL_HEALTH_UNKNOWN	"unknown"
+#define CTL_HEALTH_HEALTHY	"healthy"
+#define CTL_HEALTH_UNHEALTHY	"unhealthy"
+#define CTL_CHECK_HTTP		"http"
+#define CTL_CHECK_TCP		"tcp"
 
 /* Fixed error messages; others carry details. */
 #define CTL_ERR_TOO_MANY	"too many clients"
@@ -149,6 +156,40 @@
 #define CTL_F_ENCAP_DST		"encap_dst"
 #define CTL_F_VNI		"vni"
 #define CTL_F_DEV		"dev"
+/* origins: the last-mile checks of this PoP's origins */
+#define CTL_F_ORIGINS		"origins"
+#define CTL_F_KIND		"kind"
+#define CTL_F_TARGET		"target"
+#define CTL_F_HEALTH		"health"
+#define CTL_F_HEALTH_SINCE_S	"health_since_s"
+#define CTL_F_FAILURES		"failures"	/* consecutive */
+#define CTL_F_SUCCESSES		"successes"	/* consecutive */
+#define CTL_F_CHECKS		"checks"	/* total */
+#define CTL_F_CHECKS_FAILED	"checks_failed"	/* total */
+#define CTL_F_RUNNING		"running"
+#define CTL_F_INTERVAL_MS	"interval_ms"
+#define CTL_F_TIMEOUT_MS	"timeout_ms"
+#define CTL_F_UNHEALTHY_AFTER	"unhealthy_after"
+#define CTL_F_HEALTHY_AFTER	"healthy_after"
+#define CTL_F_LAST		"last"		/* the last check */
+#define CTL_F_LAST_GOOD		"last_good"	/* the last good one */
+#define CTL_F_AGO_S		"ago_s"
+#define CTL_F_PASSED		"passed"
+#define CTL_F_HTTP_STATUS	"http_status"
+#define CTL_F_DNS_MS		"dns_ms"
+#define CTL_F_CONNECT_MS	"connect_ms"
+#define CTL_F_TLS_MS		"tls_ms"
+#define CTL_F_FIRST_BYTE_MS	"first_byte_ms"
+#define CTL_F_TOTAL_MS		"total_ms"
+#define CTL_F_RESOLVED		"resolved"	/* a target's host name */
+#define CTL_F_HOST		"host"
+#define CTL_F_ADDRESS		"address"	/* also check results */
+#define CTL_F_TTL_S		"ttl_s"
+#define CTL_F_EXPIRES_S		"expires_s"
+#define CTL_F_LOOKUP_MS		"lookup_ms"
+#define CTL_F_LOOKUPS		"lookups"
+#define CTL_F_LOOKUP_FAILURES	"lookup_failures"
+#define CTL_F_FAILING_SINCE_S	"failing_since_s"
 /* help */
 #define CTL_F_COMMANDS		"commands"
 #define CTL_F_WRITE		"write"

@@ -79,6 +79,7 @@ struct ctl {
 	size_t			 max_output;
 	struct engine		*e;
 	struct kern		*kern;		/* NULL: no forwarding layer */
+	struct lmcheck		*lm;		/* NULL: no origin checks */
 	struct ctl_hooks	 hooks;
 	uint64_t		(*clock)(void);
 	TAILQ_HEAD(, ctl_client) clients;
@@ -232,6 +233,7 @@ client_request(struct ctl_client *c, const char *line, size_t len)
 	memset(&x, 0, sizeof(x));
 	x.e = ctl->e;
 	x.kern = ctl->kern;
+	x.lm = ctl->lm;
 	x.hooks = ctl->hooks;
 	x.now = ctl_now(ctl);
 	x.ro = ctl->ro;
@@ -655,6 +657,12 @@ ctl_set_kern(struct ctl *ctl, struct kern *k)
 }
 
 void
+ctl_set_lastmile(struct ctl *ctl, struct lmcheck *lm)
+{
+	ctl->lm = lm;
+}
+
+void
 ctl_set_engine(struct ctl *ctl, struct engine *e)
 {
 	ctl->e = e;
@@ -698,6 +706,13 @@ ctl_link_event(struct ctl *ctl, const struct engine_link_event *le)
 {
 	if (ctl_monitored(ctl))
 		ctl_broadcast(ctl, ctl_cmd_link_event(le, ctl_now(ctl)));
+}
+
+void
+ctl_origin_event(struct ctl *ctl, const struct lmcheck_event *oe)
+{
+	if (ctl_monitored(ctl))
+		ctl_broadcast(ctl, ctl_cmd_origin_event(oe, ctl_now(ctl)));
 }
 
 void

@@ -43,9 +43,14 @@ void		 ctl_set_max_output(struct ctl *, size_t);
 struct kern;
 /* The forwarding layer, for "installed", "fib" and "dry-run". */
 void		 ctl_set_kern(struct ctl *, struct kern *);
+struct lmcheck;
+/* The origins' last-mile checks, for "origins". */
+void		 ctl_set_lastmile(struct ctl *, struct lmcheck *);
 
 /* Broadcast to monitor clients. */
 void		 ctl_link_event(struct ctl *, const struct engine_link_event *);
 void		 ctl_route_event(struct ctl *, const struct engine_route_event *);
+struct lmcheck_event;
+void		 ctl_origin_event(struct ctl *, const struct lmcheck_event *);
 
 #endif

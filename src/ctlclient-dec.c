@@ -748,6 +748,125 @@ ctlc_lsdb_free(struct ctlc_lsdb *l)
 }
 
 /*
+ * origins
+ */
+static int
+dec_check_result(struct dec *d, json_t *parent, const char *key, int *has,
+    struct ctlc_check_result *r)
+{
+	json_t *o = json_object_get(parent, key), *st;
+	size_t at;
+	int ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	*has = 0;
+	if (json_is_null(o))
+		return 0;
+	at = dec_push(d, key);
+	if (dec_object(d, o) == -1 ||
+	    dec_bool(d, o, CTL_F_PASSED, &r->passed) == -1 ||
+	    dec_num(d, o, CTL_F_AGO_S, 0, &r->ago_s) == -1 ||
+	    dec_num(d, o, CTL_F_DNS_MS, 1, &r->dns_ms) == -1 ||
+	    dec_num(d, o, CTL_F_CONNECT_MS, 1, &r->connect_ms) == -1 ||
+	    dec_num(d, o, CTL_F_TLS_MS, 1, &r->tls_ms) == -1 ||
+	    dec_num(d, o, CTL_F_FIRST_BYTE_MS, 1, &r->first_byte_ms) == -1 ||
+	    dec_num(d, o, CTL_F_TOTAL_MS, 1, &r->total_ms) == -1 ||
+	    dec_str(d, o, CTL_F_ADDRESS, 1, &r->address) == -1 ||
+	    dec_str(d, o, CTL_F_REASON, 1, &r->reason) == -1)
+		goto out;
+	st = json_object_get(o, CTL_F_HTTP_STATUS);
+	if (!json_is_null(st) && dec_int(d, o, CTL_F_HTTP_STATUS,
+	    &r->http_status) == -1)
+		goto out;
+	*has = 1;
+	ret = 0;
+ out:
+	dec_pop(d, at);
+	return ret;
+}
+
+static int
+dec_resolved(struct dec *d, json_t *parent, struct ctlc_origin *r)
+{
+	json_t *o = json_object_get(parent, CTL_F_RESOLVED);
+	double ago;
+	size_t at;
+	int ret = -1;
+
+	r->has_resolved = 0;
+	if (o == NULL || json_is_null(o))
+		return 0;
+	at = dec_push(d, CTL_F_RESOLVED);
+	if (dec_object(d, o) == -1 ||
+	    dec_str(d, o, CTL_F_HOST, 0, &r->host) == -1 ||
+	    dec_str(d, o, CTL_F_ADDRESS, 1, &r->address) == -1 ||
+	    dec_num(d, o, CTL_F_TTL_S, 1, &r->ttl_s) == -1 ||
+	    dec_num(d, o, CTL_F_AGO_S, 1, &ago) == -1 ||
+	    dec_num(d, o, CTL_F_EXPIRES_S, 1, &r->expires_s) == -1 ||
+	    dec_num(d, o, CTL_F_LOOKUP_MS, 1, &r->lookup_ms) == -1 ||
+	    dec_uint(d, o, CTL_F_LOOKUPS, &r->lookups) == -1 ||
+	    dec_uint(d, o, CTL_F_LOOKUP_FAILURES, &r->lookup_failures) == -1 ||
+	    dec_str(d, o, CTL_F_REASON, 1, &r->resolve_reason) == -1 ||
+	    dec_num(d, o, CTL_F_FAILING_SINCE_S, 1, &r->failing_since_s) == -1)
+		goto out;
+	r->has_resolved = 1;
+	ret = 0;
+ out:
+	dec_pop(d, at);
+	return ret;
+}
+
+static int
+dec_origin(struct dec *d, json_t *o, void *arg)
+{
+	struct ctlc_origin *r = arg;
+
+	if (dec_object(d, o) == -1 ||
+	    dec_str(d, o, CTL_F_ORIGIN, 0, &r->origin) == -1 ||
+	    dec_str(d, o, CTL_F_KIND, 0, &r->kind) == -1 ||
+	    dec_str(d, o, CTL_F_TARGET, 0, &r->target) == -1 ||
+	    dec_str(d, o, CTL_F_HEALTH, 0, &r->health) == -1 ||
+	    dec_num(d, o, CTL_F_HEALTH_SINCE_S, 0, &r->health_since_s) == -1 ||
+	    dec_uint(d, o, CTL_F_FAILURES, &r->failures) == -1 ||
+	    dec_uint(d, o, CTL_F_SUCCESSES, &r->successes) == -1 ||
+	    dec_uint(d, o, CTL_F_CHECKS, &r->checks) == -1 ||
+	    dec_uint(d, o, CTL_F_CHECKS_FAILED, &r->checks_failed) == -1 ||
+	    dec_bool(d, o, CTL_F_RUNNING, &r->running) == -1 ||
+	    dec_num(d, o, CTL_F_INTERVAL_MS, 0, &r->interval_ms) == -1 ||
+	    dec_num(d, o, CTL_F_TIMEOUT_MS, 0, &r->timeout_ms) == -1 ||
+	    dec_uint(d, o, CTL_F_UNHEALTHY_AFTER, &r->unhealthy_after) == -1 ||
+	    dec_uint(d, o, CTL_F_HEALTHY_AFTER, &r->healthy_after) == -1 ||
+	    dec_check_result(d, o, CTL_F_LAST, &r->has_last, &r->last) == -1 ||
+	    dec_check_result(d, o, CTL_F_LAST_GOOD, &r->has_last_good,
+	    &r->last_good) == -1 ||
+	    dec_resolved(d, o, r) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ctlc_decode_origins(json_t *reply, struct ctlc_origins *l, char *err,
+    size_t errlen)
+{
+	struct dec d;
+
+	memset(l, 0, sizeof(*l));
+	if ((l->v = dec_list(&d, reply, err, errlen, CTL_F_ORIGINS,
+	    sizeof(*l->v), dec_origin, NULL, &l->n)) == NULL)
+		return -1;
+	l->json = json_incref(reply);
+	return 0;
+}
+
+void
+ctlc_origins_free(struct ctlc_origins *l)
+{
+	free(l->v);
+	json_decref(l->json);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
  * fib and dry-run
  */
 static int
@@ -913,6 +1032,13 @@ ctlc_decode_event(json_t *j, struct ctlc_event *ev, char *err,
 			ctlc_event_free(ev);
 			return -1;
 		}
+	} else if (strcmp(ev->name, CTL_EV_ORIGIN) == 0) {
+		ev->type = CTLC_EVENT_ORIGIN;
+		if (dec_str(&d, j, CTL_F_ORIGIN, 0, &ev->origin) == -1 ||
+		    dec_str(&d, j, CTL_F_FROM, 0, &ev->from) == -1 ||
+		    dec_str(&d, j, CTL_F_TO, 0, &ev->to) == -1 ||
+		    dec_str(&d, j, CTL_F_REASON, 1, &ev->reason) == -1)
+			return -1;
 	} else
 		ev->type = CTLC_EVENT_OTHER;
 	ev->json = json_incref(j);

@@ -156,6 +156,40 @@ struct ctlc_lsdb {
 int	ctlc_decode_lsdb(json_t *, struct ctlc_lsdb *, char *, size_t);
 void	ctlc_lsdb_free(struct ctlc_lsdb *);
 
+/* One last-mile check's result; times in ms, NAN when not reached. */
+struct ctlc_check_result {
+	int		 passed;
+	double		 ago_s;
+	long long	 http_status;		/* 0: none */
+	double		 dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms;
+	const char	*address;		/* NULL: not connected */
+	const char	*reason;		/* NULL when passed */
+};
+/* The origins reply: the last-mile checks this PoP runs. */
+struct ctlc_origin {
+	const char	*origin, *kind, *target, *health;
+	double		 health_since_s;
+	uint64_t	 failures, successes, checks, checks_failed;
+	int		 running;
+	double		 interval_ms, timeout_ms;
+	uint64_t	 unhealthy_after, healthy_after;
+	int		 has_last, has_last_good;
+	struct ctlc_check_result last, last_good;
+	/* optional: the target's host name, as resolved */
+	int		 has_resolved;
+	const char	*host, *address;	/* address NULL: none yet */
+	double		 ttl_s, expires_s, lookup_ms, failing_since_s;
+	uint64_t	 lookups, lookup_failures;
+	const char	*resolve_reason;	/* NULL: the last lookup worked */
+};
+struct ctlc_origins {
+	json_t			*json;
+	struct ctlc_origin	*v;
+	size_t			 n;
+};
+int	ctlc_decode_origins(json_t *, struct ctlc_origins *, char *, size_t);
+void	ctlc_origins_free(struct ctlc_origins *);
+
 /* What the kernel holds: the fib reply. */
 struct ctlc_fib_route {
 	const char	*prefix;
@@ -199,6 +233,7 @@ enum ctlc_event_type {
 	CTLC_EVENT_OTHER,	/* a newer daemon's event: skip it */
 	CTLC_EVENT_LINK,
 	CTLC_EVENT_ROUTE,
+	CTLC_EVENT_ORIGIN,	/* an origin check's health changed */
 };
 struct ctlc_event {
 	json_t			*json;
@@ -208,8 +243,8 @@ struct ctlc_event {
 	/* link */
 	const char		*peer, *from, *to;
 	double			 rtt_ms, loss_pct;
-	/* route */
-	const char		*origin, *prefix;
+	/* route; origin: origin, from, to (health names), reason */
+	const char		*origin, *prefix, *reason;
 	int			 has_before, has_after;
 	struct ctlc_route	 before, after;
 };

@@ -42,7 +42,10 @@ conf_copy(struct engine_conf *dst, const struct engine_conf *src)
 
 	*dst = *src;
 	dst->peers = xcalloc(src->npeers, sizeof(*dst->peers));
-	memcpy(dst->peers, src->peers, src->npeers * sizeof(*dst->peers));
+	/* A PoP without peers has src->peers NULL: no memcpy from NULL. */
+	if (src->npeers > 0)
+		memcpy(dst->peers, src->peers,
+		    src->npeers * sizeof(*dst->peers));
 	dst->origins = xcalloc(src->norigins, sizeof(*dst->origins));
 	for (i = 0; i < src->norigins; i++) {
 		const struct engine_origin_conf *so = &src->origins[i];
