@@ -445,6 +445,8 @@ forget_removed_prefixes(const struct conf *old, const struct conf *nc)
 				    &old->ec.origins[i].prefixes[j], NULL);
 }
 
+static void	ctl_configure(struct ctl *, const struct conf *);
+
 static int
 reload(void *arg, char *err, size_t errlen)
 {
@@ -480,10 +482,8 @@ reload(void *arg, char *err, size_t errlen)
 	    (nc->control_ro && strcmp(nc->control_ro, d.conf->control_ro)))
 		log_warnx("reload: control socket paths change only on "
 		    "restart");
-	if (d.ctl)
-		ctl_set_max_output(d.ctl, nc->control_max_output);
-	if (d.ctl_ro)
-		ctl_set_max_output(d.ctl_ro, nc->control_max_output);
+	ctl_configure(d.ctl, nc);
+	ctl_configure(d.ctl_ro, nc);
 	/* Keep paths the sockets were opened with. */
 	free(nc->control);
 	nc->control = xstrdup(d.conf->control);
@@ -551,6 +551,20 @@ mkparent(const char *path)
 			log_warn("mkdir %s", dir);
 	}
 	free(dir);
+}
+
+/* The limits of a status socket from the config (both sockets alike). */
+static void
+ctl_configure(struct ctl *ctl, const struct conf *c)
+{
+	struct ctl_limits lim;
+
+	if (ctl == NULL)
+		return;
+	lim.idle_timeout = (double)c->control_idle_timeout / 1e9;
+	lim.max_per_uid = c->control_max_per_user;
+	ctl_set_max_output(ctl, c->control_max_output);
+	ctl_set_limits(ctl, &lim);
 }
 
 static uint64_t
@@ -651,6 +665,7 @@ main(int argc, char *argv[])
 	if (d.ctl == NULL)
 		return 1;
 	ctl_set_kern(d.ctl, d.kern);
+	ctl_configure(d.ctl, d.conf);
 	if (d.conf->control_ro != NULL) {
 		d.ctl_ro = ctl_open(d.loop, d.conf->control_ro,
 		    d.conf->control_ro_mode, 1, d.conf->control_max_output,
@@ -658,6 +673,7 @@ main(int argc, char *argv[])
 		if (d.ctl_ro == NULL)
 			return 1;
 		ctl_set_kern(d.ctl_ro, d.kern);
+		ctl_configure(d.ctl_ro, d.conf);
 	}
 	ev_timer_init(&d.kern_timer, kern_timer_cb, KERN_SETTLE, 0);
 	ev_timer_start(d.loop, &d.kern_timer);

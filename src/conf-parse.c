@@ -48,6 +48,8 @@ static int	kw_keyfile(struct parser *, int);
 static int	kw_control(struct parser *, int);
 static int	kw_control_ro(struct parser *, int);
 static int	kw_max_output(struct parser *, int);
+static int	kw_idle_timeout(struct parser *, int);
+static int	kw_max_per_user(struct parser *, int);
 static int	kw_pidfile(struct parser *, int);
 
 /* The statements that are not parameters. */
@@ -63,6 +65,8 @@ static const struct keyword {
 	{ "control", kw_control, 0 },
 	{ "control-readonly", kw_control_ro, 0 },
 	{ "control-max-output", kw_max_output, 0 },
+	{ "control-idle-timeout", kw_idle_timeout, 0 },
+	{ "control-max-per-user", kw_max_per_user, 0 },
 	{ "pidfile", kw_pidfile, 0 },
 	{ "dry-run", kw_dry_run, 0 },
 	{ "tunnel", kw_tunnel, 0 },
@@ -288,6 +292,45 @@ kw_max_output(struct parser *p, int line)
 		return -1;
 	}
 	p->c->control_max_output = (size_t)v;
+	return 0;
+}
+
+/* "off" or a duration from 100ms to 1d, kept in ns */
+static int
+kw_idle_timeout(struct parser *p, int line)
+{
+	const char *s, *why;
+	uint64_t v, min = 100 * MSEC, max = 86400 * SEC;
+
+	if ((s = lex_arg(p, "control-idle-timeout", "DURATION", line)) == NULL)
+		return -1;
+	if (strcmp(s, "off") == 0) {
+		p->c->control_idle_timeout = 0;
+		return 0;
+	}
+	if ((why = units_duration(s, &v)) != NULL) {
+		lex_error(p, line, "control-idle-timeout: \"%s\": %s "
+		    "(or \"off\")", s, why);
+		return -1;
+	}
+	if (v < min || v > max) {
+		lex_error(p, line, "control-idle-timeout: %s out of range "
+		    "100ms..24h", s);
+		return -1;
+	}
+	p->c->control_idle_timeout = v;
+	return 0;
+}
+
+static int
+kw_max_per_user(struct parser *p, int line)
+{
+	uint64_t v;
+
+	if (lex_num(p, "control-max-per-user", "COUNT", line, 1,
+	    CTL_MAX_CLIENTS - CTL_RESERVED_CLIENTS, &v) == -1)
+		return -1;
+	p->c->control_max_per_user = (unsigned)v;
 	return 0;
 }
 
@@ -531,6 +574,8 @@ conf_parse_stream(FILE *f, const char *name)
 	c->control_mode = 0660;
 	c->control_ro_mode = 0666;
 	c->control_max_output = CTL_DEFAULT_MAX_OUTPUT;
+	c->control_idle_timeout = (uint64_t)CTL_DEFAULT_IDLE_TIMEOUT * SEC;
+	c->control_max_per_user = CTL_DEFAULT_MAX_PER_UID;
 	c->pidfile = xstrdup(CONF_DEFAULT_PIDFILE);
 	kern_conf_default(&c->kern);
 

@@ -45,6 +45,8 @@ struct conf {
 	char			*control_ro;	/* read-only socket, or NULL */
 	unsigned		 control_ro_mode;
 	size_t			 control_max_output;	/* bytes per client */
+	uint64_t		 control_idle_timeout;	/* ns, 0: off */
+	unsigned		 control_max_per_user;	/* clients per uid */
 	char			*pidfile;
 	struct kern_conf	 kern;		/* forwarding */
 };
