@@ -447,18 +447,53 @@ forget_removed_prefixes(const struct conf *old, const struct conf *nc)
 
 static void	ctl_configure(struct ctl *, const struct conf *);
 
+/*
+ * Parse the config for a reload: the file:line messages go to the log
+ * (stderr is /dev/null once detached) and, on failure, into err, so that
+ * the operator who asked sees what argod -n would have printed.
+ */
+static struct conf *
+reload_parse(char *err, size_t errlen)
+{
+	struct conf *nc;
+	char *buf = NULL, *line, *next;
+	size_t len = 0, off;
+	FILE *report;
+
+	if ((report = open_memstream(&buf, &len)) == NULL) {
+		log_warn("reload: open_memstream");
+		nc = conf_parse(d.conf->file);
+	} else {
+		nc = conf_parse_report(d.conf->file, report);
+		fclose(report);
+	}
+	if (nc == NULL)
+		snprintf(err, errlen, "%s: config has errors; running config "
+		    "kept", d.conf->file);
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("%s", line);
+		off = strlen(err);
+		if (nc == NULL && off + 1 < errlen)
+			snprintf(err + off, errlen - off, "\n%s", line);
+	}
+	if (nc == NULL)
+		log_warnx("reload: %s: config has errors; running config kept",
+		    d.conf->file);
+	free(buf);
+	return nc;
+}
+
 static int
 reload(void *arg, char *err, size_t errlen)
 {
 	struct conf *nc;
 
 	log_info("reloading %s", d.conf->file);
-	if ((nc = conf_parse(d.conf->file)) == NULL) {
-		snprintf(err, errlen, "%s: config has errors, see the log; "
-		    "running config kept", d.conf->file);
-		log_warnx("%s", err);
+	err[0] = '\0';
+	if ((nc = reload_parse(err, errlen)) == NULL)
 		return -1;
-	}
 	if (engine_reconfigure(d.engine, &nc->ec, mono_now()) == -1) {
 		log_warnx("reload: node name changed (%s -> %s); restart "
 		    "argod to rename a PoP", d.conf->ec.name, nc->ec.name);
@@ -506,7 +541,7 @@ reload(void *arg, char *err, size_t errlen)
 static void
 signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	char err[256];
+	char err[CTL_MAX_ERROR];
 
 	if (w->signum == SIGHUP) {
 		reload(NULL, err, sizeof(err));
@@ -642,7 +677,9 @@ main(int argc, char *argv[])
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init("argod", LOG_TO_SYSLOG, verbose);
-	}
+	} else if (getenv("JOURNAL_STREAM") == NULL)
+		/* under systemd the journal stamps lines itself */
+		log_init("argod", LOG_TO_STDERR_STAMPED, verbose);
 	signal(SIGPIPE, SIG_IGN);
 	mkparent(d.conf->pidfile);
 	if ((d.pidfd = pidfile_open(d.conf->pidfile)) == -1)

@@ -504,7 +504,7 @@ parse_statements(struct parser *p)
 
 	for (;;) {
 		if (p->nerrors >= MAX_ERRORS) {
-			fprintf(stderr, "%s: too many errors, giving up\n",
+			fprintf(p->report, "%s: too many errors, giving up\n",
 			    p->name);
 			return;
 		}
@@ -555,14 +555,15 @@ parse_statements(struct parser *p)
 	}
 }
 
-struct conf *
-conf_parse_stream(FILE *f, const char *name)
+static struct conf *
+parse_stream(FILE *f, const char *name, FILE *report)
 {
 	struct parser *p;
 	struct conf *c;
 
 	p = xcalloc(1, sizeof(*p));
 	p->f = f;
+	p->report = report;
 	p->name = name;
 	p->line = 1;
 	p->set = xcalloc(NKW + params_count(), sizeof(*p->set));
@@ -599,18 +600,30 @@ conf_parse_stream(FILE *f, const char *name)
 }
 
 struct conf *
-conf_parse(const char *file)
+conf_parse_stream(FILE *f, const char *name)
+{
+	return parse_stream(f, name, stderr);
+}
+
+struct conf *
+conf_parse_report(const char *file, FILE *report)
 {
 	struct conf *c;
 	FILE *f;
 
 	if ((f = fopen(file, "r")) == NULL) {
-		fprintf(stderr, "%s: %s\n", file, strerror(errno));
+		fprintf(report, "%s: %s\n", file, strerror(errno));
 		return NULL;
 	}
-	c = conf_parse_stream(f, file);
+	c = parse_stream(f, file, report);
 	fclose(f);
 	return c;
+}
+
+struct conf *
+conf_parse(const char *file)
+{
+	return conf_parse_report(file, stderr);
 }
 
 void

@@ -53,6 +53,8 @@ struct conf {
 
 /* Returns NULL after printing file:line: message to stderr. */
 struct conf	*conf_parse(const char *file);
+/* The same, the messages (errors and warnings) written to report. */
+struct conf	*conf_parse_report(const char *file, FILE *report);
 /* Parse from a stream (fuzzing, tests); name is used in messages. */
 struct conf	*conf_parse_stream(FILE *, const char *name);
 void		 conf_free(struct conf *);

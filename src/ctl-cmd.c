@@ -691,7 +691,7 @@ request(struct ctl_cmd_ctx *x, json_t *req)
 {
 	const struct ctl_cmd *cmd = NULL;
 	const char *name;
-	char err[256], msg[300];
+	char err[CTL_MAX_ERROR], msg[300];
 	json_t *jcmd, *r;
 	size_t i;
 

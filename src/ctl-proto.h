@@ -22,6 +22,8 @@
 #define CTL_DEFAULT_MAX_PER_UID	16
 /* Seconds without a request, or of output not read (configurable). */
 #define CTL_DEFAULT_IDLE_TIMEOUT 60
+/* An error message (reload's lists file:line messages, one a line). */
+#define CTL_MAX_ERROR		4096
 /* A reply line a client accepts: the matrix of 300 PoPs is about 2 MB. */
 #define CTL_MAX_REPLY		(64 * 1024 * 1024)
 
