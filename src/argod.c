@@ -387,14 +387,24 @@ socks_open(const struct conf *c)
 		if (a->ss.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 			    sizeof(on));
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		/*
+		 * No SO_REUSEADDR or SO_REUSEPORT: on UDP they would let a
+		 * second daemon bind the same port and take this one's
+		 * datagrams (issue 13, item 7). Nothing lingers after a
+		 * UDP close, so restarts do not need them.
+		 */
 		if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
 		    sizeof(on)) == -1)
 			log_warn("SO_TIMESTAMPNS on %s: RTT from user-space "
 			    "receive times", a->host);
 		if (bind(fd, (const struct sockaddr *)&a->ss, a->sslen) ==
 		    -1) {
-			log_warn("bind %s port %u", a->host, a->port);
+			if (errno == EADDRINUSE)
+				log_warnx("bind %s port %u: address in use, "
+				    "by another argod or another program (ss "
+				    "-ulpn shows which)", a->host, a->port);
+			else
+				log_warn("bind %s port %u", a->host, a->port);
 			close(fd);
 			return -1;
 		}
@@ -551,10 +561,10 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* Open and lock; the pid is written once the process is final. */
 static int
 pidfile_open(const char *path)
 {
-	char buf[32];
 	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -562,17 +572,25 @@ pidfile_open(const char *path)
 		log_warn("pidfile %s", path);
 		return -1;
 	}
+	/* the lock belongs to the open file: it survives daemon()'s fork */
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		log_warnx("pidfile %s is locked: is argod already running?",
 		    path);
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+static void
+pidfile_write(int fd, const char *path)
+{
+	char buf[32];
+
 	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 ||
-	    write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf))
+	    pwrite(fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf))
 		log_warn("pidfile %s", path);
-	return fd;
 }
 
 static void
@@ -673,11 +691,13 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	if (!foreground) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
-		log_init("argod", LOG_TO_SYSLOG, verbose);
-	} else if (getenv("JOURNAL_STREAM") == NULL)
+	/*
+	 * Everything that can fail because of another program (the pidfile
+	 * lock, the UDP ports, the control sockets) is taken before
+	 * detaching, so that a start that cannot work exits non-zero with
+	 * the reason on the starter's terminal (issue 13, item 7).
+	 */
+	if (foreground && getenv("JOURNAL_STREAM") == NULL)
 		/* under systemd the journal stamps lines itself */
 		log_init("argod", LOG_TO_STDERR_STAMPED, verbose);
 	signal(SIGPIPE, SIG_IGN);
@@ -687,31 +707,43 @@ main(int argc, char *argv[])
 
 	d.loop = EV_DEFAULT;
 	if (socks_open(d.conf) == -1)
-		return 1;
+		goto fail;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)getpid() ^ real_now();
 	boot = new_boot_id();
 	now = mono_now();
 	d.engine = engine_new(&d.conf->ec, &ops, NULL, now, boot, seed);
 
-	d.kern = kern_open(&d.conf->kern);
-	push_rules();
-
 	d.ctl = ctl_open(d.loop, d.conf->control, d.conf->control_mode, 0,
 	    d.conf->control_max_output, d.engine, &hooks, ctl_clock);
 	if (d.ctl == NULL)
-		return 1;
-	ctl_set_kern(d.ctl, d.kern);
+		goto fail;
 	ctl_configure(d.ctl, d.conf);
 	if (d.conf->control_ro != NULL) {
 		d.ctl_ro = ctl_open(d.loop, d.conf->control_ro,
 		    d.conf->control_ro_mode, 1, d.conf->control_max_output,
 		    d.engine, &hooks, ctl_clock);
 		if (d.ctl_ro == NULL)
-			return 1;
-		ctl_set_kern(d.ctl_ro, d.kern);
+			goto fail;
 		ctl_configure(d.ctl_ro, d.conf);
 	}
+
+	if (!foreground) {
+		if (daemon(0, 0) == -1) {
+			log_warn("daemon");
+			goto fail;
+		}
+		/* the epoll set of the loop belongs to the parent */
+		ev_loop_fork(d.loop);
+		log_init("argod", LOG_TO_SYSLOG, verbose);
+	}
+	pidfile_write(d.pidfd, d.conf->pidfile);
+
+	d.kern = kern_open(&d.conf->kern);
+	push_rules();
+	ctl_set_kern(d.ctl, d.kern);
+	if (d.ctl_ro != NULL)
+		ctl_set_kern(d.ctl_ro, d.kern);
 	ev_timer_init(&d.kern_timer, kern_timer_cb, KERN_SETTLE, 0);
 	ev_timer_start(d.loop, &d.kern_timer);
 
@@ -739,4 +771,17 @@ main(int argc, char *argv[])
 	conf_free(d.conf);
 	ev_loop_destroy(d.loop);
 	return 0;
+
+fail:
+	if (d.ctl_ro)
+		ctl_close(d.ctl_ro);
+	if (d.ctl)
+		ctl_close(d.ctl);
+	socks_close();
+	engine_free(d.engine);
+	unlink(d.conf->pidfile);
+	close(d.pidfd);
+	log_warnx("not started: %s", d.conf->file);
+	conf_free(d.conf);
+	return 1;
 }
