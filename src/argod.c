@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,16 @@ struct sock {
 	int		 fd;
 	int		 family;
 	ev_io		 w;
+	uint32_t	 ovfl;		/* last SO_RXQ_OVFL count */
+	uint64_t	 last_rx;	/* when the last datagram was read */
 };
+
+/*
+ * Datagrams read per readiness event. Enough to empty a queue that a
+ * burst filled (the queue, not the loop, is where a flood costs probes),
+ * bounded so that timers and the other sockets still run in between.
+ */
+#define SOCK_BUDGET	512
 
 static struct {
 	struct ev_loop	*loop;
@@ -55,6 +65,7 @@ static struct {
 	ev_timer	 kern_timer;
 	int		 pidfd;
 	struct log_limit send_limit;
+	struct log_limit drop_limit;
 } d;
 
 static uint64_t
@@ -284,6 +295,27 @@ static const struct engine_ops ops = {
 	.route_event = engine_route_event,
 };
 
+/*
+ * The kernel dropped datagrams for a full receive queue (a flood, or a
+ * stall of this process): the engine must not read those as link loss.
+ */
+static void
+host_drops(struct sock *s, uint32_t ovfl, uint64_t now)
+{
+	uint32_t n = ovfl - s->ovfl;
+	uint64_t sup;
+
+	s->ovfl = ovfl;
+	/* dropped after the datagram read before, before this one */
+	engine_host_drops(d.engine, s->last_rx ? s->last_rx : now, now, n);
+	if (log_ratelimited(&d.drop_limit, now, &sup))
+		log_warnx("receive queue full: the kernel dropped %u "
+		    "datagrams (%llu in all); see receive-buffer in "
+		    "argod.conf(5)%s", n, (unsigned long long)
+		    engine_counters(d.engine)->rx_host_drops,
+		    sup ? " (more suppressed)" : "");
+}
+
 static void
 sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -299,7 +331,7 @@ sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 	int budget;
 
 	/* Bounded batch so one busy socket cannot starve the others. */
-	for (budget = 0; budget < 64; budget++) {
+	for (budget = 0; budget < SOCK_BUDGET; budget++) {
 		memset(&msg, 0, sizeof(msg));
 		iov.iov_base = buf;
 		iov.iov_len = sizeof(buf);
@@ -322,9 +354,19 @@ sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 		    cm = CMSG_NXTHDR(&msg, cm)) {
 			struct timespec ts;
 			uint64_t real, rnow;
+			uint32_t ovfl;
 
-			if (cm->cmsg_level != SOL_SOCKET ||
-			    cm->cmsg_type != SCM_TIMESTAMPNS)
+			if (cm->cmsg_level != SOL_SOCKET)
+				continue;
+			if (cm->cmsg_type == SO_RXQ_OVFL &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(ovfl))) {
+				/* drops since the socket was made, mod 2^32 */
+				memcpy(&ovfl, CMSG_DATA(cm), sizeof(ovfl));
+				if (ovfl != s->ovfl)
+					host_drops(s, ovfl, now);
+				continue;
+			}
+			if (cm->cmsg_type != SCM_TIMESTAMPNS)
 				continue;
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 			/*
@@ -339,6 +381,7 @@ sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 			if (real <= rnow && rnow - real < now)
 				rx = now - (rnow - real);
 		}
+		s->last_rx = now;
 		if ((msg.msg_flags & MSG_TRUNC) != 0) {
 			engine_input(d.engine, now, peer_of(&from), buf, 0, rx);
 			continue;
@@ -366,6 +409,31 @@ socks_close(void)
 		close(d.socks[i].fd);
 	}
 	d.nsocks = 0;
+}
+
+/*
+ * SO_RCVBUFFORCE passes net.core.rmem_max, with CAP_NET_ADMIN; without
+ * it SO_RCVBUF is capped there silently, so say what we got. The kernel
+ * doubles the value for its bookkeeping and reports it doubled.
+ */
+static void
+rcvbuf_set(int fd, const struct conf_addr *a, size_t want)
+{
+	int v = want > INT_MAX / 2 ? INT_MAX / 2 : (int)want, got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) == -1) {
+		log_warn("receive-buffer on %s", a->host);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 &&
+	    (size_t)got / 2 < want)
+		log_warnx("receive-buffer on %s: %zu bytes asked for, the "
+		    "kernel gave %d (raise net.core.rmem_max, or run with "
+		    "CAP_NET_ADMIN)", a->host, want, got / 2);
+	else
+		log_debug("receive buffer on %s: %d bytes", a->host, got / 2);
 }
 
 static int
@@ -397,6 +465,11 @@ socks_open(const struct conf *c)
 		    sizeof(on)) == -1)
 			log_warn("SO_TIMESTAMPNS on %s: RTT from user-space "
 			    "receive times", a->host);
+		if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on,
+		    sizeof(on)) == -1)
+			log_warn("SO_RXQ_OVFL on %s: the host's own drops "
+			    "will look like link loss", a->host);
+		rcvbuf_set(fd, a, c->receive_buffer);
 		if (bind(fd, (const struct sockaddr *)&a->ss, a->sslen) ==
 		    -1) {
 			if (errno == EADDRINUSE)
@@ -410,6 +483,8 @@ socks_open(const struct conf *c)
 		}
 		s->fd = fd;
 		s->family = a->ss.ss_family;
+		s->ovfl = 0;
+		s->last_rx = 0;
 		ev_io_init(&s->w, sock_cb, fd, EV_READ);
 		s->w.data = s;
 		ev_io_start(d.loop, &s->w);

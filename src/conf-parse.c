@@ -50,6 +50,7 @@ static int	kw_control_ro(struct parser *, int);
 static int	kw_max_output(struct parser *, int);
 static int	kw_idle_timeout(struct parser *, int);
 static int	kw_max_per_user(struct parser *, int);
+static int	kw_receive_buffer(struct parser *, int);
 static int	kw_pidfile(struct parser *, int);
 
 /* The statements that are not parameters. */
@@ -67,6 +68,7 @@ static const struct keyword {
 	{ "control-max-output", kw_max_output, 0 },
 	{ "control-idle-timeout", kw_idle_timeout, 0 },
 	{ "control-max-per-user", kw_max_per_user, 0 },
+	{ "receive-buffer", kw_receive_buffer, 0 },
 	{ "pidfile", kw_pidfile, 0 },
 	{ "dry-run", kw_dry_run, 0 },
 	{ "tunnel", kw_tunnel, 0 },
@@ -335,6 +337,27 @@ kw_max_per_user(struct parser *p, int line)
 }
 
 static int
+kw_receive_buffer(struct parser *p, int line)
+{
+	const char *s, *why;
+	uint64_t v, min = 64 * 1024, max = 1024 * 1024 * 1024;
+
+	if ((s = lex_arg(p, "receive-buffer", "SIZE", line)) == NULL)
+		return -1;
+	if ((why = units_size(s, &v)) != NULL) {
+		lex_error(p, line, "receive-buffer: \"%s\": %s", s, why);
+		return -1;
+	}
+	if (v < min || v > max) {
+		lex_error(p, line, "receive-buffer: %s out of range 64K..1024M",
+		    s);
+		return -1;
+	}
+	p->c->receive_buffer = (size_t)v;
+	return 0;
+}
+
+static int
 kw_pidfile(struct parser *p, int line)
 {
 	return lex_path(p, "pidfile", line, 0, &p->c->pidfile);
@@ -577,6 +600,7 @@ parse_stream(FILE *f, const char *name, FILE *report)
 	c->control_max_output = CTL_DEFAULT_MAX_OUTPUT;
 	c->control_idle_timeout = (uint64_t)CTL_DEFAULT_IDLE_TIMEOUT * SEC;
 	c->control_max_per_user = CTL_DEFAULT_MAX_PER_UID;
+	c->receive_buffer = CONF_DEFAULT_RCVBUF;
 	c->pidfile = xstrdup(CONF_DEFAULT_PIDFILE);
 	kern_conf_default(&c->kern);
 

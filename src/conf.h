@@ -18,6 +18,12 @@
 #define CONF_DEFAULT_PORT	4790
 #define CONF_DEFAULT_CONTROL	"/run/argod/argod.sock"
 #define CONF_DEFAULT_PIDFILE	"/run/argod/argod.pid"
+/*
+ * A receive queue that rides out a burst: 4 MiB holds about 5000 small
+ * datagrams (the kernel charges ~800 bytes of each to the buffer), a
+ * second of junk at 5 k/s or 16 s of probes of 300 peers at 10/s.
+ */
+#define CONF_DEFAULT_RCVBUF	(4 * 1024 * 1024)
 
 struct conf_addr {
 	struct sockaddr_storage	ss;	/* port filled in */
@@ -47,6 +53,7 @@ struct conf {
 	size_t			 control_max_output;	/* bytes per client */
 	uint64_t		 control_idle_timeout;	/* ns, 0: off */
 	unsigned		 control_max_per_user;	/* clients per uid */
+	size_t			 receive_buffer;	/* UDP SO_RCVBUF */
 	char			*pidfile;
 	struct kern_conf	 kern;		/* forwarding */
 };

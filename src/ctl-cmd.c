@@ -294,6 +294,7 @@ cmd_status(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 	cnt = json_object();
 	set(cnt, CTL_F_RX_PACKETS, juint(k->rx_packets));
 	set(cnt, CTL_F_RX_BYTES, juint(k->rx_bytes));
+	set(cnt, CTL_F_RX_HOST_DROPS, juint(k->rx_host_drops));
 	set(cnt, CTL_F_TX_PACKETS, juint(k->tx_packets));
 	set(cnt, CTL_F_TX_BYTES, juint(k->tx_bytes));
 	set(cnt, CTL_F_LSA_ORIGINATED, juint(k->lsa_originated));

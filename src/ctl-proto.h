@@ -90,6 +90,7 @@
 /* status counters */
 #define CTL_F_RX_PACKETS	"rx_packets"
 #define CTL_F_RX_BYTES		"rx_bytes"
+#define CTL_F_RX_HOST_DROPS	"rx_host_drops"
 #define CTL_F_TX_PACKETS	"tx_packets"
 #define CTL_F_TX_BYTES		"tx_bytes"
 #define CTL_F_LSA_ORIGINATED	"lsa_originated"
