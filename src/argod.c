@@ -33,6 +33,7 @@
 #include "kern.h"
 #include "log.h"
 #include "prefix.h"
+#include "priv.h"
 #include "wire.h"
 
 #define MAX_SOCKS	8
@@ -612,6 +613,11 @@ reload(void *arg, char *err, size_t errlen)
 	    NULL;
 	free(nc->pidfile);
 	nc->pidfile = xstrdup(d.conf->pidfile);
+	if ((nc->user == NULL) != (d.conf->user == NULL) ||
+	    (nc->user != NULL && strcmp(nc->user, d.conf->user) != 0))
+		log_warnx("reload: user changes only on restart");
+	free(nc->user);
+	nc->user = d.conf->user ? xstrdup(d.conf->user) : NULL;
 	conf_free(d.conf);
 	d.conf = nc;
 	kern_reconfigure(d.kern, &nc->kern);
@@ -720,6 +726,7 @@ main(int argc, char *argv[])
 	int ch, check = 0, foreground = 0, verbose = 0;
 	uint64_t seed, now;
 	uint32_t boot;
+	struct priv_user user;
 
 	while ((ch = getopt(argc, argv, "c:dnvV")) != -1) {
 		switch (ch) {
@@ -776,6 +783,10 @@ main(int argc, char *argv[])
 		/* under systemd the journal stamps lines itself */
 		log_init("argod", LOG_TO_STDERR_STAMPED, verbose);
 	signal(SIGPIPE, SIG_IGN);
+	if (d.conf->user != NULL && priv_lookup(d.conf->user, &user) == -1) {
+		conf_free(d.conf);
+		return 1;
+	}
 	mkparent(d.conf->pidfile);
 	if ((d.pidfd = pidfile_open(d.conf->pidfile)) == -1)
 		return 1;
@@ -819,6 +830,9 @@ main(int argc, char *argv[])
 	ctl_set_kern(d.ctl, d.kern);
 	if (d.ctl_ro != NULL)
 		ctl_set_kern(d.ctl_ro, d.kern);
+	/* everything is open: the rest needs CAP_NET_ADMIN at most */
+	if (d.conf->user != NULL && priv_drop(&user) == -1)
+		fatalx("cannot drop privileges to user %s", d.conf->user);
 	ev_timer_init(&d.kern_timer, kern_timer_cb, KERN_SETTLE, 0);
 	ev_timer_start(d.loop, &d.kern_timer);
 

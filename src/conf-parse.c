@@ -51,6 +51,7 @@ static int	kw_max_output(struct parser *, int);
 static int	kw_idle_timeout(struct parser *, int);
 static int	kw_max_per_user(struct parser *, int);
 static int	kw_receive_buffer(struct parser *, int);
+static int	kw_user(struct parser *, int);
 static int	kw_pidfile(struct parser *, int);
 
 /* The statements that are not parameters. */
@@ -69,6 +70,7 @@ static const struct keyword {
 	{ "control-idle-timeout", kw_idle_timeout, 0 },
 	{ "control-max-per-user", kw_max_per_user, 0 },
 	{ "receive-buffer", kw_receive_buffer, 0 },
+	{ "user", kw_user, 0 },
 	{ "pidfile", kw_pidfile, 0 },
 	{ "dry-run", kw_dry_run, 0 },
 	{ "tunnel", kw_tunnel, 0 },
@@ -354,6 +356,32 @@ kw_receive_buffer(struct parser *p, int line)
 		return -1;
 	}
 	p->c->receive_buffer = (size_t)v;
+	return 0;
+}
+
+/* A user name as useradd(8) takes them; resolved when argod starts. */
+static int
+kw_user(struct parser *p, int line)
+{
+	const char *s;
+	size_t i, n;
+
+	if ((s = lex_arg(p, "user", "NAME", line)) == NULL)
+		return -1;
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || (s[i] == '-' && i > 0)))
+			break;
+	if (n == 0 || n > 32 || i < n) {
+		lex_error(p, line, "user: bad name \"%s\": 1 to 32 letters, "
+		    "digits, \"_\", \".\" and \"-\"", s);
+		return -1;
+	}
+	free(p->c->user);
+	p->c->user = xstrdup(s);
 	return 0;
 }
 
@@ -670,6 +698,7 @@ conf_free(struct conf *c)
 	free(c->key_file);
 	free(c->control);
 	free(c->control_ro);
+	free(c->user);
 	free(c->pidfile);
 	free(c);
 }

@@ -64,6 +64,8 @@ conf_print(FILE *f, const struct conf *c)
 	fprintf(f, "control-max-per-user %u\n", c->control_max_per_user);
 	units_fmt_size(buf, sizeof(buf), c->receive_buffer);
 	fprintf(f, "receive-buffer %s\n", buf);
+	if (c->user != NULL)
+		fprintf(f, "user %s\n", c->user);
 	fprintf(f, "pidfile ");
 	print_string(f, c->pidfile);
 	fputc('\n', f);

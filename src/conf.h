@@ -54,6 +54,7 @@ struct conf {
 	uint64_t		 control_idle_timeout;	/* ns, 0: off */
 	unsigned		 control_max_per_user;	/* clients per uid */
 	size_t			 receive_buffer;	/* UDP SO_RCVBUF */
+	char			*user;		/* run as, or NULL: stay */
 	char			*pidfile;
 	struct kern_conf	 kern;		/* forwarding */
 };
