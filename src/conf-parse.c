@@ -331,7 +331,7 @@ kw_max_per_user(struct parser *p, int line)
 {
 	uint64_t v;
 
-	if (lex_num(p, "control-max-per-user", "COUNT", line, 1,
+	if (lex_num(p, "control-max-per-user", "count", line, 1,
 	    CTL_MAX_CLIENTS - CTL_RESERVED_CLIENTS, &v) == -1)
 		return -1;
 	p->c->control_max_per_user = (unsigned)v;
