@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "lmcheck.h"
 #include "log.h"
 #include "prefix.h"
+#include "priv.h"
 #include "wire.h"
 
 #define MAX_SOCKS	8
@@ -41,7 +43,16 @@ struct sock {
 	int		 fd;
 	int		 family;
 	ev_io		 w;
+	uint32_t	 ovfl;		/* last SO_RXQ_OVFL count */
+	uint64_t	 last_rx;	/* when the last datagram was read */
 };
+
+/*
+ * Datagrams read per readiness event. Enough to empty a queue that a
+ * burst filled (the queue, not the loop, is where a flood costs probes),
+ * bounded so that timers and the other sockets still run in between.
+ */
+#define SOCK_BUDGET	512
 
 static struct {
 	struct ev_loop	*loop;
@@ -57,6 +68,7 @@ static struct {
 	ev_timer	 kern_timer;
 	int		 pidfd;
 	struct log_limit send_limit;
+	struct log_limit drop_limit;
 } d;
 
 static uint64_t
@@ -295,6 +307,27 @@ static const struct engine_ops ops = {
 	.route_event = engine_route_event,
 };
 
+/*
+ * The kernel dropped datagrams for a full receive queue (a flood, or a
+ * stall of this process): the engine must not read those as link loss.
+ */
+static void
+host_drops(struct sock *s, uint32_t ovfl, uint64_t now)
+{
+	uint32_t n = ovfl - s->ovfl;
+	uint64_t sup;
+
+	s->ovfl = ovfl;
+	/* dropped after the datagram read before, before this one */
+	engine_host_drops(d.engine, s->last_rx ? s->last_rx : now, now, n);
+	if (log_ratelimited(&d.drop_limit, now, &sup))
+		log_warnx("receive queue full: the kernel dropped %u "
+		    "datagrams (%llu in all); see receive-buffer in "
+		    "argod.conf(5)%s", n, (unsigned long long)
+		    engine_counters(d.engine)->rx_host_drops,
+		    sup ? " (more suppressed)" : "");
+}
+
 static void
 sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -310,7 +343,7 @@ sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 	int budget;
 
 	/* Bounded batch so one busy socket cannot starve the others. */
-	for (budget = 0; budget < 64; budget++) {
+	for (budget = 0; budget < SOCK_BUDGET; budget++) {
 		memset(&msg, 0, sizeof(msg));
 		iov.iov_base = buf;
 		iov.iov_len = sizeof(buf);
@@ -333,9 +366,19 @@ sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 		    cm = CMSG_NXTHDR(&msg, cm)) {
 			struct timespec ts;
 			uint64_t real, rnow;
+			uint32_t ovfl;
 
-			if (cm->cmsg_level != SOL_SOCKET ||
-			    cm->cmsg_type != SCM_TIMESTAMPNS)
+			if (cm->cmsg_level != SOL_SOCKET)
+				continue;
+			if (cm->cmsg_type == SO_RXQ_OVFL &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(ovfl))) {
+				/* drops since the socket was made, mod 2^32 */
+				memcpy(&ovfl, CMSG_DATA(cm), sizeof(ovfl));
+				if (ovfl != s->ovfl)
+					host_drops(s, ovfl, now);
+				continue;
+			}
+			if (cm->cmsg_type != SCM_TIMESTAMPNS)
 				continue;
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 			/*
@@ -350,6 +393,7 @@ sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 			if (real <= rnow && rnow - real < now)
 				rx = now - (rnow - real);
 		}
+		s->last_rx = now;
 		if ((msg.msg_flags & MSG_TRUNC) != 0) {
 			engine_input(d.engine, now, peer_of(&from), buf, 0, rx);
 			continue;
@@ -379,6 +423,31 @@ socks_close(void)
 	d.nsocks = 0;
 }
 
+/*
+ * SO_RCVBUFFORCE passes net.core.rmem_max, with CAP_NET_ADMIN; without
+ * it SO_RCVBUF is capped there silently, so say what we got. The kernel
+ * doubles the value for its bookkeeping and reports it doubled.
+ */
+static void
+rcvbuf_set(int fd, const struct conf_addr *a, size_t want)
+{
+	int v = want > INT_MAX / 2 ? INT_MAX / 2 : (int)want, got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) == -1) {
+		log_warn("receive-buffer on %s", a->host);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 &&
+	    (size_t)got / 2 < want)
+		log_warnx("receive-buffer on %s: %zu bytes asked for, the "
+		    "kernel gave %d (raise net.core.rmem_max, or run with "
+		    "CAP_NET_ADMIN)", a->host, want, got / 2);
+	else
+		log_debug("receive buffer on %s: %d bytes", a->host, got / 2);
+}
+
 static int
 socks_open(const struct conf *c)
 {
@@ -398,19 +467,36 @@ socks_open(const struct conf *c)
 		if (a->ss.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 			    sizeof(on));
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		/*
+		 * No SO_REUSEADDR or SO_REUSEPORT: on UDP they would let a
+		 * second daemon bind the same port and take this one's
+		 * datagrams (issue 13, item 7). Nothing lingers after a
+		 * UDP close, so restarts do not need them.
+		 */
 		if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
 		    sizeof(on)) == -1)
 			log_warn("SO_TIMESTAMPNS on %s: RTT from user-space "
 			    "receive times", a->host);
+		if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on,
+		    sizeof(on)) == -1)
+			log_warn("SO_RXQ_OVFL on %s: the host's own drops "
+			    "will look like link loss", a->host);
+		rcvbuf_set(fd, a, c->receive_buffer);
 		if (bind(fd, (const struct sockaddr *)&a->ss, a->sslen) ==
 		    -1) {
-			log_warn("bind %s port %u", a->host, a->port);
+			if (errno == EADDRINUSE)
+				log_warnx("bind %s port %u: address in use, "
+				    "by another argod or another program (ss "
+				    "-ulpn shows which)", a->host, a->port);
+			else
+				log_warn("bind %s port %u", a->host, a->port);
 			close(fd);
 			return -1;
 		}
 		s->fd = fd;
 		s->family = a->ss.ss_family;
+		s->ovfl = 0;
+		s->last_rx = 0;
 		ev_io_init(&s->w, sock_cb, fd, EV_READ);
 		s->w.data = s;
 		ev_io_start(d.loop, &s->w);
@@ -456,18 +542,55 @@ forget_removed_prefixes(const struct conf *old, const struct conf *nc)
 				    &old->ec.origins[i].prefixes[j], NULL);
 }
 
+static void	ctl_configure(struct ctl *, const struct conf *);
+
+/*
+ * Parse the config for a reload: the file:line messages go to the log
+ * (stderr is /dev/null once detached) and, on failure, into err, so that
+ * the operator who asked sees what argod -n would have printed.
+ */
+static struct conf *
+reload_parse(char *err, size_t errlen)
+{
+	struct conf *nc;
+	char *buf = NULL, *line, *next;
+	size_t len = 0, off;
+	FILE *report;
+
+	if ((report = open_memstream(&buf, &len)) == NULL) {
+		log_warn("reload: open_memstream");
+		nc = conf_parse(d.conf->file);
+	} else {
+		nc = conf_parse_report(d.conf->file, report);
+		fclose(report);
+	}
+	if (nc == NULL)
+		snprintf(err, errlen, "%s: config has errors; running config "
+		    "kept", d.conf->file);
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("%s", line);
+		off = strlen(err);
+		if (nc == NULL && off + 1 < errlen)
+			snprintf(err + off, errlen - off, "\n%s", line);
+	}
+	if (nc == NULL)
+		log_warnx("reload: %s: config has errors; running config kept",
+		    d.conf->file);
+	free(buf);
+	return nc;
+}
+
 static int
 reload(void *arg, char *err, size_t errlen)
 {
 	struct conf *nc;
 
 	log_info("reloading %s", d.conf->file);
-	if ((nc = conf_parse(d.conf->file)) == NULL) {
-		snprintf(err, errlen, "%s: config has errors, see the log; "
-		    "running config kept", d.conf->file);
-		log_warnx("%s", err);
+	err[0] = '\0';
+	if ((nc = reload_parse(err, errlen)) == NULL)
 		return -1;
-	}
 	if (engine_reconfigure(d.engine, &nc->ec, mono_now()) == -1) {
 		log_warnx("reload: node name changed (%s -> %s); restart "
 		    "argod to rename a PoP", d.conf->ec.name, nc->ec.name);
@@ -491,10 +614,8 @@ reload(void *arg, char *err, size_t errlen)
 	    (nc->control_ro && strcmp(nc->control_ro, d.conf->control_ro)))
 		log_warnx("reload: control socket paths change only on "
 		    "restart");
-	if (d.ctl)
-		ctl_set_max_output(d.ctl, nc->control_max_output);
-	if (d.ctl_ro)
-		ctl_set_max_output(d.ctl_ro, nc->control_max_output);
+	ctl_configure(d.ctl, nc);
+	ctl_configure(d.ctl_ro, nc);
 	/* Keep paths the sockets were opened with. */
 	free(nc->control);
 	nc->control = xstrdup(d.conf->control);
@@ -503,6 +624,11 @@ reload(void *arg, char *err, size_t errlen)
 	    NULL;
 	free(nc->pidfile);
 	nc->pidfile = xstrdup(d.conf->pidfile);
+	if ((nc->user == NULL) != (d.conf->user == NULL) ||
+	    (nc->user != NULL && strcmp(nc->user, d.conf->user) != 0))
+		log_warnx("reload: user changes only on restart");
+	free(nc->user);
+	nc->user = d.conf->user ? xstrdup(d.conf->user) : NULL;
 	conf_free(d.conf);
 	d.conf = nc;
 	kern_reconfigure(d.kern, &nc->kern);
@@ -519,7 +645,7 @@ reload(void *arg, char *err, size_t errlen)
 static void
 signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	char err[256];
+	char err[CTL_MAX_ERROR];
 
 	if (w->signum == SIGHUP) {
 		reload(NULL, err, sizeof(err));
@@ -529,10 +655,10 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* Open and lock; the pid is written once the process is final. */
 static int
 pidfile_open(const char *path)
 {
-	char buf[32];
 	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -540,17 +666,25 @@ pidfile_open(const char *path)
 		log_warn("pidfile %s", path);
 		return -1;
 	}
+	/* the lock belongs to the open file: it survives daemon()'s fork */
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		log_warnx("pidfile %s is locked: is argod already running?",
 		    path);
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+static void
+pidfile_write(int fd, const char *path)
+{
+	char buf[32];
+
 	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 ||
-	    write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf))
+	    pwrite(fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf))
 		log_warn("pidfile %s", path);
-	return fd;
 }
 
 static void
@@ -564,6 +698,20 @@ mkparent(const char *path)
 			log_warn("mkdir %s", dir);
 	}
 	free(dir);
+}
+
+/* The limits of a status socket from the config (both sockets alike). */
+static void
+ctl_configure(struct ctl *ctl, const struct conf *c)
+{
+	struct ctl_limits lim;
+
+	if (ctl == NULL)
+		return;
+	lim.idle_timeout = (double)c->control_idle_timeout / 1e9;
+	lim.max_per_uid = c->control_max_per_user;
+	ctl_set_max_output(ctl, c->control_max_output);
+	ctl_set_limits(ctl, &lim);
 }
 
 static uint64_t
@@ -591,6 +739,7 @@ main(int argc, char *argv[])
 	int ch, check = 0, foreground = 0, verbose = 0;
 	uint64_t seed, now;
 	uint32_t boot;
+	struct priv_user user;
 
 	while ((ch = getopt(argc, argv, "c:dnvV")) != -1) {
 		switch (ch) {
@@ -637,41 +786,66 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	if (!foreground) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
-		log_init("argod", LOG_TO_SYSLOG, verbose);
-	}
+	/*
+	 * Everything that can fail because of another program (the pidfile
+	 * lock, the UDP ports, the control sockets) is taken before
+	 * detaching, so that a start that cannot work exits non-zero with
+	 * the reason on the starter's terminal (issue 13, item 7).
+	 */
+	if (foreground && getenv("JOURNAL_STREAM") == NULL)
+		/* under systemd the journal stamps lines itself */
+		log_init("argod", LOG_TO_STDERR_STAMPED, verbose);
 	signal(SIGPIPE, SIG_IGN);
+	if (d.conf->user != NULL && priv_lookup(d.conf->user, &user) == -1) {
+		conf_free(d.conf);
+		return 1;
+	}
 	mkparent(d.conf->pidfile);
 	if ((d.pidfd = pidfile_open(d.conf->pidfile)) == -1)
 		return 1;
 
 	d.loop = EV_DEFAULT;
 	if (socks_open(d.conf) == -1)
-		return 1;
+		goto fail;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)getpid() ^ real_now();
 	boot = new_boot_id();
 	now = mono_now();
 	d.engine = engine_new(&d.conf->ec, &ops, NULL, now, boot, seed);
 
-	d.kern = kern_open(&d.conf->kern);
-	push_rules();
-
 	d.ctl = ctl_open(d.loop, d.conf->control, d.conf->control_mode, 0,
 	    d.conf->control_max_output, d.engine, &hooks, ctl_clock);
 	if (d.ctl == NULL)
-		return 1;
-	ctl_set_kern(d.ctl, d.kern);
+		goto fail;
+	ctl_configure(d.ctl, d.conf);
 	if (d.conf->control_ro != NULL) {
 		d.ctl_ro = ctl_open(d.loop, d.conf->control_ro,
 		    d.conf->control_ro_mode, 1, d.conf->control_max_output,
 		    d.engine, &hooks, ctl_clock);
 		if (d.ctl_ro == NULL)
-			return 1;
-		ctl_set_kern(d.ctl_ro, d.kern);
+			goto fail;
+		ctl_configure(d.ctl_ro, d.conf);
 	}
+
+	if (!foreground) {
+		if (daemon(0, 0) == -1) {
+			log_warn("daemon");
+			goto fail;
+		}
+		/* the epoll set of the loop belongs to the parent */
+		ev_loop_fork(d.loop);
+		log_init("argod", LOG_TO_SYSLOG, verbose);
+	}
+	pidfile_write(d.pidfd, d.conf->pidfile);
+
+	d.kern = kern_open(&d.conf->kern);
+	push_rules();
+	ctl_set_kern(d.ctl, d.kern);
+	if (d.ctl_ro != NULL)
+		ctl_set_kern(d.ctl_ro, d.kern);
+	/* everything is open: the rest needs CAP_NET_ADMIN at most */
+	if (d.conf->user != NULL && priv_drop(&user) == -1)
+		fatalx("cannot drop privileges to user %s", d.conf->user);
 	/* Without libcurl the daemon routes as before, with no checks. */
 	d.lm = lmcheck_new(d.loop, d.conf, origin_event, NULL);
 	ctl_set_lastmile(d.ctl, d.lm);
@@ -705,4 +879,17 @@ main(int argc, char *argv[])
 	conf_free(d.conf);
 	ev_loop_destroy(d.loop);
 	return 0;
+
+fail:
+	if (d.ctl_ro)
+		ctl_close(d.ctl_ro);
+	if (d.ctl)
+		ctl_close(d.ctl);
+	socks_close();
+	engine_free(d.engine);
+	unlink(d.conf->pidfile);
+	close(d.pidfd);
+	log_warnx("not started: %s", d.conf->file);
+	conf_free(d.conf);
+	return 1;
 }

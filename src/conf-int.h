@@ -62,6 +62,7 @@ struct prefix_ref {
 
 struct parser {
 	FILE			*f;
+	FILE			*report;	/* file:line messages */
 	const char		*name;
 	int			 line;		/* of the next character */
 	int			 lastline;	/* of the last character read */

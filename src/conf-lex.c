@@ -36,11 +36,11 @@ vreport(struct parser *p, int line, const char *what, const char *fmt,
     va_list ap)
 {
 	if (line > 0)
-		fprintf(stderr, "%s:%d: %s", p->name, line, what);
+		fprintf(p->report, "%s:%d: %s", p->name, line, what);
 	else
-		fprintf(stderr, "%s: %s", p->name, what);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+		fprintf(p->report, "%s: %s", p->name, what);
+	vfprintf(p->report, fmt, ap);
+	fputc('\n', p->report);
 }
 
 void

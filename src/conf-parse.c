@@ -48,6 +48,10 @@ static int	kw_keyfile(struct parser *, int);
 static int	kw_control(struct parser *, int);
 static int	kw_control_ro(struct parser *, int);
 static int	kw_max_output(struct parser *, int);
+static int	kw_idle_timeout(struct parser *, int);
+static int	kw_max_per_user(struct parser *, int);
+static int	kw_receive_buffer(struct parser *, int);
+static int	kw_user(struct parser *, int);
 static int	kw_pidfile(struct parser *, int);
 
 /* The statements that are not parameters. */
@@ -63,6 +67,10 @@ static const struct keyword {
 	{ "control", kw_control, 0 },
 	{ "control-readonly", kw_control_ro, 0 },
 	{ "control-max-output", kw_max_output, 0 },
+	{ "control-idle-timeout", kw_idle_timeout, 0 },
+	{ "control-max-per-user", kw_max_per_user, 0 },
+	{ "receive-buffer", kw_receive_buffer, 0 },
+	{ "user", kw_user, 0 },
 	{ "pidfile", kw_pidfile, 0 },
 	{ "dry-run", kw_dry_run, 0 },
 	{ "tunnel", kw_tunnel, 0 },
@@ -291,6 +299,92 @@ kw_max_output(struct parser *p, int line)
 	return 0;
 }
 
+/* "off" or a duration from 100ms to 1d, kept in ns */
+static int
+kw_idle_timeout(struct parser *p, int line)
+{
+	const char *s, *why;
+	uint64_t v, min = 100 * MSEC, max = 86400 * SEC;
+
+	if ((s = lex_arg(p, "control-idle-timeout", "DURATION", line)) == NULL)
+		return -1;
+	if (strcmp(s, "off") == 0) {
+		p->c->control_idle_timeout = 0;
+		return 0;
+	}
+	if ((why = units_duration(s, &v)) != NULL) {
+		lex_error(p, line, "control-idle-timeout: \"%s\": %s "
+		    "(or \"off\")", s, why);
+		return -1;
+	}
+	if (v < min || v > max) {
+		lex_error(p, line, "control-idle-timeout: %s out of range "
+		    "100ms..24h", s);
+		return -1;
+	}
+	p->c->control_idle_timeout = v;
+	return 0;
+}
+
+static int
+kw_max_per_user(struct parser *p, int line)
+{
+	uint64_t v;
+
+	if (lex_num(p, "control-max-per-user", "count", line, 1,
+	    CTL_MAX_CLIENTS - CTL_RESERVED_CLIENTS, &v) == -1)
+		return -1;
+	p->c->control_max_per_user = (unsigned)v;
+	return 0;
+}
+
+static int
+kw_receive_buffer(struct parser *p, int line)
+{
+	const char *s, *why;
+	uint64_t v, min = 64 * 1024, max = 1024 * 1024 * 1024;
+
+	if ((s = lex_arg(p, "receive-buffer", "SIZE", line)) == NULL)
+		return -1;
+	if ((why = units_size(s, &v)) != NULL) {
+		lex_error(p, line, "receive-buffer: \"%s\": %s", s, why);
+		return -1;
+	}
+	if (v < min || v > max) {
+		lex_error(p, line, "receive-buffer: %s out of range 64K..1024M",
+		    s);
+		return -1;
+	}
+	p->c->receive_buffer = (size_t)v;
+	return 0;
+}
+
+/* A user name as useradd(8) takes them; resolved when argod starts. */
+static int
+kw_user(struct parser *p, int line)
+{
+	const char *s;
+	size_t i, n;
+
+	if ((s = lex_arg(p, "user", "NAME", line)) == NULL)
+		return -1;
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || (s[i] == '-' && i > 0)))
+			break;
+	if (n == 0 || n > 32 || i < n) {
+		lex_error(p, line, "user: bad name \"%s\": 1 to 32 letters, "
+		    "digits, \"_\", \".\" and \"-\"", s);
+		return -1;
+	}
+	free(p->c->user);
+	p->c->user = xstrdup(s);
+	return 0;
+}
+
 static int
 kw_pidfile(struct parser *p, int line)
 {
@@ -461,7 +555,7 @@ parse_statements(struct parser *p)
 
 	for (;;) {
 		if (p->nerrors >= MAX_ERRORS) {
-			fprintf(stderr, "%s: too many errors, giving up\n",
+			fprintf(p->report, "%s: too many errors, giving up\n",
 			    p->name);
 			return;
 		}
@@ -512,14 +606,15 @@ parse_statements(struct parser *p)
 	}
 }
 
-struct conf *
-conf_parse_stream(FILE *f, const char *name)
+static struct conf *
+parse_stream(FILE *f, const char *name, FILE *report)
 {
 	struct parser *p;
 	struct conf *c;
 
 	p = xcalloc(1, sizeof(*p));
 	p->f = f;
+	p->report = report;
 	p->name = name;
 	p->line = 1;
 	p->set = xcalloc(NKW + params_count(), sizeof(*p->set));
@@ -531,6 +626,9 @@ conf_parse_stream(FILE *f, const char *name)
 	c->control_mode = 0660;
 	c->control_ro_mode = 0666;
 	c->control_max_output = CTL_DEFAULT_MAX_OUTPUT;
+	c->control_idle_timeout = (uint64_t)CTL_DEFAULT_IDLE_TIMEOUT * SEC;
+	c->control_max_per_user = CTL_DEFAULT_MAX_PER_UID;
+	c->receive_buffer = CONF_DEFAULT_RCVBUF;
 	c->pidfile = xstrdup(CONF_DEFAULT_PIDFILE);
 	kern_conf_default(&c->kern);
 
@@ -554,18 +652,30 @@ conf_parse_stream(FILE *f, const char *name)
 }
 
 struct conf *
-conf_parse(const char *file)
+conf_parse_stream(FILE *f, const char *name)
+{
+	return parse_stream(f, name, stderr);
+}
+
+struct conf *
+conf_parse_report(const char *file, FILE *report)
 {
 	struct conf *c;
 	FILE *f;
 
 	if ((f = fopen(file, "r")) == NULL) {
-		fprintf(stderr, "%s: %s\n", file, strerror(errno));
+		fprintf(report, "%s: %s\n", file, strerror(errno));
 		return NULL;
 	}
-	c = conf_parse_stream(f, file);
+	c = parse_stream(f, file, report);
 	fclose(f);
 	return c;
+}
+
+struct conf *
+conf_parse(const char *file)
+{
+	return conf_parse_report(file, stderr);
 }
 
 void
@@ -591,6 +701,7 @@ conf_free(struct conf *c)
 	free(c->key_file);
 	free(c->control);
 	free(c->control_ro);
+	free(c->user);
 	free(c->pidfile);
 	free(c);
 }

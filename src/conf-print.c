@@ -55,6 +55,17 @@ conf_print(FILE *f, const struct conf *c)
 	}
 	units_fmt_size(buf, sizeof(buf), c->control_max_output);
 	fprintf(f, "control-max-output %s\n", buf);
+	if (c->control_idle_timeout == 0)
+		fprintf(f, "control-idle-timeout off\n");
+	else {
+		units_fmt_duration(buf, sizeof(buf), c->control_idle_timeout);
+		fprintf(f, "control-idle-timeout %s\n", buf);
+	}
+	fprintf(f, "control-max-per-user %u\n", c->control_max_per_user);
+	units_fmt_size(buf, sizeof(buf), c->receive_buffer);
+	fprintf(f, "receive-buffer %s\n", buf);
+	if (c->user != NULL)
+		fprintf(f, "user %s\n", c->user);
 	fprintf(f, "pidfile ");
 	print_string(f, c->pidfile);
 	fputc('\n', f);

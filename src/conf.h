@@ -19,6 +19,12 @@
 #define CONF_DEFAULT_PORT	4790
 #define CONF_DEFAULT_CONTROL	"/run/argod/argod.sock"
 #define CONF_DEFAULT_PIDFILE	"/run/argod/argod.pid"
+/*
+ * A receive queue that rides out a burst: 4 MiB holds about 5000 small
+ * datagrams (the kernel charges ~800 bytes of each to the buffer), a
+ * second of junk at 5 k/s or 16 s of probes of 300 peers at 10/s.
+ */
+#define CONF_DEFAULT_RCVBUF	(4 * 1024 * 1024)
 
 struct conf_addr {
 	struct sockaddr_storage	ss;	/* port filled in */
@@ -71,12 +77,18 @@ struct conf {
 	char			*control_ro;	/* read-only socket, or NULL */
 	unsigned		 control_ro_mode;
 	size_t			 control_max_output;	/* bytes per client */
+	uint64_t		 control_idle_timeout;	/* ns, 0: off */
+	unsigned		 control_max_per_user;	/* clients per uid */
+	size_t			 receive_buffer;	/* UDP SO_RCVBUF */
+	char			*user;		/* run as, or NULL: stay */
 	char			*pidfile;
 	struct kern_conf	 kern;		/* forwarding */
 };
 
 /* Returns NULL after printing file:line: message to stderr. */
 struct conf	*conf_parse(const char *file);
+/* The same, the messages (errors and warnings) written to report. */
+struct conf	*conf_parse_report(const char *file, FILE *report);
 /* Parse from a stream (fuzzing, tests); name is used in messages. */
 struct conf	*conf_parse_stream(FILE *, const char *name);
 void		 conf_free(struct conf *);

@@ -295,6 +295,7 @@ cmd_status(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 	cnt = json_object();
 	set(cnt, CTL_F_RX_PACKETS, juint(k->rx_packets));
 	set(cnt, CTL_F_RX_BYTES, juint(k->rx_bytes));
+	set(cnt, CTL_F_RX_HOST_DROPS, juint(k->rx_host_drops));
 	set(cnt, CTL_F_TX_PACKETS, juint(k->tx_packets));
 	set(cnt, CTL_F_TX_BYTES, juint(k->tx_bytes));
 	set(cnt, CTL_F_LSA_ORIGINATED, juint(k->lsa_originated));
@@ -801,7 +802,7 @@ request(struct ctl_cmd_ctx *x, json_t *req)
 {
 	const struct ctl_cmd *cmd = NULL;
 	const char *name;
-	char err[256], msg[300];
+	char err[CTL_MAX_ERROR], msg[300];
 	json_t *jcmd, *r;
 	size_t i;
 

@@ -16,6 +16,14 @@
 #define CTL_DEFAULT_MAX_OUTPUT	(4 * 1024 * 1024)
 /* Clients past this many get CTL_ERR_TOO_MANY and are closed. */
 #define CTL_MAX_CLIENTS		64
+/* Of those, kept for root and the daemon's own uid. */
+#define CTL_RESERVED_CLIENTS	4
+/* Connections of one other uid (configurable). */
+#define CTL_DEFAULT_MAX_PER_UID	16
+/* Seconds without a request, or of output not read (configurable). */
+#define CTL_DEFAULT_IDLE_TIMEOUT 60
+/* An error message (reload's lists file:line messages, one a line). */
+#define CTL_MAX_ERROR		4096
 /* A reply line a client accepts: the matrix of 300 PoPs is about 2 MB. */
 #define CTL_MAX_REPLY		(64 * 1024 * 1024)
 
@@ -52,6 +60,9 @@
 
 /* Fixed error messages; others carry details. */
 #define CTL_ERR_TOO_MANY	"too many clients"
+#define CTL_ERR_TOO_MANY_UID	"too many clients of this user"
+#define CTL_ERR_IDLE		"idle timeout"
+#define CTL_ERR_STALLED		"output not read, timed out"
 #define CTL_ERR_TOO_LONG	"request too long"
 #define CTL_ERR_READ_ONLY	"read-only socket"
 #define CTL_ERR_NOT_RUNNING	"not running"
@@ -86,6 +97,7 @@
 /* status counters */
 #define CTL_F_RX_PACKETS	"rx_packets"
 #define CTL_F_RX_BYTES		"rx_bytes"
+#define CTL_F_RX_HOST_DROPS	"rx_host_drops"
 #define CTL_F_TX_PACKETS	"tx_packets"
 #define CTL_F_TX_BYTES		"tx_bytes"
 #define CTL_F_LSA_ORIGINATED	"lsa_originated"

@@ -12,6 +12,16 @@
  * stuck reader costs the daemon at most max_output bytes of memory and
  * never a stall. Every byte leaves through ctl_send().
  *
+ * Lockout (issue 13). Any user who may open the socket could otherwise
+ * hold every slot. So: a uid other than root and the daemon's own holds
+ * at most max_per_uid connections; the last CTL_RESERVED_CLIENTS slots
+ * are kept for root and the daemon's uid, which are limited only by the
+ * total; a client that sends no complete request for idle_timeout is
+ * closed (a monitor subscriber is exempt: waiting for events is what it
+ * is for), and so is one whose queued output makes no progress for
+ * idle_timeout (a monitor that never reads, before it reaches
+ * max_output). Every refusal and cut is a JSON error line, then close.
+ *
  * Reentrancy. A request may run a hook (reload) that reconfigures the
  * engine, which emits events that are broadcast to monitor clients (the
  * requesting client among them) or even closes this ctl. Clients and the
@@ -55,7 +65,13 @@ struct ctl_client {
 	struct ctl		*ctl;
 	int			 fd;
 	long			 pid;		/* SO_PEERCRED, for log lines */
+	uid_t			 uid;		/* SO_PEERCRED, for limits */
+	int			 privileged;	/* root or our own uid */
 	ev_io			 rio, wio;
+	ev_timer		 idle;
+	ev_tstamp		 last_request;	/* or connect */
+	ev_tstamp		 last_output;	/* send progress, or queueing
+						   into an empty queue */
 	int			 monitor;
 	int			 eof;		/* peer shut down its side */
 	int			 discard;	/* inside an oversize line */
@@ -77,6 +93,7 @@ struct ctl {
 	ev_timer		 pause;
 	int			 ro;
 	size_t			 max_output;
+	struct ctl_limits	 lim;
 	struct engine		*e;
 	struct kern		*kern;		/* NULL: no forwarding layer */
 	struct lmcheck		*lm;		/* NULL: no origin checks */
@@ -92,6 +109,7 @@ struct ctl {
 
 static void	client_kill(struct ctl_client *);
 static void	client_write(struct ctl_client *, const char *, size_t);
+static void	client_idle_arm(struct ctl_client *);
 
 static uint64_t
 ctl_now(const struct ctl *ctl)
@@ -137,6 +155,8 @@ client_flush(struct ctl_client *c)
 		client_kill(c);
 		return -1;
 	}
+	if (n > 0)
+		c->last_output = ev_now(c->ctl->loop);
 	c->outoff += (size_t)n;
 	if (c->outoff < c->outlen) {
 		ev_io_start(c->ctl->loop, &c->wio);
@@ -170,6 +190,9 @@ client_write(struct ctl_client *c, const char *s, size_t len)
 		return;
 	if (c->outoff > 0 && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
+	/* a stall is counted from when output first waits */
+	if (c->outoff == c->outlen)
+		c->last_output = ev_now(ctl->loop);
 	need = c->outlen + len + 1;
 	if (need > c->outcap && c->outoff > 0) {
 		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
@@ -237,6 +260,7 @@ client_request(struct ctl_client *c, const char *line, size_t len)
 	x.hooks = ctl->hooks;
 	x.now = ctl_now(ctl);
 	x.ro = ctl->ro;
+	c->last_request = ev_now(ctl->loop);
 	reply = ctl_cmd_request(&x, line, len);
 	/* events from now on, the first after this very reply */
 	if (x.monitor && !c->monitor && !c->dead) {
@@ -338,6 +362,7 @@ client_kill(struct ctl_client *c)
 	c->dead = 1;
 	ev_io_stop(ctl->loop, &c->rio);
 	ev_io_stop(ctl->loop, &c->wio);
+	ev_timer_stop(ctl->loop, &c->idle);
 	close(c->fd);
 	c->fd = -1;
 	TAILQ_REMOVE(&ctl->clients, c, entry);
@@ -387,27 +412,120 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ctl_free(ctl);
 }
 
+/*
+ * Timeouts. One timer per client, re-armed lazily: activity only records
+ * a time stamp, and the timer, when it fires, works out whether the
+ * client really is overdue or when to look again.
+ */
 static void
-client_new(struct ctl *ctl, int fd)
+client_cut(struct ctl_client *c, const char *why)
+{
+	struct ctl *ctl = c->ctl;
+	uint64_t suppressed;
+	char *line;
+
+	if (log_ratelimited(&ctl->loglim, ctl_now(ctl), &suppressed))
+		log_warnx("control %s: client pid %ld uid %ld: %s, "
+		    "disconnecting%s", ctl->path, c->pid,
+		    c->uid == (uid_t)-1 ? -1L : (long)c->uid, why,
+		    suppressed ? " (similar messages suppressed)" : "");
+	/* only into an empty queue: behind other output it would not fit */
+	if (c->outoff == c->outlen &&
+	    (line = ctl_cmd_error(why)) != NULL) {
+		if (ctl_send(c->fd, line, strlen(line)) == (ssize_t)strlen(line))
+			(void)ctl_send(c->fd, "\n", 1);
+		free(line);
+	}
+	client_kill(c);
+}
+
+static void
+client_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ctl_client *c = w->data;
+	ev_tstamp to = c->ctl->lim.idle_timeout, now = ev_now(loop), due;
+
+	if (c->outoff < c->outlen) {
+		due = c->last_output + to;
+		if (now >= due) {
+			client_cut(c, CTL_ERR_STALLED);
+			return;
+		}
+	} else if (!c->monitor && !c->eof) {
+		due = c->last_request + to;
+		if (now >= due) {
+			client_cut(c, CTL_ERR_IDLE);
+			return;
+		}
+	} else
+		due = now + to;		/* a quiet monitor: look again */
+	ev_timer_set(w, due - now, 0.);
+	ev_timer_start(loop, w);
+}
+
+static void
+client_idle_arm(struct ctl_client *c)
+{
+	struct ctl *ctl = c->ctl;
+
+	ev_timer_stop(ctl->loop, &c->idle);
+	if (c->dead || ctl->lim.idle_timeout <= 0)
+		return;
+	/* the callback decides; a changed timeout applies from now on */
+	ev_timer_set(&c->idle, 0., 0.);
+	ev_timer_start(ctl->loop, &c->idle);
+}
+
+/*
+ * Admission: NULL, or the error a new client of this uid is refused with.
+ */
+static const char *
+ctl_admit(const struct ctl *ctl, uid_t uid, int privileged)
+{
+	const struct ctl_client *c;
+	unsigned same = 0;
+
+	if (ctl->nclients >= CTL_MAX_CLIENTS)
+		return CTL_ERR_TOO_MANY;
+	if (privileged)
+		return NULL;
+	if (ctl->nclients >= CTL_MAX_CLIENTS - CTL_RESERVED_CLIENTS)
+		return CTL_ERR_TOO_MANY;
+	TAILQ_FOREACH(c, &ctl->clients, entry)
+		if (c->uid == uid)
+			same++;
+	if (same >= ctl->lim.max_per_uid)
+		return CTL_ERR_TOO_MANY_UID;
+	return NULL;
+}
+
+static void
+client_new(struct ctl *ctl, int fd, long pid, uid_t uid, int privileged)
 {
 	struct ctl_client *c;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 
 	c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
 	c->fd = fd;
-	c->pid = -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-		c->pid = (long)cred.pid;
+	c->pid = pid;
+	c->uid = uid;
+	c->privileged = privileged;
+	c->last_request = c->last_output = ev_now(ctl->loop);
 	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
+	ev_timer_init(&c->idle, client_idle_cb, 0., 0.);
 	c->rio.data = c;
 	c->wio.data = c;
+	c->idle.data = c;
 	TAILQ_INSERT_TAIL(&ctl->clients, c, entry);
 	ctl->nclients++;
 	ev_io_start(ctl->loop, &c->rio);
-	log_debug("control %s: client pid %ld connected", ctl->path, c->pid);
+	if (ctl->lim.idle_timeout > 0) {
+		ev_timer_set(&c->idle, ctl->lim.idle_timeout, 0.);
+		ev_timer_start(ctl->loop, &c->idle);
+	}
+	log_debug("control %s: client pid %ld uid %ld connected", ctl->path,
+	    c->pid, uid == (uid_t)-1 ? -1L : (long)uid);
 
 	client_send(c, ctl_cmd_banner(ctl->e, ctl->ro));
 }
@@ -424,9 +542,12 @@ static void
 ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl *ctl = w->data;
+	struct ucred cred;
+	socklen_t len;
 	uint64_t suppressed;
+	const char *why;
 	char *full;
-	int fd, i;
+	int fd, i, privileged;
 
 	for (i = 0; i < CTL_ACCEPT_BURST; i++) {
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -450,20 +571,33 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			}
 			return;
 		}
-		if (ctl->nclients >= CTL_MAX_CLIENTS) {
+		cred.pid = 0;
+		cred.uid = (uid_t)-1;
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+			cred.uid = (uid_t)-1;	/* nobody we know */
+		privileged = cred.uid == 0 || cred.uid == geteuid();
+		if ((why = ctl_admit(ctl, cred.uid, privileged)) != NULL) {
 			if (log_ratelimited(&ctl->loglim, ctl_now(ctl),
 			    &suppressed))
-				log_warnx("control %s: too many clients (%d)",
-				    ctl->path, CTL_MAX_CLIENTS);
+				log_warnx("control %s: refused pid %ld uid %ld: "
+				    "%s (%d clients, %u per user, %d kept for "
+				    "root)%s", ctl->path, (long)cred.pid,
+				    cred.uid == (uid_t)-1 ? -1L :
+				    (long)cred.uid, why, CTL_MAX_CLIENTS,
+				    ctl->lim.max_per_uid, CTL_RESERVED_CLIENTS,
+				    suppressed ?
+				    " (similar messages suppressed)" : "");
 			/* one try: the line is far below the socket buffer */
-			if ((full = ctl_cmd_error(CTL_ERR_TOO_MANY)) != NULL &&
+			if ((full = ctl_cmd_error(why)) != NULL &&
 			    ctl_send(fd, full, strlen(full)) != -1)
 				(void)ctl_send(fd, "\n", 1);
 			free(full);
 			close(fd);
 			continue;
 		}
-		client_new(ctl, fd);
+		client_new(ctl, fd, cred.pid > 0 ? (long)cred.pid : -1,
+		    cred.uid, privileged);
 	}
 }
 
@@ -596,6 +730,8 @@ ctl_open(struct ev_loop *loop, const char *path, unsigned mode, int ro,
 	ctl->fd = fd;
 	ctl->ro = ro;
 	ctl->max_output = max_output ? max_output : CTL_DEFAULT_MAX_OUTPUT;
+	ctl->lim.idle_timeout = CTL_DEFAULT_IDLE_TIMEOUT;
+	ctl->lim.max_per_uid = CTL_DEFAULT_MAX_PER_UID;
 	ctl->e = e;
 	if (hooks != NULL)
 		ctl->hooks = *hooks;
@@ -672,6 +808,18 @@ void
 ctl_set_max_output(struct ctl *ctl, size_t max_output)
 {
 	ctl->max_output = max_output ? max_output : CTL_DEFAULT_MAX_OUTPUT;
+}
+
+void
+ctl_set_limits(struct ctl *ctl, const struct ctl_limits *lim)
+{
+	struct ctl_client *c;
+
+	ctl->lim = *lim;
+	if (ctl->lim.max_per_uid == 0)
+		ctl->lim.max_per_uid = CTL_DEFAULT_MAX_PER_UID;
+	TAILQ_FOREACH(c, &ctl->clients, entry)
+		client_idle_arm(c);
 }
 
 /*

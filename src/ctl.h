@@ -28,6 +28,12 @@ struct ctl_hooks {
 	void	*arg;
 };
 
+/* Per-socket limits against lockout (see ctl.c). */
+struct ctl_limits {
+	double		idle_timeout;	/* s without a request; 0: none */
+	unsigned	max_per_uid;	/* other than root and our own uid */
+};
+
 /*
  * Listen on path with the given mode; ro makes every client of this socket
  * read-only. clock gives "now" in the engine's clock. Returns NULL (errno
@@ -40,6 +46,7 @@ void		 ctl_close(struct ctl *);
 /* The engine was replaced or reconfigured. */
 void		 ctl_set_engine(struct ctl *, struct engine *);
 void		 ctl_set_max_output(struct ctl *, size_t);
+void		 ctl_set_limits(struct ctl *, const struct ctl_limits *);
 struct kern;
 /* The forwarding layer, for "installed", "fib" and "dry-run". */
 void		 ctl_set_kern(struct ctl *, struct kern *);

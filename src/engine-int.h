@@ -89,6 +89,8 @@ struct engine {
 	uint64_t		 tx_seq;	/* datagrams sent, to anyone */
 	uint64_t		 rng;
 	uint64_t		 start;
+	uint64_t		 host_drop_from; /* see engine_host_drops() */
+	uint64_t		 host_drop_to;
 
 	struct peer		*peers;
 	size_t			 npeers;

@@ -212,6 +212,33 @@ engine_reconfigure(struct engine *e, const struct engine_conf *ec,
 	return 0;
 }
 
+/*
+ * Host drops: one window, the union of the intervals reported, restarted
+ * when a report does not touch the last one (old drops no longer matter
+ * to a probe sent after them).
+ */
+void
+engine_host_drops(struct engine *e, uint64_t from, uint64_t to, uint64_t n)
+{
+	if (n == 0)
+		return;
+	if (from > to)
+		from = to;
+	e->c.rx_host_drops += n;
+	if (e->host_drop_to == 0 || from > e->host_drop_to)
+		e->host_drop_from = from;
+	if (to > e->host_drop_to)
+		e->host_drop_to = to;
+}
+
+void
+engine_host_drop_window(const struct engine *e, uint64_t *from,
+    uint64_t *to)
+{
+	*from = e->host_drop_from;
+	*to = e->host_drop_to;
+}
+
 void
 engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
     size_t len, uint64_t rx_ts)

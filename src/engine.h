@@ -183,8 +183,24 @@ struct engine_counters {
 	uint64_t	summaries_sent, requests_sent;
 	uint64_t	spf_runs;
 	uint64_t	route_changes;
+	uint64_t	rx_host_drops;	/* dropped by this host's kernel */
 };
 const struct engine_counters *engine_counters(const struct engine *);
+
+/*
+ * The host, not a link, lost n datagrams between from and to: the kernel
+ * dropped them from a full receive queue (SO_RXQ_OVFL, which the daemon
+ * learns from the next datagram it reads: from is when it read the one
+ * before, to is now). Whatever was lost in that interval may have been
+ * probe replies, so loss over it is no evidence against any link
+ * (DESIGN.md decision 11). engine_host_drop_window() gives the union of
+ * the intervals reported so far as [*from, *to] (0, 0: never), for the
+ * probe side: a reply due inside it is not counted lost.
+ */
+void		 engine_host_drops(struct engine *, uint64_t from, uint64_t to,
+		    uint64_t n);
+void		 engine_host_drop_window(const struct engine *, uint64_t *from,
+		    uint64_t *to);
 
 const char	*engine_name(const struct engine *);
 uint32_t	 engine_id(const struct engine *);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -44,10 +45,28 @@ log_getverbose(void)
 static void vlog(int, const char *, va_list, int, int)
     __attribute__((format(printf, 2, 0)));
 
+/* "2026-12-07T09:08:27.123Z ", or "" if the clock cannot be read */
+static void
+log_stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	buf[0] = '\0';
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 ||
+	    gmtime_r(&ts.tv_sec, &tm) == NULL)
+		return;
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (n == 0)
+		return;
+	snprintf(buf + n, len - n, ".%03ldZ ", ts.tv_nsec / 1000000);
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap, int with_errno, int saved_errno)
 {
-	char msg[1024];
+	char msg[1024], stamp[40] = "";
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_dest == LOG_TO_SYSLOG) {
@@ -57,11 +76,13 @@ vlog(int pri, const char *fmt, va_list ap, int with_errno, int saved_errno)
 			syslog(pri, "%s", msg);
 		return;
 	}
+	if (log_dest == LOG_TO_STDERR_STAMPED)
+		log_stamp(stamp, sizeof(stamp));
 	if (with_errno)
-		fprintf(stderr, "%s: %s: %s\n", log_prog, msg,
+		fprintf(stderr, "%s%s: %s: %s\n", stamp, log_prog, msg,
 		    strerror(saved_errno));
 	else
-		fprintf(stderr, "%s: %s\n", log_prog, msg);
+		fprintf(stderr, "%s%s: %s\n", stamp, log_prog, msg);
 	fflush(stderr);
 }
 

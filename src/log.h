@@ -13,7 +13,12 @@
 
 #define ARGO_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-enum log_dest { LOG_TO_STDERR, LOG_TO_SYSLOG };
+/*
+ * LOG_TO_STDERR_STAMPED: each line starts with the UTC time, RFC 3339 to
+ * the millisecond, for a daemon in the foreground; syslog and the journal
+ * stamp lines themselves, and tools' messages are not log lines.
+ */
+enum log_dest { LOG_TO_STDERR, LOG_TO_STDERR_STAMPED, LOG_TO_SYSLOG };
 
 void	log_init(const char *progname, enum log_dest dest, int verbose);
 void	log_setverbose(int verbose);

@@ -814,6 +814,28 @@ main(void)
 	ok(engine_nroutes(E[0]) == N && all_routes_offline(),
 	    "reload: every route back");
 
+	/* host drops: counted, and the window the probe side asks about */
+	{
+		uint64_t from, to, base = engine_counters(E[0])->rx_host_drops;
+
+		engine_host_drop_window(E[0], &from, &to);
+		ok(from == 0 && to == 0, "no host drops yet");
+		engine_host_drops(E[0], now + 10, now + 20, 0);
+		engine_host_drop_window(E[0], &from, &to);
+		ok(from == 0 && to == 0, "0 drops are no report");
+		engine_host_drops(E[0], now + 10, now + 20, 7);
+		engine_host_drops(E[0], now + 15, now + 30, 3);
+		engine_host_drop_window(E[0], &from, &to);
+		ok(from == now + 10 && to == now + 30,
+		    "overlapping reports make one window");
+		engine_host_drops(E[0], now + 50, now + 60, 1);
+		engine_host_drop_window(E[0], &from, &to);
+		ok(from == now + 50 && to == now + 60,
+		    "a later report starts a new window");
+		is_int((int)(engine_counters(E[0])->rx_host_drops - base), 11,
+		    "rx_host_drops counts every drop");
+	}
+
 	for (i = 0; i < N; i++) {
 		if (alive[i])
 			stop(i);

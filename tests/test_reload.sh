@@ -5,7 +5,7 @@
 : "${top_srcdir:=$(dirname "$0")/..}"
 . "$top_srcdir/tests/lib/preamble.sh"
 exec "$PYTHON3" - <<'PY'
-import json, os, signal, subprocess, sys, tempfile, time, shutil
+import datetime, json, os, re, signal, subprocess, sys, tempfile, time, shutil
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "lib"))
 from argolab import Ctl
 from netlab import wait_for, WaitTimeout
@@ -78,11 +78,27 @@ try:
        % web["since_s"])
 
     # 2. A broken config: refused, running config kept, daemon alive.
+    with open(T + "/a.conf") as f:
+        nlines = len(f.readlines())
     with open(T + "/a.conf", "a") as f:
-        f.write("bogus-keyword 1\n")
+        f.write("bogus-keyword 1\nprobe-interval 1 parsec\n")
     r = Ctl(T + "/a.sock").cmd("reload")
     ok(r.get("ok") is False and "error" in r,
        "reload of a broken config fails: %s" % r.get("error"))
+    # the reply carries what argod -n prints, every file:line of it
+    chk = subprocess.run([os.path.join(B, "argod"), "-n", "-c",
+                          T + "/a.conf"], capture_output=True, text=True)
+    want = [l for l in chk.stderr.splitlines() if l]
+    err = r.get("error", "")
+    ok(len(want) >= 2 and all(l in err.splitlines() for l in want) and
+       ("a.conf:%d: unknown keyword" % (nlines + 1)) in err and
+       ("a.conf:%d:" % (nlines + 2)) in err and "running config kept" in err,
+       "reload error lists the file:line messages of argod -n: %r (want %r)"
+       % (err, want))
+    p = subprocess.run([os.path.join(B, "argoctl"), "-s", T + "/a.sock",
+                        "reload"], capture_output=True, text=True)
+    ok(p.returncode == 1 and ("a.conf:%d: unknown keyword" % (nlines + 1))
+       in p.stderr, "argoctl reload prints them: %r" % p.stderr)
     procs["a"].send_signal(signal.SIGHUP)
     time.sleep(0.5)
     ok(procs["a"].poll() is None, "daemon still running after a bad SIGHUP")
@@ -90,6 +106,20 @@ try:
     log = open(T + "/a.log").read()
     ok("a.conf:" in log and "unknown keyword" in log,
        "the error names file:line")
+    # foreground log lines start with an RFC 3339 UTC time to the ms
+    lines = [l for l in log.splitlines() if "argod: " in l]
+    stamped = [l for l in lines if re.match(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z argod: ", l)]
+    ok(lines and len(stamped) == len(lines),
+       "log lines are timestamped (%d of %d): %r" %
+       (len(stamped), len(lines), lines[:2]))
+    if stamped:
+        t = datetime.datetime.strptime(stamped[-1][:23],
+                                       "%Y-%m-%dT%H:%M:%S.%f")
+        t = t.replace(tzinfo=datetime.timezone.utc)
+        age = datetime.datetime.now(datetime.timezone.utc) - t
+        ok(abs(age.total_seconds()) < 120, "the stamp is now, in UTC (%s)"
+           % stamped[-1][:24])
 
     # 3. SIGTERM exits cleanly and removes the pidfile and socket.
     procs["a"].send_signal(signal.SIGTERM)
