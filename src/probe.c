@@ -68,11 +68,12 @@ probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now,
 	 * lost rather than forget it.
 	 */
 	reused = o->pending;
-	if (o->pending) {
+	if (o->pending && !o->excused) {
 		o->pending = 0;
 		l->missed++;
 		loss_record(l, p, 1, o->seq);
 	}
+	o->excused = 0;
 	o->seq = seq;
 	o->tx = now;
 	o->deadline = now + probe_timeout(l, p) + hold;
@@ -515,9 +516,10 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 /*
  * The peer restarted (a new boot id): whatever we sent after the newest
  * probe its previous life answered went to a process that was going,
- * gone or not yet listening. Those probes say nothing about the path, so
- * the pending ones are forgotten and the expired ones leave the loss
- * window. Counted as loss, one probe lost over a restart of a few
+ * gone or not yet listening. Those probes say nothing about the path:
+ * the expired ones leave the loss window, and the pending ones are not
+ * counted if they expire (the new life may still answer the latest, and
+ * an answer to a probe we had forgotten read as a malformed datagram). Counted as loss, one probe lost over a restart of a few
  * milliseconds was 1 % on an idle link for the 200 s its loss window
  * spans, 10 ms of cost (loss-penalty) that moved routes onto slower
  * detours.
@@ -542,13 +544,11 @@ probe_restarted(struct probe_link *l)
 		if (o->seq == 0 || o->tx <= answered)
 			continue;
 		if (o->pending)
-			o->pending = 0;
+			o->excused = 1;
 		else
 			loss_unrecord(l, o);
-		o->seq = 0;
 	}
 	l->missed = 0;
-	recompute_deadline(l);
 }
 
 int
@@ -572,6 +572,8 @@ probe_expire(struct probe_link *l, const struct engine_params *p, uint64_t now)
 		if (!o->pending || o->deadline > now)
 			continue;
 		o->pending = 0;	/* keep seq/tx: a late reply still counts */
+		if (o->excused)
+			continue;
 		l->missed++;
 		o->loss_idx = loss_record(l, p, 1, o->seq);
 	}

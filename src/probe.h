@@ -50,6 +50,7 @@ struct probe_out {
 	uint64_t	tx;
 	uint64_t	deadline;
 	int		pending;
+	int		excused;	/* not a loss if it expires */
 	unsigned	loss_idx;	/* where its loss was recorded */
 };
 

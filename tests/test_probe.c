@@ -900,11 +900,23 @@ test_restarted(void)
 	is_int(probe_loss_permille(&s.l), 10,
 	    "restart: the probe lost over the restart is excused, the "
 	    "one before the last answer is not");
-	ok(probe_next_deadline(&s.l) == UINT64_MAX,
-	    "restart: the pending probe is forgotten");
-	is_int(probe_reply(&s.l, &s.p, seq, 0, s.now + 20 * MSEC), -1,
-	    "restart: its answer matches nothing");
 	is_int(s.l.missed, 0, "restart: no misses carried over");
+	probe_expire(&s.l, &s.p, s.now + 10 * SEC);
+	is_int(probe_loss_permille(&s.l), 10,
+	    "restart: the pending probe is not a loss when it expires");
+	is_int(s.l.missed, 0, "restart: nor a miss");
+	ok(probe_reply(&s.l, &s.p, seq, 0, s.now + 11 * SEC) >= 0 &&
+	    s.l.late == 1, "restart: an answer after all is still taken");
+
+	/* ... and answered in time, it is an ordinary sample */
+	sim_init(&s);
+	for (i = 0; i < 10; i++)
+		round_ok(&s, 20 * MSEC);
+	seq = probe_sent(&s.l, &s.p, s.now, 0);
+	probe_restarted(&s.l);
+	is_int(probe_reply(&s.l, &s.p, seq, 0, s.now + 25 * MSEC), 0,
+	    "restart: the new life's answer to a pending probe counts");
+	ok(s.l.received == 11, "restart: received it");
 }
 
 int
