@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "kern.h"
 #include "log.h"
+#include "notify.h"
 #include "prefix.h"
 #include "wire.h"
 
@@ -446,7 +447,7 @@ forget_removed_prefixes(const struct conf *old, const struct conf *nc)
 }
 
 static int
-reload(void *arg, char *err, size_t errlen)
+reload_conf(char *err, size_t errlen)
 {
 	struct conf *nc;
 
@@ -501,6 +502,18 @@ reload(void *arg, char *err, size_t errlen)
 	    nc->ec.norigins);
 	rearm();
 	return 0;
+}
+
+/* SIGHUP and the reload command; systemd sees RELOADING=1 then READY=1. */
+static int
+reload(void *arg, char *err, size_t errlen)
+{
+	int rv;
+
+	notify_reloading();
+	rv = reload_conf(err, errlen);
+	notify_ready();
+	return rv;
 }
 
 static void
@@ -673,7 +686,11 @@ main(int argc, char *argv[])
 	    d.conf->ec.name, d.conf->ec.npeers, d.conf->ec.norigins,
 	    d.conf->control);
 	rearm();
+	notify_init(d.loop, d.engine);
+	notify_ready();
 	ev_run(d.loop, 0);
+	notify_stopping();
+	notify_close();
 
 	if (d.ctl_ro)
 		ctl_close(d.ctl_ro);
