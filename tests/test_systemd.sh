@@ -24,6 +24,11 @@ exposure() {
 	    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
 }
 
+! grep -n '@[a-z]*@' "$unit"
+ok $? "make filled in every @dir@ of the unit"
+grep -q "^ExecStart=/.*/argod -d " "$unit"
+ok $? "ExecStart= is an absolute path"
+
 # verify checks that ExecStart= and ExecReload= exist: point them at the
 # programs just built, wherever make install would put them.
 sed -e "s|^ExecStart=[^ ]*/argod |ExecStart=$bin/argod |" \
