@@ -121,12 +121,17 @@ try:
     while time.monotonic() < t0 + 2.0:
         la.read(t0 + 2.0 - time.monotonic())
     wd = [m[0] for m in la.msgs if m[0] >= t0 and "WATCHDOG" in m[1]]
-    # 0.2 s apart over 2 s: 10 pings; allow a loaded machine to lose some.
-    ok(len(wd) >= 5 and len(wd) <= 12,
+    # 0.2 s apart over 2 s: 10 pings. A loaded machine runs timers late,
+    # never early: fewer, never many more.
+    ok(len(wd) >= 3 and len(wd) <= 12,
        "WATCHDOG=1 at half of WATCHDOG_USEC: %d pings in 2 s" % len(wd))
-    st = [m for m in la.msgs if m[0] >= t0 and "STATUS" in m[1]]
-    ok(len(st) == 0, "an unchanged STATUS is not sent again (%d sent)" %
-       len(st))
+    # A link may flap on a loaded machine; a STATUS line is sent only when
+    # it differs from the previous one, and at most once a second.
+    st = [m[1]["STATUS"] for m in la.msgs if "STATUS" in m[1]]
+    dup = [x for (i, x) in enumerate(st) if i > 0 and st[i - 1] == x]
+    late = [m for m in la.msgs if m[0] >= t0 and "STATUS" in m[1]]
+    ok(not dup and len(late) <= 3, "STATUS only on change: %d lines, %d "
+       "repeated, %d in the last 2 s" % (len(st), len(dup), len(late)))
 
     # 2. SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1.
     before = time.clock_gettime(time.CLOCK_MONOTONIC) * 1e6
@@ -176,11 +181,11 @@ try:
     open(T + "/a.log", "w").close()
     pa = start("a", {"NOTIFY_SOCKET": "relative/path",
                      "WATCHDOG_USEC": "bogus"})
-    end = time.monotonic() + 10
-    while time.monotonic() < end and not os.path.exists(T + "/a.sock"):
+    end = time.monotonic() + 15
+    log = ""
+    while time.monotonic() < end and "NOTIFY_SOCKET=" not in log:
         time.sleep(0.1)
-    time.sleep(0.3)
-    log = open(T + "/a.log").read()
+        log = open(T + "/a.log").read()
     ok(pa.poll() is None and "NOTIFY_SOCKET=relative/path is neither" in
        log, "a relative NOTIFY_SOCKET is refused with a clear message")
     ok(stop(pa) == 0, "and argod runs on without notifying")
