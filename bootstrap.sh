@@ -10,7 +10,7 @@ libev-dev libc-ares-dev libnl-3-dev libnl-route-3-dev libjansson-dev
 libcurl4-openssl-dev libncurses-dev libsodium-dev
 iproute2 iputils-ping python3 tmux clang libclang-rt-14-dev iperf3
 mininet bridge-utils python3-matplotlib python3-jsonschema
-nginx-light dnsmasq openssl"
+nginx-light dnsmasq openssl systemd"
 
 missing=""
 for p in $PKGS; do

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "ctlclient.h"
+#include "genkey.h"
 #include "log.h"
 
 /* From conf.h; repeated so that argoctl does not depend on the parser. */
@@ -40,8 +41,8 @@ usage(void)
 	fprintf(stderr, "usage: argoctl [-j] [-s socket] [-t timeout] "
 	    "command\n"
 	    "commands: status peers matrix routes lsdb origins fib monitor "
-	    "reload "
-	    "dry-run on|off help\n");
+	    "reload dry-run on|off help\n"
+	    "       argoctl genkey [file]\n");
 	exit(EXIT_TROUBLE);
 }
 
@@ -699,6 +700,9 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage();
 	cmd = argv[0];
+	/* Local: needs no daemon. */
+	if (strcmp(cmd, "genkey") == 0)
+		return genkey_main(argc, argv);
 	if (strcmp(cmd, CTL_CMD_DRY_RUN) == 0) {
 		if (argc != 2 || (strcmp(argv[1], "on") != 0 &&
 		    strcmp(argv[1], "off") != 0))

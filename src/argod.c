@@ -33,6 +33,7 @@
 #include "kern.h"
 #include "lmcheck.h"
 #include "log.h"
+#include "notify.h"
 #include "prefix.h"
 #include "priv.h"
 #include "wire.h"
@@ -583,7 +584,7 @@ reload_parse(char *err, size_t errlen)
 }
 
 static int
-reload(void *arg, char *err, size_t errlen)
+reload_conf(char *err, size_t errlen)
 {
 	struct conf *nc;
 
@@ -640,6 +641,18 @@ reload(void *arg, char *err, size_t errlen)
 	    nc->ec.norigins);
 	rearm();
 	return 0;
+}
+
+/* SIGHUP and the reload command; systemd sees RELOADING=1 then READY=1. */
+static int
+reload(void *arg, char *err, size_t errlen)
+{
+	int rv;
+
+	notify_reloading();
+	rv = reload_conf(err, errlen);
+	notify_ready();
+	return rv;
 }
 
 static void
@@ -865,7 +878,11 @@ main(int argc, char *argv[])
 	    d.conf->ec.name, d.conf->ec.npeers, d.conf->ec.norigins,
 	    d.conf->control);
 	rearm();
+	notify_init(d.loop, d.engine);
+	notify_ready();
 	ev_run(d.loop, 0);
+	notify_stopping();
+	notify_close();
 
 	if (d.ctl_ro)
 		ctl_close(d.ctl_ro);
