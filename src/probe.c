@@ -380,13 +380,21 @@ probe_also(struct probe_link *l, const struct engine_params *p, uint32_t seq)
  * rate (from nothing to 20 ms in 25 samples).
  */
 static double
-jitter_sample(const struct probe_link *l, const struct engine_params *p,
-    double rtt)
+scatter_bound(const struct probe_link *l, const struct engine_params *p)
 {
-	double d = fabs(rtt - l->last_rtt), cap = 4 * l->jitter;
+	double cap = 4 * l->jitter;
 
 	if (cap < (double)p->adv_rtt_min * 1000)
 		cap = (double)p->adv_rtt_min * 1000;
+	return cap;
+}
+
+/* cap: scatter_bound() */
+static double
+jitter_sample(const struct probe_link *l, double rtt, double cap)
+{
+	double d = fabs(rtt - l->last_rtt);
+
 	return d < cap ? d : cap;
 }
 
@@ -408,13 +416,10 @@ jitter_sample(const struct probe_link *l, const struct engine_params *p,
  * Returns 0 for no drop.
  */
 static double
-level_drop(const struct probe_link *l, const struct engine_params *p,
-    double rtt)
+level_drop(const struct probe_link *l, double rtt, double cap)
 {
-	double cap = 4 * l->jitter, hi;
+	double hi;
 
-	if (cap < (double)p->adv_rtt_min * 1000)
-		cap = (double)p->adv_rtt_min * 1000;
 	hi = rtt > l->last_rtt ? rtt : l->last_rtt;
 	return hi < l->srtt - cap ? hi : 0;
 }
@@ -425,7 +430,7 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 {
 	struct probe_out *o = &l->out[seq % PROBE_OUTSTANDING];
 	uint64_t rtt;
-	double d, drop, steps;
+	double d, drop, steps, cap;
 	unsigned i;
 	int changed = 0;
 
@@ -465,11 +470,12 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		l->have_rtt = 1;
 	} else {
 		d = (double)rtt - l->srtt;
-		drop = level_drop(l, p, (double)rtt);
+		cap = scatter_bound(l, p);	/* jitter before this sample */
+		drop = level_drop(l, (double)rtt, cap);
 		l->rttvar += (fabs(d) - l->rttvar) *
 		    (1 - pow(3.0 / 4, steps));
 		l->srtt += d * (1 - pow(7.0 / 8, steps));
-		l->jitter += (jitter_sample(l, p, (double)rtt) - l->jitter) / 16;
+		l->jitter += (jitter_sample(l, (double)rtt, cap) - l->jitter) / 16;
 		if (drop && l->srtt > drop) {
 			/* and the long-term mean starts at the new level */
 			l->srtt = drop;
