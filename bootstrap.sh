@@ -7,10 +7,10 @@ cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake libtool pkg-config
 libev-dev libc-ares-dev libnl-3-dev libnl-route-3-dev libjansson-dev
-libcurl4-openssl-dev libncurses-dev libsodium-dev
+libcurl4-openssl-dev libncurses-dev libsodium-dev libmicrohttpd-dev
 iproute2 iputils-ping python3 tmux clang libclang-rt-14-dev iperf3
 mininet bridge-utils python3-matplotlib python3-jsonschema
-nginx-light dnsmasq openssl systemd"
+nginx-light dnsmasq openssl systemd curl prometheus frr babeld"
 
 missing=""
 for p in $PKGS; do
@@ -27,15 +27,18 @@ if [ -n "$missing" ]; then
 	other=""
 	for p in $missing; do
 		case $p in
-		nginx-light|dnsmasq) srv="$srv $p" ;;
+		nginx-light|dnsmasq|prometheus|frr|babeld) srv="$srv $p" ;;
 		*) other="$other $p" ;;
 		esac
 	done
 	[ -z "$other" ] || DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq $other >/dev/null
 	# nginx-light and dnsmasq are test servers that the tests start on
-	# their own configs in namespaces; their packages would also start
-	# them as system services (ports 80 and 53 of this host). A
+	# their own configs in namespaces, and prometheus is there for
+	# promtool only, frr and babeld are the peers of bench-peers, run
+	# per namespace; their packages would also start them as system
+	# services (ports 80, 53 and 9090 of this host, routing daemons on
+	# its interfaces). A
 	# policy-rc.d for the length of their install stops that, unless
 	# one is in place already.
 	if [ -n "$srv" ]; then

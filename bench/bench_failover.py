@@ -87,7 +87,7 @@ def main():
             time.sleep(6)
     print("link failure -> every route moved: min %.0f ms, median %.0f ms, "
           "max %.0f ms over %d rounds (default timers: probe-interval "
-          "100ms, down-after 4)" % (min(moved), statistics.median(moved),
+          "100ms, detect-multiplier 2, down-after 4)" % (min(moved), statistics.median(moved),
                                     max(moved), len(moved)))
     print("link failure -> declared down: median %.0f ms" %
           statistics.median(detect))

@@ -1,18 +1,31 @@
 #!/bin/sh
 # argosim benchmarks: prints figures, tests nothing (see sim/README).
 #
-#	bench/bench_sim.sh [all | failure | aws32 | seattle | spf] [-- argosim options]
+#	bench/bench_sim.sh [all | failure | speed | aws32 | seattle | tiers | spf] [-- argosim options]
 #
 # failure  N synthetic PoPs (BENCH_NODES, default 300), default timers: the
 #          busiest link fails at 12 s; routes final, loops, control traffic
 #          per PoP, simulation speed
+# speed    the failure run at each size in BENCH_SPEED_NODES (default
+#          "100 300"; add 1000 by hand): simulated s per wall s and per
+#          CPU s, peak memory, control traffic per PoP (mean, max; steady
+#          and failure window), routes final after the failure. A size
+#          runs under a memory limit (BENCH_MEM_MB, default 80 % of
+#          MemAvailable) and is reported as not fitting if it hits it;
+#          with "all", the size BENCH_NODES reuses the failure run
 # aws32    route quality on the measured AWS matrix
 # seattle  replay of seattle99 (BENCH_SNAPSHOTS snapshots, default 60, one
 #          every BENCH_INTERVAL, default 10s): route changes per pair per
 #          hour, reverts faster than the damping hold
+# tiers    cache tiers of an anycast origin, last miles 5..40 ms: smart and
+#          regional (K 3) on aws32 (4 egresses) with every link's delay
+#          moved by up to 10 % every 10 s for BENCH_TIER_MIN minutes
+#          (default 10), and regional on seattle99 (8 egresses,
+#          BENCH_SNAPSHOTS): miss cost through the chosen tiers against
+#          the best set of the same K, parent changes per PoP-hour
 # spf      bench_spf full mesh at 330 and 1000 PoPs
 #
-# make bench-sim runs it all (about 15 minutes on 2 cores, 2.3 GB).
+# make bench-sim runs it all (about 20 minutes on 2 cores, 2.5 GB).
 #
 # Anything after "--" goes to every argosim run (e.g. -p probe-interval=500ms).
 # Reports land in BENCH_OUT (default ./bench-sim). Runs one at a time, nice.
@@ -72,6 +85,36 @@ print("  speed: %.4f simulated s per wall s (%.0f s wall, %.0f MB)" % (
     p["sim_s_per_wall_s"], p["wall_s"], p["max_rss_mb"]))'
 fi
 
+limited() {	# limited MB COMMAND...: in a subshell with that much memory
+	mb=$1
+	shift
+	# shellcheck disable=SC3045 # dash and bash have ulimit -v
+	(ulimit -v $((mb * 1024)) && "$@")
+}
+
+if [ "$what" = all ] || [ "$what" = speed ]; then
+	mem=${BENCH_MEM_MB:-$(awk '/^MemAvailable:/ { printf "%d", $2 * 0.8 / 1024 }' /proc/meminfo)}
+	for n in ${BENCH_SPEED_NODES:-100 300}; do
+		name=speed-$n
+		if [ "$what" = all ] && [ "$n" = "$NODES" ]; then
+			name=failure	# the same run, done above
+		elif ! limited "$mem" sim "$name" -n "$n" -w 10s \
+		    -e '12s fail-link busiest' -d 15s; then
+			echo "speed: $n PoPs did not run within $mem MB" \
+			    "(BENCH_MEM_MB); see $OUT/$name.txt"
+			continue
+		fi
+		show "$name" '
+f, s = w[2], w[1]
+print("speed: %d PoPs, %.3f simulated s per wall s, %.3f per CPU s (%.1f s wall, %.1f s CPU), peak %.0f MB" % (
+    r["input"]["nodes"], p["sim_s_per_wall_s"], p["sim_s_per_cpu_s"], p["wall_s"], p["cpu_s"], p["max_rss_mb"]))
+print("  control traffic per PoP (kbit/s, incl. IP/UDP): steady %.0f mean, %.0f max; failure window %.0f mean, %.0f max" % (
+    s["traffic"]["per_pop_bps_mean"] / 1e3, s["traffic"]["per_pop_bps_max"] / 1e3,
+    f["traffic"]["per_pop_bps_mean"] / 1e3, f["traffic"]["per_pop_bps_max"] / 1e3))
+print("  %s: routes final after %s ms, %d loop episodes" % (f["event"], f["routes"]["final_ms"], f["loops"]["episodes"]))'
+	done
+fi
+
 if [ "$what" = all ] || [ "$what" = aws32 ]; then
 	for j in 0ms 2ms; do
 	sim "aws32-j$j" -m "$srcdir/tests/data/aws32_rtt_p50_ms.csv" -w 10s \
@@ -104,6 +147,43 @@ print("  control traffic per PoP: %.0f kbit/s mean; speed %.3f simulated s per w
     a["per_pop_bps_mean"] / 1e3, p["sim_s_per_wall_s"]))'
 	else
 		echo "seattle: $data not found (set SHARED_DATA), skipped"
+	fi
+fi
+
+tiers_show() {	# tiers_show NAME: the last window's tiers and the flaps
+	show "$1" '
+t = w[-1]["tiers"]
+f = r["tier_flaps"]
+print("%s, %s K %d: miss cost %.1f ms mean, %.1f worst; best set of %d%s: %.1f mean, %.1f worst (%+.1f %%)" % (
+    r["input"]["source"].split("/")[-1], t["mode"], t["k"], t["mean_ms"], t["worst_ms"], t["k"],
+    "" if t["best_exact"] else " (local search)", t["best_mean_ms"], t["best_worst_ms"],
+    100 * (t["mean_ms"] - t["best_mean_ms"]) / t["best_mean_ms"] if t["best_mean_ms"] else 0))
+print("  %d PoPs: %d upper, %d lower, %d on another set; %d parent changes after warm-up, %.2f per PoP-hour (max %.2f)" % (
+    t["pops"], t["uppers"], t["lowers"], t["disagree"], f["parent_changes"], f["per_pop_hour_mean"], f["per_pop_hour_max"]))'
+}
+
+if [ "$what" = all ] || [ "$what" = tiers ]; then
+	min=${BENCH_TIER_MIN:-10}
+	t=70
+	: >"$OUT/tiers-noise.scen"
+	while [ "$t" -lt $((60 + min * 60)) ]; do
+		echo "${t}s shift 10" >>"$OUT/tiers-noise.scen"
+		t=$((t + 10))
+	done
+	for mode in smart regional:3; do
+		name=tiers-aws32-$(echo "$mode" | tr : -)
+		sim "$name" -m "$srcdir/tests/data/aws32_rtt_p50_ms.csv" \
+		    --anycast 4 --tiers "$mode" --lastmile 5:40 -w 60s \
+		    -d $((60 + min * 60))s -c "$OUT/tiers-noise.scen"
+		tiers_show "$name"
+	done
+	data=$SHARED/seattle99/rtt_seconds_688x99x99.tsv.gz
+	if [ -r "$data" ]; then
+		sim tiers-seattle -s "$data" -k "0:$SNAPS" -i "$IVAL" -w 10s \
+		    --anycast 8 --tiers regional:3 --lastmile 5:40
+		tiers_show tiers-seattle
+	else
+		echo "tiers: $data not found (set SHARED_DATA), seattle skipped"
 	fi
 fi
 

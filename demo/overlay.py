@@ -56,7 +56,8 @@ def main():
     total = float(os.environ.get("DEMO_TIME", "0")) or None
     tty = sys.stdout.isatty() and sys.stdin.isatty() and total is None
     _, rtt = argolab.aws32(REGIONS)
-    ov = argolab.Overlay(NAMES, rtt)
+    # each origin block only in its egress's file: the others learn it
+    ov = argolab.Overlay(NAMES, rtt, advertised=True)
     stop = threading.Event()
     events = []
 

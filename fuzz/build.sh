@@ -2,10 +2,11 @@
 #
 # Build the libFuzzer harnesses into fuzz/out/ and optionally run them.
 #
-#	fuzz/build.sh                   build fuzz_wire, fuzz_lsa, fuzz_conf
+#	fuzz/build.sh                   build fuzz_wire, fuzz_lsa, fuzz_conf,
+#	                                fuzz_ctl
 #	fuzz/build.sh --run SECONDS     build, then run each for SECONDS on
 #	                                its corpus, one after the other
-#	fuzz/build.sh --seeds           rewrite fuzz/corpus/{wire,lsa} seeds
+#	fuzz/build.sh --seeds           rewrite fuzz/corpus/{wire,lsa,ctl} seeds
 #	                                from the harnesses' generator modes
 #
 # Needs clang with libFuzzer (clang 14 is known to work) and libsodium. The
@@ -28,7 +29,7 @@ top=$(cd "$fuzz/.." && pwd)
 out=${OUT:-$fuzz/out}
 : "${CC:=clang}"
 : "${EXTRA_CFLAGS:=}"
-: "${FUZZERS:=fuzz_wire fuzz_lsa fuzz_conf}"
+: "${FUZZERS:=fuzz_wire fuzz_lsa fuzz_conf fuzz_ctl}"
 : "${FUZZ_ARGS:=}"
 : "${ARGO_SRC:=$top/src}"
 
@@ -80,16 +81,34 @@ for m in $mods; do
 	objs="$objs $out/obj/$m.o"
 done
 
+# fuzz_ctl also takes the status socket's commands (ctl-cmd.c, jansson)
+# and the kernel layer on its mock backend, as the unit tests do.
+JCFLAGS=$(pkg-config --cflags jansson 2>/dev/null || true)
+JLIBS=$(pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+for m in ctl-cmd kern kern_mock routelog; do
+	# shellcheck disable=SC2086
+	$CC $CFLAGS $JCFLAGS -c "$ARGO_SRC/$m.c" -o "$out/obj/$m.o"
+done
+
 for f in $FUZZERS; do
+	extra=
+	elibs=
+	case $f in
+	fuzz_ctl)
+		extra="$out/obj/ctl-cmd.o $out/obj/kern.o $out/obj/kern_mock.o $out/obj/routelog.o"
+		elibs=$JLIBS
+		;;
+	esac
 	# shellcheck disable=SC2086
-	$CC $CFLAGS -fsanitize=fuzzer -c "$fuzz/$f.c" -o "$out/obj/$f.o"
+	$CC $CFLAGS $JCFLAGS -fsanitize=fuzzer -c "$fuzz/$f.c" -o "$out/obj/$f.o"
 	# shellcheck disable=SC2086
-	$CC $CFLAGS -fsanitize=fuzzer "$out/obj/$f.o" $objs $LIBS -o "$out/$f"
+	$CC $CFLAGS -fsanitize=fuzzer "$out/obj/$f.o" $extra $objs $LIBS \
+	    $elibs -o "$out/$f"
 	echo "built $out/$f"
 done
 
 if [ -n "$seeds" ]; then
-	for f in fuzz_wire fuzz_lsa; do
+	for f in fuzz_wire fuzz_lsa fuzz_ctl; do
 		d=$fuzz/corpus/${f#fuzz_}
 		mkdir -p "$d"
 		ARGO_FUZZ_WRITE_SEEDS=$d "$out/$f"
@@ -114,6 +133,7 @@ for f in $FUZZERS; do
 	case $f in
 	fuzz_lsa) args="-max_len=4096 -len_control=0" ;;
 	fuzz_conf) args="-max_len=16384" ;;
+	fuzz_ctl) args="-max_len=8192" ;;
 	*) args= ;;
 	esac
 	echo "running $f for ${run}s"

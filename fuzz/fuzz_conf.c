@@ -61,17 +61,19 @@ print(const struct conf *c)
 	return s;
 }
 
-/* Put the key back where conf_print() elided it, as test_conf.sh does. */
+/* Put a key back where conf_print() elided it, as test_conf.sh does. */
 static char *
-unelide(const char *s, const struct conf *c)
+unelide_one(const char *s, const char *kw, const uint8_t key[WIRE_KEY_LEN])
 {
-	static const char tag[] = "key <elided>\n";
+	char tag[32];
 	const char *at, *rest;
 	char *out, hex[2 * WIRE_KEY_LEN + 1];
-	size_t i;
+	size_t i, tl;
 
+	snprintf(tag, sizeof(tag), "%s <elided>\n", kw);
+	tl = strlen(tag);
 	at = s;
-	while (strncmp(at, tag, sizeof(tag) - 1) != 0) {
+	while (strncmp(at, tag, tl) != 0) {
 		if ((at = strchr(at, '\n')) == NULL)
 			break;
 		at++;
@@ -82,12 +84,25 @@ unelide(const char *s, const struct conf *c)
 		return out;
 	}
 	for (i = 0; i < WIRE_KEY_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", c->ec.key[i]);
-	rest = at + sizeof(tag) - 1;
-	if (asprintf(&out, "%.*skey %s\n%s", (int)(at - s), s, hex, rest) ==
-	    -1)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	rest = at + tl;
+	if (asprintf(&out, "%.*s%s %s\n%s", (int)(at - s), s, kw, hex,
+	    rest) == -1)
 		abort();
 	return out;
+}
+
+static char *
+unelide(const char *s, const struct conf *c)
+{
+	char *a, *b;
+
+	a = unelide_one(s, "key", c->ec.key);
+	if (!c->ec.has_key_next)
+		return a;
+	b = unelide_one(a, "key-next", c->ec.key_next);
+	free(a);
+	return b;
 }
 
 static void

@@ -241,7 +241,8 @@ on_route(void *arg, const struct engine_route_event *ev)
 		check_route(ev->new);
 }
 
-static const struct engine_ops ops = { on_send, on_link, on_route };
+static const struct engine_ops ops = { on_send, on_link, on_route, NULL,
+    NULL };
 
 static void
 check_lsdb(const struct lsdb *db)

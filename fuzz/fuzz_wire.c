@@ -7,8 +7,8 @@
  *	0x00-0x3f  raw: the rest of the input is the datagram, as received
  *	           from the network (header checks, MAC rejection);
  *	0x40-0xff  forged: the rest is a message body; the harness puts a
- *	           valid header of type (byte & 7) in front of it (0, 6 and 7
- *	           are unknown types) and appends the MAC computed with the
+ *	           valid header of type (byte & 15) in front of it (0 and 9
+ *	           to 15 are unknown types) and appends the MAC computed with the
  *	           fixed key, so the body parser sees attacker-chosen bytes
  *	           after authentication, as it would from a compromised or
  *	           buggy peer that holds the key.
@@ -35,6 +35,7 @@
 
 #include <sodium.h>
 
+#include "prefix.h"
 #include "wire.h"
 #include "fuzz_util.h"
 
@@ -134,6 +135,7 @@ reencode(const struct wire_msg *m, uint8_t *out, size_t cap)
 		free(se);
 		return n;
 	case WIRE_REQUEST:
+	case WIRE_ORIGIN_REQUEST:
 		re = calloc(m->u.list.n + 1, sizeof(*re));
 		if (re == NULL)
 			abort();
@@ -143,6 +145,21 @@ reencode(const struct wire_msg *m, uint8_t *out, size_t cap)
 		    m->u.list.n);
 		free(re);
 		return n;
+	case WIRE_ORIGINS: {
+		struct wire_origin_iter it = { 0, 0 };
+		struct wire_origin *o;
+
+		o = calloc(m->u.list.n + 1, sizeof(*o));
+		if (o == NULL)
+			abort();
+		for (i = 0; i < m->u.list.n; i++)
+			if (wire_origin_next(&m->u.list, &it, &o[i]) == -1)
+				die("a decoded declaration does not read");
+		n = wire_encode_origins(out, cap, key, &m->hdr, o,
+		    m->u.list.n);
+		free(o);
+		return n;
+	}
 	}
 	die("decoded an unknown type");
 	return 0;
@@ -197,11 +214,31 @@ check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
 		}
 		break;
 	case WIRE_REQUEST:
+	case WIRE_ORIGIN_REQUEST:
 		if (!inside(m->u.list.p, (size_t)m->u.list.n * 4, d, len))
 			die("request entries outside the datagram");
 		for (i = 0; i < m->u.list.n; i++)
 			sink += wire_request_entry(&m->u.list, i);
 		break;
+	case WIRE_ORIGINS: {
+		struct wire_origin_iter it = { 0, 0 };
+		struct wire_origin o;
+
+		if (!inside(m->u.list.p, 0, d, len))
+			die("declarations outside the datagram");
+		for (i = 0; i < m->u.list.n; i++) {
+			if (wire_origin_next(&m->u.list, &it, &o) == -1)
+				die("a decoded declaration does not read");
+			if (it.off > (size_t)(d + len - m->u.list.p))
+				die("a declaration past the datagram");
+			if (wire_origin_full_id(&o) != o.id)
+				die("a declaration with a wrong id accepted");
+			sink += o.id + o.nprefixes;
+		}
+		if (wire_origin_next(&m->u.list, &it, &o) != -1)
+			die("more declarations than the count");
+		break;
+	}
 	default:
 		die("accepted an unknown type");
 	}
@@ -213,8 +250,9 @@ check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
 	if (n != len)
 		die("re-encoded length differs");
 	memcpy(canon, d, len);
-	put16(canon + 6, 0);
-	if (m->hdr.type == WIRE_SUMMARY || m->hdr.type == WIRE_REQUEST)
+	canon[7] = 0;	/* byte 6 is the sender's max version, kept */
+	if (m->hdr.type == WIRE_SUMMARY || m->hdr.type == WIRE_REQUEST ||
+	    m->hdr.type == WIRE_ORIGINS || m->hdr.type == WIRE_ORIGIN_REQUEST)
 		put16(canon + WIRE_HDR_LEN + 2, 0);
 	seal(canon, len);
 	if (memcmp(canon, again, len) != 0)
@@ -251,7 +289,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(d, data + 1, len);
 	} else
-		d = forge(data[0] & 7, data + 1, size - 1, &len);
+		d = forge(data[0] & 15, data + 1, size - 1, &len);
 	one(d, len);
 	free(d);
 	return 0;
@@ -297,7 +335,7 @@ static void
 write_seeds(const char *dir)
 {
 	static uint8_t dg[WIRE_MTU];
-	struct wire_hdr h = { 0, 0x01020304, 7, 42 };
+	struct wire_hdr h = { .sender = 0x01020304, .boot = 7, .seq = 42 };
 	struct wire_probe pr = { WIRE_PROBE_F_ANSWER, 0x03, 110, 9, 8, 5000,
 	    0xdeadbeefcafef00dULL };
 	struct wire_lsa l;
@@ -331,6 +369,17 @@ write_seeds(const char *dir)
 	l.nentries = 3;
 	seed_pair(dir, "lsa", dg, wire_encode_lsa(dg, sizeof(dg), key, &h,
 	    &l, le));
+	/* version 5: a cache address; the version 4 form of the same row */
+	snprintf(l.cache, sizeof(l.cache), "[2001:db8::1]:8080");
+	seed_pair(dir, "lsa-cache", dg, wire_encode_lsa(dg, sizeof(dg), key,
+	    &h, &l, le));
+	h.version = 4;
+	h.maxver = 5;
+	seed_pair(dir, "lsa-v4", dg, wire_encode_lsa(dg, sizeof(dg), key, &h,
+	    &l, le));
+	h.version = 0;
+	h.maxver = 0;
+	l.cache[0] = '\0';
 	l.part = 1;
 	l.nparts = 2;
 	l.nentries = 0;
@@ -349,6 +398,45 @@ write_seeds(const char *dir)
 	    &h, rq, 3));
 	seed_pair(dir, "request-empty", dg, wire_encode_request(dg,
 	    sizeof(dg), key, &h, rq, 0));
+	h.type = WIRE_ORIGIN_REQUEST;
+	seed_pair(dir, "origin-request", dg, wire_encode_request(dg,
+	    sizeof(dg), key, &h, rq, 2));
+	{
+		struct wire_origin o[2];
+		char err[160];
+
+		memset(o, 0, sizeof(o));
+		snprintf(o[0].name, sizeof(o[0].name), "www");
+		prefix_parse("192.0.2.0/24", &o[0].prefixes[0], err,
+		    sizeof(err));
+		prefix_parse("2001:db8::/48", &o[0].prefixes[1], err,
+		    sizeof(err));
+		o[0].nprefixes = 2;
+		o[0].id = wire_origin_id(o[0].name, o[0].prefixes, 2);
+		snprintf(o[1].name, sizeof(o[1].name), "db");
+		prefix_parse("198.51.100.128/25", &o[1].prefixes[0], err,
+		    sizeof(err));
+		o[1].nprefixes = 1;
+		o[1].id = wire_origin_id(o[1].name, o[1].prefixes, 1);
+		h.type = WIRE_ORIGINS;
+		seed_pair(dir, "origins", dg, wire_encode_origins(dg,
+		    sizeof(dg), key, &h, o, 2));
+		h.version = 4;
+		seed_pair(dir, "origins-v4", dg, wire_encode_origins(dg,
+		    sizeof(dg), key, &h, o, 2));
+		h.version = 0;
+		/* version 5: static and regional tier policies */
+		o[0].tier_mode = WIRE_TIER_STATIC;
+		o[0].ntiers = 2;
+		o[0].tiers[0] = 0x11111111;
+		o[0].tiers[1] = 0x22222222;
+		o[0].id = wire_origin_full_id(&o[0]);
+		o[1].tier_mode = WIRE_TIER_REGIONAL;
+		o[1].tier_k = 2;
+		o[1].id = wire_origin_full_id(&o[1]);
+		seed_pair(dir, "origins-policy", dg, wire_encode_origins(dg,
+		    sizeof(dg), key, &h, o, 2));
+	}
 }
 
 int

@@ -53,6 +53,26 @@ static const struct {
 	{ "loss-penalty", "cost-loss-penalty" },
 };
 
+/*
+ * --lastmile: each anycast egress's origin healthy at a last mile drawn
+ * uniformly from lo..hi ms, from the seed (the same run gives the same
+ * draw), as its checks would measure it from the start.
+ */
+static void
+lastmiles(struct net *net, uint64_t seed, double lo, double hi)
+{
+	uint64_t x = seed ^ 0x1a57311e1a57311eULL;
+	size_t i;
+
+	for (i = 0; i < net_size(net); i++) {
+		if (!net_anycast_egress(net, i))
+			continue;
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		net_lastmile(net, i, WIRE_ORIGIN_HEALTHY, lo + (hi - lo) *
+		    (double)(x >> 11) / 9007199254740992.0);
+	}
+}
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -65,7 +85,8 @@ usage(void)
 	    "[-i snapshot-interval]\n"
 	    "               [-k first:count] [-j jitter] [-l loss%%] "
 	    "[-p param=value]... [-o report.json]\n"
-	    "               [--stagger T] [--reorder pct]\n");
+	    "               [--stagger T] [--reorder pct] [--anycast K]\n"
+	    "               [--tiers smart|regional[:K]] [--lastmile LO:HI]\n");
 	exit(2);
 }
 
@@ -248,6 +269,15 @@ apply(struct net *net, struct obs *o, const struct scen_event *ev,
 		/* its own random numbers: the run's are not disturbed */
 		net_shift(net, ev->shift_ppm / 1e6, seed ^ ev->at);
 		break;
+	case SCEN_LASTMILE:
+		net_lastmile(net, (size_t)a, WIRE_ORIGIN_HEALTHY,
+		    (double)ev->delay / 1e6);
+		break;
+	case SCEN_ORIGIN_DOWN:
+	case SCEN_ORIGIN_UP:
+		net_lastmile(net, (size_t)a, ev->verb == SCEN_ORIGIN_DOWN ?
+		    WIRE_ORIGIN_UNHEALTHY : WIRE_ORIGIN_HEALTHY, -1);
+		break;
 	case SCEN_END:
 		break;
 	}
@@ -280,6 +310,9 @@ main(int argc, char *argv[])
 		{ "progress", no_argument, NULL, 'v' },
 		{ "stagger", required_argument, NULL, 'g' },
 		{ "reorder", required_argument, NULL, 'r' },
+		{ "anycast", required_argument, NULL, 'a' },
+		{ "tiers", required_argument, NULL, 't' },
+		{ "lastmile", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_meta meta;
@@ -298,7 +331,7 @@ main(int argc, char *argv[])
 	uint8_t *peers;
 	long la = -1, lb = -1;
 	int ch, quiet = 0, progress = 0, rc = 0;
-	double t0;
+	double t0, lm_lo = -1, lm_hi = -1;
 	char *end_p;
 	FILE *out;
 
@@ -405,10 +438,48 @@ main(int argc, char *argv[])
 			if (scen_duration(optarg, SEC, &stagger) == -1)
 				fatalx("--stagger: a duration");
 			break;
+		case 'a':
+			nc.anycast = strtoul(optarg, &end_p, 10);
+			if (*end_p != '\0' || nc.anycast == 0)
+				fatalx("--anycast: a number of egresses, 1 or "
+				    "more");
+			break;
+		case 't':
+			if (strncmp(optarg, "smart", 5) == 0 &&
+			    optarg[5] == '\0')
+				nc.anycast_tiers = TIER_SMART;
+			else if (strncmp(optarg, "regional", 8) == 0 &&
+			    (optarg[8] == '\0' || optarg[8] == ':')) {
+				nc.anycast_tiers = TIER_REGIONAL;
+				nc.anycast_k = 3;
+				if (optarg[8] == ':') {
+					nc.anycast_k = (unsigned)strtoul(
+					    optarg + 9, &end_p, 10);
+					if (*end_p != '\0' || optarg[9] == '\0' ||
+					    nc.anycast_k == 0 ||
+					    nc.anycast_k > TIERQ_K_MAX)
+						fatalx("--tiers regional:K: K "
+						    "from 1 to %d", TIERQ_K_MAX);
+				}
+			} else
+				fatalx("--tiers: smart or regional[:K]");
+			break;
+		case 'L':
+			lm_lo = strtod(optarg, &end_p);
+			if (*end_p == ':')
+				lm_hi = strtod(end_p + 1, &end_p);
+			if (*end_p != '\0' || !(lm_lo >= 0) ||
+			    !(lm_hi >= lm_lo))
+				fatalx("--lastmile: LO:HI in ms, 0 <= LO <= HI");
+			break;
 		default:
 			usage();
 		}
 	}
+	if ((lm_lo >= 0 || nc.anycast_tiers != TIER_SMART) &&
+	    nc.anycast == 0)
+		fatalx("--tiers and --lastmile apply to the anycast origin: "
+		    "give --anycast K");
 	if (optind != argc || (matrix != NULL) + (series != NULL) +
 	    (nodes != 0) != 1)
 		usage();
@@ -480,6 +551,8 @@ main(int argc, char *argv[])
 	obs_hooks(o, &hooks);
 	net = net_new(&m, &nc, &hooks);
 	obs_attach(o, net);
+	if (lm_lo >= 0)
+		lastmiles(net, nc.seed, lm_lo, lm_hi);
 	t0 = wall();
 	obs_window(o, "start", 0);
 	net_start(net, stagger);
@@ -550,6 +623,9 @@ main(int argc, char *argv[])
 	meta.events = net_events(net);
 	getrusage(RUSAGE_SELF, &ru);
 	meta.maxrss_kb = ru.ru_maxrss;
+	/* on a shared machine CPU time says more than wall time */
+	meta.cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 
 	out = stdout;
 	if (output != NULL && (out = fopen(output, "w")) == NULL)

@@ -40,6 +40,10 @@ struct node {
 	uint64_t		 start_at;	/* pending start, NET_NONE none */
 	size_t			 hpos;		/* position in the deadline heap */
 	struct net_traffic	 t;
+	int			 anycast;	/* an egress of NET_ANYCAST */
+	int			 lm_set;	/* net_lastmile() was called */
+	int			 lm_health;
+	double			 lm_ms;
 };
 
 struct net {
@@ -272,6 +276,41 @@ net_set_matrix(struct net *net, const struct matrix *m)
 		}
 }
 
+/*
+ * The anycast origin: k egresses, node (j * n) / k for j < k. Each egress
+ * gets a config of its own with the shared origins plus this one.
+ */
+static void
+anycast_setup(struct net *net, size_t k)
+{
+	struct engine_origin_conf *o = &net->origins[net->n];
+	char err[160];
+	size_t j, e;
+
+	snprintf(o->name, sizeof(o->name), "%s", NET_ANYCAST);
+	o->nprefixes = 1;
+	o->prefixes = xcalloc(1, sizeof(*o->prefixes));
+	if (prefix_parse("10.255.255.0/24", &o->prefixes[0], err,
+	    sizeof(err)) != NULL)
+		fatalx("%s", err);
+	o->negress = k;
+	o->egress = xcalloc(k, sizeof(uint32_t));
+	o->egress_names = xcalloc(k, sizeof(*o->egress_names));
+	for (j = 0; j < k; j++) {
+		e = j * net->n / k;
+		o->egress[j] = net->ids[e];
+		snprintf(o->egress_names[j], sizeof(o->egress_names[j]), "%s",
+		    net->names[e]);
+		net->nodes[e].anycast = 1;
+		net->nodes[e].conf.norigins = net->n + 1;
+	}
+	o->tier_mode = net->c.anycast_tiers;
+	o->tier_k = net->c.anycast_k;
+	if (o->tier_mode != TIER_SMART)
+		for (j = 0; j < net->n; j++)
+			net->nodes[j].conf.norigins = net->n + 1;
+}
+
 struct net *
 net_new(const struct matrix *m, const struct net_conf *c,
     const struct net_hooks *h)
@@ -303,8 +342,11 @@ net_new(const struct matrix *m, const struct net_conf *c,
 	net->last_at = xcalloc(n * n, sizeof(*net->last_at));
 	net_set_matrix(net, m);
 
-	/* One origin per node, egress at that node: routes are all-pairs. */
-	net->origins = xcalloc(n, sizeof(*net->origins));
+	/*
+	 * One origin per node, egress at that node: routes are all-pairs.
+	 * The anycast origin, if any, comes last: only its egresses list it.
+	 */
+	net->origins = xcalloc(n + 1, sizeof(*net->origins));
 	for (i = 0; i < n; i++) {
 		struct engine_origin_conf *o = &net->origins[i];
 		char pfx[32], err[160];
@@ -359,6 +401,8 @@ net_new(const struct matrix *m, const struct net_conf *c,
 		ec->origins = net->origins;
 		ec->norigins = n;
 	}
+	if (c->anycast > 0)
+		anycast_setup(net, c->anycast < n ? c->anycast : n);
 	net->ndh = n;
 	return net;
 }
@@ -375,7 +419,7 @@ net_free(struct net *net)
 		free(net->nodes[i].conf.peers);
 		free(net->nodes[i].peer_node);
 	}
-	for (i = 0; i < net->n; i++) {
+	for (i = 0; i <= net->n; i++) {	/* the last: anycast */
 		free(net->origins[i].prefixes);
 		free(net->origins[i].egress);
 		free(net->origins[i].egress_names);
@@ -401,6 +445,24 @@ net_free(struct net *net)
 /* ---------------------------------------------------------- engines */
 
 static void
+lastmile_apply(struct net *net, size_t i)
+{
+	struct node *nd = &net->nodes[i];
+	struct engine_lastmile lm;
+	char own[WIRE_NAME_MAX + 1];
+
+	if (nd->e == NULL || !nd->lm_set)
+		return;
+	lm.health = nd->lm_health;
+	lm.cost_ms = nd->lm_ms;
+	snprintf(own, sizeof(own), "%s", net->origins[i].name);
+	engine_lastmile(nd->e, net->now, own, &lm);
+	if (nd->anycast)
+		engine_lastmile(nd->e, net->now, NET_ANYCAST, &lm);
+	touched(net, i);
+}
+
+static void
 node_start(struct net *net, size_t i)
 {
 	struct node *nd = &net->nodes[i];
@@ -410,6 +472,41 @@ node_start(struct net *net, size_t i)
 	nd->e = engine_new(&nd->conf, &net_ops, nd, net->now, nd->boot,
 	    seed | 1);
 	touched(net, i);
+	lastmile_apply(net, i);	/* what its checks would find at once */
+}
+
+void
+net_lastmile(struct net *net, size_t a, int health, double ms)
+{
+	struct node *nd = &net->nodes[a];
+
+	nd->lm_set = 1;
+	nd->lm_health = health;
+	if (ms >= 0)
+		nd->lm_ms = ms;
+	else if (nd->lm_ms == 0)
+		nd->lm_ms = -1;
+	lastmile_apply(net, a);
+}
+
+int
+net_anycast_egress(const struct net *net, size_t a)
+{
+	return net->nodes[a].anycast;
+}
+
+double
+net_lastmile_ms(const struct net *net, size_t a)
+{
+	return net->nodes[a].lm_set && net->nodes[a].lm_ms > 0 ?
+	    net->nodes[a].lm_ms : 0;
+}
+
+int
+net_lastmile_health(const struct net *net, size_t a)
+{
+	return net->nodes[a].lm_set ? net->nodes[a].lm_health :
+	    WIRE_ORIGIN_UNKNOWN;
 }
 
 void
@@ -534,7 +631,17 @@ ev_link(void *arg, const struct engine_link_event *ev)
 		nd->net->h.link(nd->net->h.arg, nd->idx, ev, nd->net->now);
 }
 
-static const struct engine_ops net_ops = { ev_send, ev_link, ev_route };
+static void
+ev_tier(void *arg, const struct engine_tier_event *ev)
+{
+	struct node *nd = arg;
+
+	if (nd->net->h.tier != NULL)
+		nd->net->h.tier(nd->net->h.arg, nd->idx, ev, nd->net->now);
+}
+
+static const struct engine_ops net_ops = { ev_send, ev_link, ev_route, NULL,
+    ev_tier };
 
 void
 net_run_until(struct net *net, uint64_t t)

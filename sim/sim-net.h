@@ -51,6 +51,9 @@ struct net_hooks {
 		    uint64_t now);
 	/* An engine was just fed input or ran its timers. */
 	void	(*step)(void *, size_t node, uint64_t now);
+	/* Node's tier for an origin changed (the engine's tier_event). */
+	void	(*tier)(void *, size_t node, const struct engine_tier_event *,
+		    uint64_t now);
 	void	 *arg;
 };
 
@@ -61,7 +64,23 @@ struct net_conf {
 	uint32_t		 reorder_ppm;	/* may overtake (else FIFO) */
 	uint32_t		 loss_ppm;	/* every direction */
 	const uint8_t		*peers;		/* n*n: configure i -> j */
+	/*
+	 * Besides one origin per node: the origin NET_ANYCAST ("any",
+	 * 10.255.255.0/24) served by this many egresses spread evenly over
+	 * the nodes; 0 none. Only its egresses have its block: the others
+	 * learn it from the database.
+	 */
+	size_t			 anycast;
+	/*
+	 * Its cache tiers (engine-tier.c): enum engine_tier_mode and K.
+	 * Other than smart, every node has its block (regional and static
+	 * tiers follow only the files that say so).
+	 */
+	int			 anycast_tiers;
+	unsigned		 anycast_k;
 };
+
+#define NET_ANYCAST		"any"
 
 struct net	*net_new(const struct matrix *, const struct net_conf *,
 		    const struct net_hooks *);
@@ -94,6 +113,18 @@ void		 net_congest(struct net *, size_t a, size_t b,
 		    uint64_t extra_rtt, uint32_t loss_ppm);
 void		 net_node_down(struct net *, size_t);
 void		 net_node_up(struct net *, size_t);
+/*
+ * The last mile of the origins node a serves (its own and, at an
+ * egress, the anycast one), as its checks would measure it: health is an
+ * enum wire_origin_health, ms the cost (<0 keeps the last). Kept across
+ * restarts of the node.
+ */
+void		 net_lastmile(struct net *, size_t a, int health, double ms);
+/* The anycast origin's egresses: is node a one, and its health. */
+int		 net_anycast_egress(const struct net *, size_t a);
+int		 net_lastmile_health(const struct net *, size_t a);
+/* Its last-mile cost in ms as set (0 when never set). */
+double		 net_lastmile_ms(const struct net *, size_t a);
 /* True RTT of a -> b -> a now, with the mean jitter (both directions
  * usable), or NET_NONE. */
 uint64_t	 net_true_rtt(const struct net *, size_t a, size_t b);

@@ -17,6 +17,7 @@ enum walk { W_NEW, W_STACK, W_REACH, W_LOOP, W_DROP };
 struct obs {
 	struct net	*net;
 	size_t		 n;
+	int32_t		*any_eg;	/* n: egress node of NET_ANYCAST, -1 */
 	uint64_t	 damping;
 	int		 debug;		/* ARGOSIM_DEBUG set */
 	int32_t		*nh;		/* n*n next hop node, -1 none */
@@ -44,6 +45,7 @@ struct obs {
 	/* routes */
 	uint64_t	*node_changes;	/* per node, whole run */
 	uint32_t	*pair_changes;	/* n*n, after arming */
+	uint32_t	*pair_win;	/* n*n, in the open window */
 	uint16_t	*pair_fast;	/* n*n, fast reverts */
 	uint64_t	*cur_hash, *prev_hash, *t_change;	/* n*n */
 	int		 armed;
@@ -56,12 +58,15 @@ struct obs {
 	uint64_t	*node_changes0;		/* at window start */
 	struct net_traffic *traffic0;
 	struct engine_counters *ctr0;
+	struct tobs	*tiers;
 };
 
 static void	on_route(void *, size_t, const struct engine_route_event *,
 		    uint64_t);
 static void	on_step(void *, size_t, uint64_t);
 static void	on_link(void *, size_t, const struct engine_link_event *,
+		    uint64_t);
+static void	on_tier(void *, size_t, const struct engine_tier_event *,
 		    uint64_t);
 
 struct obs *
@@ -74,6 +79,9 @@ obs_new(size_t n, uint64_t damping)
 	o->damping = damping;
 	o->debug = getenv("ARGOSIM_DEBUG") != NULL;
 	o->nh = xcalloc(n * n, sizeof(*o->nh));
+	o->any_eg = xcalloc(n, sizeof(*o->any_eg));
+	for (i = 0; i < n; i++)
+		o->any_eg[i] = -1;
 	for (i = 0; i < n; i++)
 		for (j = 0; j < n; j++)
 			o->nh[i * n + j] = i == j ? (int32_t)i : -1;
@@ -94,6 +102,7 @@ obs_new(size_t n, uint64_t damping)
 	o->node_changes = xcalloc(n, sizeof(*o->node_changes));
 	o->node_changes0 = xcalloc(n, sizeof(*o->node_changes0));
 	o->pair_changes = xcalloc(n * n, sizeof(*o->pair_changes));
+	o->pair_win = xcalloc(n * n, sizeof(*o->pair_win));
 	o->pair_fast = xcalloc(n * n, sizeof(*o->pair_fast));
 	o->cur_hash = xcalloc(n * n, sizeof(*o->cur_hash));
 	o->prev_hash = xcalloc(n * n, sizeof(*o->prev_hash));
@@ -101,6 +110,7 @@ obs_new(size_t n, uint64_t damping)
 	o->traffic0 = xcalloc(n, sizeof(*o->traffic0));
 	o->ctr0 = xcalloc(n, sizeof(*o->ctr0));
 	o->min_revert = NET_NONE;
+	o->tiers = tobs_new(n);
 	return o;
 }
 
@@ -110,6 +120,7 @@ obs_hooks(struct obs *o, struct net_hooks *h)
 	h->route = on_route;
 	h->step = on_step;
 	h->link = on_link;
+	h->tier = on_tier;
 	h->arg = o;
 }
 
@@ -125,6 +136,7 @@ obs_free(struct obs *o)
 	if (o == NULL)
 		return;
 	free(o->nh);
+	free(o->any_eg);
 	free(o->dirty);
 	free(o->dlist);
 	free(o->loopers);
@@ -140,12 +152,14 @@ obs_free(struct obs *o)
 	free(o->node_changes);
 	free(o->node_changes0);
 	free(o->pair_changes);
+	free(o->pair_win);
 	free(o->pair_fast);
 	free(o->cur_hash);
 	free(o->prev_hash);
 	free(o->t_change);
 	free(o->traffic0);
 	free(o->ctr0);
+	tobs_free(o->tiers);
 	free(o->w);
 	free(o);
 }
@@ -303,6 +317,16 @@ on_route(void *arg, size_t i, const struct engine_route_event *ev,
 
 	if (r == NULL || (d = net_index(o->net, r->egress)) < 0)
 		return;
+	if (r->origin != NULL && strcmp(r->origin, NET_ANYCAST) == 0) {
+		/* not an all-pairs route: its own account */
+		j = ev->new != NULL ? net_index(o->net, ev->new->egress) : -1;
+		if (j != o->any_eg[i] && w != NULL) {
+			w->any_moves++;
+			w->any_last_move = now;
+		}
+		o->any_eg[i] = (int32_t)j;
+		return;
+	}
 	k = i * n + (size_t)d;
 	if (ev->new == NULL)
 		o->nh[k] = -1;
@@ -317,6 +341,10 @@ on_route(void *arg, size_t i, const struct engine_route_event *ev,
 	if (w != NULL) {
 		w->route_changes++;
 		w->route_last_change = now;
+		if (ev->new == NULL && ev->old != NULL)
+			w->withdrawn++;
+		if (++o->pair_win[k] > w->max_per_pair)
+			w->max_per_pair = o->pair_win[k];
 	}
 	h = path_hash(ev->new);
 	if (o->armed && o->debug)
@@ -350,6 +378,15 @@ on_route(void *arg, size_t i, const struct engine_route_event *ev,
 	o->prev_hash[k] = o->cur_hash[k];
 	o->cur_hash[k] = h;
 	o->t_change[k] = now;
+}
+
+static void
+on_tier(void *arg, size_t i, const struct engine_tier_event *ev,
+    uint64_t now)
+{
+	struct obs *o = arg;
+
+	tobs_event(o->tiers, i, ev, now);
 }
 
 static void
@@ -822,6 +859,41 @@ traffic_sum(const struct obs *o, uint64_t t0, uint64_t t1,
 		tr->type_bps_mean[k] /= (double)live;
 }
 
+/* The anycast origin at the end of a window (struct obs_window). */
+static void
+anycast_close(struct obs *o, struct obs_window *w)
+{
+	uint8_t *used;
+	size_t i, healthy = 0;
+
+	for (i = 0; i < o->n; i++)
+		if (net_anycast_egress(o->net, i)) {
+			w->anycast = 1;
+			if (net_alive(o->net, i) && net_lastmile_health(o->net,
+			    i) != WIRE_ORIGIN_UNHEALTHY)
+				healthy++;
+		}
+	if (!w->anycast)
+		return;
+	used = xcalloc(o->n, 1);
+	for (i = 0; i < o->n; i++) {
+		if (!net_alive(o->net, i))
+			continue;
+		if (o->any_eg[i] < 0) {
+			w->any_unreachable++;
+			continue;
+		}
+		used[o->any_eg[i]] = 1;
+		if (healthy > 0 && (size_t)o->any_eg[i] != i &&
+		    net_lastmile_health(o->net, (size_t)o->any_eg[i]) ==
+		    WIRE_ORIGIN_UNHEALTHY)
+			w->any_on_sick++;
+	}
+	for (i = 0; i < o->n; i++)
+		w->any_egresses_used += used[i];
+	free(used);
+}
+
 static void
 close_window(struct obs *o, uint64_t now, int quality)
 {
@@ -852,6 +924,9 @@ close_window(struct obs *o, uint64_t now, int quality)
 		}
 	}
 	traffic_sum(o, w->t0, now, &w->traffic);
+	anycast_close(o, w);
+	if (w->anycast)
+		tobs_measure(o->tiers, o->net, &w->tiers);
 	for (i = 0; i < o->n; i++) {
 		const struct engine_counters *c, *b = &o->ctr0[i];
 		struct engine *e = net_engine(o->net, i);
@@ -887,11 +962,13 @@ obs_window(struct obs *o, const char *label, uint64_t now)
 	snprintf(w->label, sizeof(w->label), "%s", label);
 	w->t0 = now;
 	integrate(o, now);
+	tobs_window_open(o->tiers);
 	/* hold the running totals; close_window takes the difference */
 	w->loop_pair_s = o->loop_pair_ns / 1e9;
 	w->hole_pair_s = o->hole_pair_ns / 1e9;
 	memcpy(o->node_changes0, o->node_changes, o->n *
 	    sizeof(*o->node_changes));
+	memset(o->pair_win, 0, o->n * o->n * sizeof(*o->pair_win));
 	for (i = 0; i < o->n; i++) {
 		o->traffic0[i] = *net_traffic(o->net, i);
 		if (net_engine(o->net, i) != NULL)
@@ -914,6 +991,14 @@ obs_arm(struct obs *o, uint64_t now)
 {
 	o->armed = 1;
 	o->armed_at = now;
+	tobs_arm(o->tiers, now);
+}
+
+void
+obs_tier_rates(const struct obs *o, double *mean, double *max,
+    uint64_t *total)
+{
+	tobs_rates(o->tiers, o->finished_at, mean, max, total);
 }
 
 size_t

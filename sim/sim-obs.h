@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "sim-net.h"
+#include "sim-tier.h"
 
 struct obs_quality {
 	int		 valid;
@@ -75,6 +76,8 @@ struct obs_window {
 	uint64_t	 changes_max_node;
 	char		 changes_max_name[MATRIX_NAME_MAX + 1];
 	size_t		 nodes_changed;
+	uint64_t	 withdrawn;	/* routes that went unreachable */
+	uint64_t	 max_per_pair;	/* most changes of one (PoP, dest) */
 	/* forwarding */
 	uint64_t	 loop_episodes;
 	double		 loop_pair_s;
@@ -91,6 +94,20 @@ struct obs_window {
 	uint64_t	 deltas_sent, deltas_unusable;
 	uint64_t	 spf_runs;
 	struct obs_quality quality;
+	/*
+	 * The anycast origin (net.h NET_ANYCAST), when there is one: how
+	 * many PoPs changed egress and when the last did, and at the end
+	 * how many live PoPs leave by an egress whose origin fails while
+	 * a healthy one exists, or have no route.
+	 */
+	int		 anycast;
+	uint64_t	 any_moves;
+	uint64_t	 any_last_move;
+	size_t		 any_on_sick;
+	size_t		 any_unreachable;
+	size_t		 any_egresses_used;
+	/* Its cache tiers at the end of the window (sim-tier.h). */
+	struct tier_quality tiers;
 };
 
 struct obs_flaps {
@@ -124,6 +141,9 @@ void		 obs_arm(struct obs *, uint64_t now);
 size_t		 obs_nwindows(const struct obs *);
 const struct obs_window *obs_window_get(const struct obs *, size_t);
 void		 obs_flaps(const struct obs *, struct obs_flaps *);
+/* Tier parent changes per PoP-hour after the warm-up (sim-tier.h). */
+void		 obs_tier_rates(const struct obs *, double *mean, double *max,
+		    uint64_t *total);
 void		 obs_quality(struct obs *, struct obs_quality *);
 int		 obs_db_agreed(const struct obs *);
 /* Next hop of src towards dst as a node index; -1 none. */

@@ -11,7 +11,7 @@
 
 static const char *const type_names[WIRE_TYPE_MAX] = {
 	"other", "probe", "probe_reply", "lsa", "summary", "request",
-	"lsa_delta",
+	"lsa_delta", "origins", "origin_request",
 };
 
 static void
@@ -90,6 +90,33 @@ traffic_json(FILE *f, const struct obs_traffic *t, const char *ind)
 	fprintf(f, "}\n%s}", ind);
 }
 
+static const char *
+tier_mode_name(int mode)
+{
+	return mode == TIER_REGIONAL ? "regional" : mode == TIER_STATIC ?
+	    "static" : "smart";
+}
+
+static void
+tiers_json(FILE *f, const struct tier_quality *q)
+{
+	size_t i;
+
+	fprintf(f, "      \"tiers\": {\"mode\": \"%s\", \"k\": %u, "
+	    "\"pops\": %zu, \"uppers\": %zu, \"lowers\": %zu, "
+	    "\"without\": %zu, \"disagree\": %zu, \"mean_ms\": %.3f, "
+	    "\"worst_ms\": %.3f, \"best_mean_ms\": %.3f, "
+	    "\"best_worst_ms\": %.3f, \"best_exact\": %s, \"excess_mean_ms\": "
+	    "%.3f, \"best_set\": [", tier_mode_name(q->mode), q->k, q->pops,
+	    q->uppers, q->lowers, q->without, q->disagree, q->mean_ms,
+	    q->worst_ms, q->best_mean_ms, q->best_worst_ms,
+	    q->best_exact ? "true" : "false", q->mean_ms - q->best_mean_ms);
+	for (i = 0; i < q->nbest; i++)
+		fprintf(f, "%s%zu", i ? ", " : "", q->best[i]);
+	fprintf(f, "], \"parent_changes\": %llu},\n",
+	    (unsigned long long)q->parent_changes);
+}
+
 static void
 window_json(FILE *f, const struct obs_window *w)
 {
@@ -112,8 +139,10 @@ window_json(FILE *f, const struct obs_window *w)
 	else
 		fprintf(f, "0");
 	fprintf(f, ", \"pops_changed\": %zu, \"max_per_pop\": %llu, "
-	    "\"max_pop\": ", w->nodes_changed,
-	    (unsigned long long)w->changes_max_node);
+	    "\"max_per_pair\": %llu, \"withdrawn\": %llu, \"max_pop\": ",
+	    w->nodes_changed, (unsigned long long)w->changes_max_node,
+	    (unsigned long long)w->max_per_pair,
+	    (unsigned long long)w->withdrawn);
 	jstr(f, w->changes_max_name);
 	fprintf(f, "},\n      \"loops\": {\"episodes\": %llu, "
 	    "\"pair_s\": %.6f, \"max_ms\": %.3f, \"max_pairs\": %llu},\n",
@@ -127,7 +156,21 @@ window_json(FILE *f, const struct obs_window *w)
 		    ms(w->hole_last - w->t0) : 0.0);
 	else
 		fprintf(f, "null");
-	fprintf(f, "},\n      \"traffic\": ");
+	fprintf(f, "},\n");
+	if (w->anycast) {
+		fprintf(f, "      \"anycast\": {\"moves\": %llu, "
+		    "\"last_move_ms\": ", (unsigned long long)w->any_moves);
+		if (w->any_moves > 0)
+			fprintf(f, "%.3f", ms(w->any_last_move - w->t0));
+		else
+			fprintf(f, "null");
+		fprintf(f, ", \"on_failing_egress\": %zu, \"unreachable\": "
+		    "%zu, \"egresses_used\": %zu},\n", w->any_on_sick,
+		    w->any_unreachable, w->any_egresses_used);
+	}
+	if (w->tiers.measured)
+		tiers_json(f, &w->tiers);
+	fprintf(f, "      \"traffic\": ");
 	traffic_json(f, &w->traffic, "      ");
 	fprintf(f, ",\n      \"link_events\": {\"down\": %llu, \"up\": %llu, "
 	    "\"congested\": %llu}", (unsigned long long)w->link_down,
@@ -212,6 +255,17 @@ totals(const struct obs *o, struct totals *t)
 	}
 }
 
+static int
+any_tiers(const struct obs *o)
+{
+	size_t i;
+
+	for (i = 0; i < obs_nwindows(o); i++)
+		if (obs_window_get(o, i)->tiers.measured)
+			return 1;
+	return 0;
+}
+
 void
 report_json(FILE *f, const struct report_meta *m, struct obs *o)
 {
@@ -289,12 +343,24 @@ report_json(FILE *f, const struct report_meta *m, struct obs *o)
 	else
 		fprintf(f, "%.3f", ms(fl.min_revert_ns));
 	fprintf(f, ", \"damping_ms\": %.3f}", ms(p->adv_hold));
+	if (any_tiers(o)) {
+		double mean, max;
+		uint64_t total;
+
+		obs_tier_rates(o, &mean, &max, &total);
+		fprintf(f, ",\n  \"tier_flaps\": {\"parent_changes\": %llu, "
+		    "\"per_pop_hour_mean\": %.4f, \"per_pop_hour_max\": %.4f}",
+		    (unsigned long long)total, mean, max);
+	}
 	if (m->perf)
 		fprintf(f, ",\n  \"perf\": {\"wall_s\": %.3f, "
-		    "\"sim_s_per_wall_s\": %.4f, \"events\": %llu, "
+		    "\"sim_s_per_wall_s\": %.4f, \"cpu_s\": %.3f, "
+		    "\"sim_s_per_cpu_s\": %.4f, \"events\": %llu, "
 		    "\"events_per_wall_s\": %.0f, \"max_rss_mb\": %.1f}",
 		    m->wall_s, m->wall_s > 0 ? (double)m->end / 1e9 /
-		    m->wall_s : 0, (unsigned long long)m->events,
+		    m->wall_s : 0, m->cpu_s, m->cpu_s > 0 ?
+		    (double)m->end / 1e9 / m->cpu_s : 0,
+		    (unsigned long long)m->events,
 		    m->wall_s > 0 ? (double)m->events / m->wall_s : 0,
 		    (double)m->maxrss_kb / 1024);
 	fprintf(f, "\n}\n");
@@ -326,6 +392,29 @@ window_text(FILE *f, const struct obs_window *w)
 	    (unsigned long long)w->loop_episodes, w->loop_pair_s,
 	    ms(w->loop_max_ns), w->hole_pair_s,
 	    (unsigned long long)w->hole_max_pairs);
+	if (w->anycast) {
+		fprintf(f, "           anycast origin: %llu PoPs moved",
+		    (unsigned long long)w->any_moves);
+		if (w->any_moves > 0)
+			fprintf(f, ", the last after %.1f ms",
+			    ms(w->any_last_move - w->t0));
+		fprintf(f, "; at the end %zu egresses used, %zu PoPs on a "
+		    "failing egress, %zu without a route\n",
+		    w->any_egresses_used, w->any_on_sick, w->any_unreachable);
+	}
+	if (w->tiers.measured) {
+		const struct tier_quality *tq = &w->tiers;
+
+		fprintf(f, "           tiers (%s, K %u): %zu upper, %zu lower, "
+		    "%zu without; cost to the origin %.1f ms mean, %.1f worst; "
+		    "best with K %u%s %.1f mean, %.1f worst; %zu PoPs on "
+		    "another set; %llu parent changes\n",
+		    tier_mode_name(tq->mode), tq->k, tq->uppers, tq->lowers,
+		    tq->without, tq->mean_ms, tq->worst_ms, tq->k,
+		    tq->best_exact ? "" : " (local search)", tq->best_mean_ms,
+		    tq->best_worst_ms, tq->disagree,
+		    (unsigned long long)tq->parent_changes);
+	}
 	fprintf(f, "           control traffic per PoP: %.1f kbit/s mean, "
 	    "%.1f kbit/s max (%s), %.0f packets/s mean\n",
 	    w->traffic.bps_mean / 1e3, w->traffic.bps_max / 1e3,
@@ -403,11 +492,22 @@ report_text(FILE *f, const struct report_meta *m, struct obs *o)
 		fprintf(f, " (quickest %.1f ms)", ms(fl.min_revert_ns));
 	fprintf(f, "; %llu pairs reverted that fast more than once\n",
 	    (unsigned long long)fl.oscillating);
+	if (any_tiers(o)) {
+		double mean, max;
+		uint64_t total;
+
+		obs_tier_rates(o, &mean, &max, &total);
+		fprintf(f, "  tier flaps: %llu parent changes after warm-up, "
+		    "%.3f per PoP per hour (max %.3f)\n",
+		    (unsigned long long)total, mean, max);
+	}
 	if (m->perf)
 		fprintf(f, "  speed: %.1f s simulated in %.1f s wall = %.3f "
-		    "simulated s per wall s; %llu events; max RSS %.0f MB\n",
+		    "simulated s per wall s (%.1f s CPU: %.3f per CPU s); "
+		    "%llu events; max RSS %.0f MB\n",
 		    (double)m->end / 1e9, m->wall_s, m->wall_s > 0 ?
-		    (double)m->end / 1e9 / m->wall_s : 0,
+		    (double)m->end / 1e9 / m->wall_s : 0, m->cpu_s,
+		    m->cpu_s > 0 ? (double)m->end / 1e9 / m->cpu_s : 0,
 		    (unsigned long long)m->events,
 		    (double)m->maxrss_kb / 1024);
 }

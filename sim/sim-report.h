@@ -26,6 +26,7 @@ struct report_meta {
 	/* --perf */
 	int			 perf;
 	double			 wall_s;
+	double			 cpu_s;		/* user + system */
 	uint64_t		 events;
 	long			 maxrss_kb;
 };

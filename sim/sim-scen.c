@@ -25,6 +25,9 @@ static const struct {
 	{ "fail-node", SCEN_FAIL_NODE, 1, 0, 0 },
 	{ "restart-node", SCEN_RESTART_NODE, 1, 0, 0 },
 	{ "shift", SCEN_SHIFT, 0, 1, 1 },
+	{ "lastmile", SCEN_LASTMILE, 1, 1, 1 },
+	{ "origin-down", SCEN_ORIGIN_DOWN, 1, 0, 0 },
+	{ "origin-up", SCEN_ORIGIN_UP, 1, 0, 0 },
 	{ "end", SCEN_END, 0, 0, 0 },
 };
 
@@ -125,6 +128,11 @@ scen_parse_line(struct scen *s, const char *line, const char *where)
 	if (nt - k < (size_t)verbs[i].minargs ||
 	    nt - k > (size_t)verbs[i].maxargs) {
 		log_warnx("%s: wrong number of arguments to %s", where, tok[1]);
+		return -1;
+	}
+	if (ev.verb == SCEN_LASTMILE &&
+	    scen_duration(tok[k], MSEC, &ev.delay) == -1) {
+		log_warnx("%s: bad last-mile cost \"%s\"", where, tok[k]);
 		return -1;
 	}
 	if (ev.verb == SCEN_CONGEST) {

@@ -14,6 +14,11 @@
  *	uncongest A B
  *	fail-node A		the engine is destroyed, its state lost
  *	restart-node A		a new engine with a newer boot id
+ *	lastmile A COST		the origins A serves (its own, and the
+ *				anycast one at an egress of it) are
+ *				healthy with last-mile COST
+ *	origin-down A		... fail their checks (unhealthy)
+ *	origin-up A		... pass them again
  *	end			stop the run here
  *
  * A node is a name, or #INDEX. For a link, "busiest" instead of A B picks,
@@ -37,6 +42,9 @@ enum scen_verb {
 	SCEN_FAIL_NODE,
 	SCEN_RESTART_NODE,
 	SCEN_SHIFT,
+	SCEN_LASTMILE,
+	SCEN_ORIGIN_DOWN,
+	SCEN_ORIGIN_UP,
 	SCEN_END,
 };
 
@@ -47,7 +55,7 @@ struct scen_event {
 	enum scen_verb	 verb;
 	enum scen_pick	 pick;
 	char		 a[MATRIX_NAME_MAX + 2], b[MATRIX_NAME_MAX + 2];
-	uint64_t	 delay;		/* ns of RTT */
+	uint64_t	 delay;		/* ns of RTT; lastmile: its cost */
 	uint32_t	 loss_ppm;
 	uint32_t	 shift_ppm;	/* shift: +- this fraction */
 	char		 text[160];	/* the line, for the report */

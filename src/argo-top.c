@@ -214,6 +214,7 @@ run_screen(struct model *m, struct conn *cn, struct view_state *vs,
 		/* Routes marks congested direct links from the matrix */
 		cn->want_matrix = vs->cur == VIEW_MATRIX ||
 		    vs->cur == VIEW_ROUTES;
+		cn->want_tiers = vs->cur == VIEW_TIERS;
 		/* the clocks on screen tick; a countdown ticks faster */
 		tick = m->conn == MODEL_CONNECTED ? 1.0 : 0.25;
 		if ((dirty && now - last_frame >= FRAME_MIN) ||
@@ -297,6 +298,7 @@ run_batch(struct model *m, struct conn *cn, struct view_state *vs,
 	    BATCH_SLACK;
 	give_up = now + patience;
 	cn->want_matrix = 1;
+	cn->want_tiers = view == VIEW_TIERS || view == VIEW_COUNT;
 	conn_start(cn, now);
 	while (cn->rounds_done < count && !got_signal) {
 		if (cn->failed) {

@@ -3,8 +3,10 @@
  *
  * All protocol knowledge lives in ctlclient.c; this file only renders the
  * decoded replies, as aligned tables for people or, with -j, as the
- * daemon's JSON for scripts. Exit status: 0 ok, 1 the daemon answered
- * with an error, 2 usage, connection or protocol trouble.
+ * daemon's JSON for scripts. The command table below is the one list of
+ * what argoctl takes: usage, the checks of the command line and the
+ * words the bash completion offers ("argoctl __complete", see
+ * completion/argoctl) all read it, so they cannot drift apart.
  */
 #include "config.h"
 
@@ -28,26 +30,32 @@
 #define CONF_DEFAULT_CONTROL	"/run/argod/argod.sock"
 #endif
 
+/* Exit statuses, argoctl(8) EXIT STATUS; genkey.h uses the same. */
 #define EXIT_OK		0
-#define EXIT_REPLY	1	/* the daemon said no */
-#define EXIT_TROUBLE	2	/* we could not ask */
+#define EXIT_REPLY	1	/* the daemon said no, or has no such name */
+#define EXIT_USAGE	2	/* the command line is wrong */
+#define EXIT_NOANSWER	3	/* no connection, or no valid answer */
+#define EXIT_LOCAL	4	/* here: output or a file could not be written */
 
 #define DEFAULT_TIMEOUT	5.0	/* s */
+/* The completion asks the daemon for names; a shell must not hang. */
+#define COMPLETE_TIMEOUT_MS	1000
 
+/* getopt's string, and what usage and the completion say of each. */
+static const char optstring[] = "js:t:";
+static const struct {
+	const char	*opt, *arg;
+} options[] = {
+	{ "-j", NULL },
+	{ "-s", "socket" },
+	{ "-t", "timeout" },
+};
+#define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 
-static __attribute__((noreturn)) void
-usage(void)
-{
-	fprintf(stderr, "usage: argoctl [-j] [-s socket] [-t timeout] "
-	    "command\n"
-	    "commands: status peers matrix routes lsdb origins fib monitor "
-	    "reload dry-run on|off help\n"
-	    "       argoctl genkey [file]\n");
-	exit(EXIT_TROUBLE);
-}
+static __attribute__((noreturn)) void usage(void);
 
-static __attribute__((noreturn, format(printf, 1, 2))) void
-trouble(const char *fmt, ...)
+static __attribute__((noreturn, format(printf, 2, 3))) void
+die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,7 +65,7 @@ trouble(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
-	exit(EXIT_TROUBLE);
+	exit(status);
 }
 
 /*
@@ -314,16 +322,30 @@ show_routes(json_t *reply, char *err, size_t errlen)
 	struct ctlc_route *r;
 	struct table t;
 	char cost[48], direct[32], path[512], ru[600], rupath[512];
-	char rucost[48];
+	char rucost[48], lm[64], alt[128], altcost[48];
 	size_t i;
 
 	if (ctlc_decode_routes(reply, &rs, err, errlen) == -1)
 		return -1;
-	table_init(&t, "llllrrlll");
-	table_row(&t, "ORIGIN", "PREFIX", "EGRESS", "NEXT-HOP", "COST",
-	    "DIRECT", "PATH", "RUNNER-UP", "FIB");
+	table_init(&t, "lllrlrrllll");
+	table_row(&t, "ORIGIN", "PREFIX", "EGRESS", "LASTMILE", "NEXT-HOP",
+	    "COST", "DIRECT", "PATH", "ALT-EGRESS", "RUNNER-UP", "FIB");
 	for (i = 0; i < rs.n; i++) {
 		r = &rs.v[i];
+		/* the last mile, and the egress's health when it is news */
+		snprintf(lm, sizeof(lm), "%s%s",
+		    fmt_ms(altcost, sizeof(altcost), r->lastmile_ms),
+		    r->egress_health != NULL &&
+		    strcmp(r->egress_health, "unhealthy") == 0 ?
+		    " unhealthy" : "");
+		if (r->has_alt)
+			snprintf(alt, sizeof(alt), "%s %s%s",
+			    r->alt_egress != NULL ? r->alt_egress : "?",
+			    fmt_ms(altcost, sizeof(altcost), r->alt_cost_ms),
+			    strcmp(r->alt_health, "unhealthy") == 0 ?
+			    " unhealthy" : "");
+		else
+			snprintf(alt, sizeof(alt), "-");
 		if (r->has_runner_up)
 			snprintf(ru, sizeof(ru), "%s %s",
 			    fmt_path(rupath, sizeof(rupath), &r->ru_path),
@@ -333,17 +355,18 @@ show_routes(json_t *reply, char *err, size_t errlen)
 			snprintf(ru, sizeof(ru), "-");
 		if (!r->reachable) {
 			table_row(&t, r->origin, r->prefix, "-", "-", "-",
+			    "-",
 			    fmt_ms(direct, sizeof(direct), r->direct_cost_ms),
-			    "unreachable", ru, fib_state(r));
+			    "unreachable", alt, ru, fib_state(r));
 			continue;
 		}
 		table_row(&t, r->origin, r->prefix,
-		    r->egress != NULL ? r->egress : "-",
+		    r->egress != NULL ? r->egress : "-", lm,
 		    r->next_hop != NULL ? r->next_hop : "-",
 		    fmt_cost(cost, sizeof(cost), r->cost_ms,
 		    r->congested_hops),
 		    fmt_ms(direct, sizeof(direct), r->direct_cost_ms),
-		    fmt_path(path, sizeof(path), &r->path), ru,
+		    fmt_path(path, sizeof(path), &r->path), alt, ru,
 		    fib_state(r));
 	}
 	table_print(&t);
@@ -498,6 +521,56 @@ show_origins(json_t *reply, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * One line per origin: this PoP's role, whom its cache asks and what
+ * that costs, the fallback, and a pending better parent.
+ */
+static int
+show_tiers(json_t *reply, char *err, size_t errlen)
+{
+	struct ctlc_tiers ts;
+	const struct ctlc_tier *t;
+	struct table t_;
+	char since[32], pc[32], pp[32], fc[32], ch[96], held[32], ups[200];
+	size_t i, k, off;
+
+	if (ctlc_decode_tiers(reply, &ts, err, errlen) == -1)
+		return -1;
+	if (ts.n == 0) {
+		printf("no origins, no cache tiers\n");
+		ctlc_tiers_free(&ts);
+		return 0;
+	}
+	table_init(&t_, "lllllrrlrlr");
+	table_row(&t_, "ORIGIN", "SELECT", "UPPERS", "ROLE", "PARENT", "COST",
+	    "PATH", "FALLBACK", "FB-COST", "CHALLENGER", "SINCE");
+	for (i = 0; i < ts.n; i++) {
+		t = &ts.v[i];
+		if (t->challenger != NULL)
+			snprintf(ch, sizeof(ch), "%s (%s)", t->challenger,
+			    ctlc_fmt_duration(held, sizeof(held),
+			    t->challenger_s));
+		else
+			snprintf(ch, sizeof(ch), "-");
+		ups[0] = '\0';
+		for (k = off = 0; k < t->nuppers && off < sizeof(ups); k++)
+			off += (size_t)snprintf(ups + off, sizeof(ups) - off,
+			    "%s%s", k ? "," : "", t->uppers[k]);
+		table_row(&t_, t->origin, t->selection,
+		    t->nuppers > 0 ? ups : "-", t->role,
+		    t->parent != NULL ? t->parent : "origin",
+		    fmt_ms(pc, sizeof(pc), t->parent_cost_ms),
+		    fmt_ms(pp, sizeof(pp), t->parent_path_ms),
+		    strcmp(t->role, CTL_ROLE_UPPER) == 0 ? "-" :
+		    t->fallback != NULL ? t->fallback : "origin",
+		    fmt_ms(fc, sizeof(fc), t->fallback_cost_ms), ch,
+		    ctlc_fmt_duration(since, sizeof(since), t->since_s));
+	}
+	table_print(&t_);
+	ctlc_tiers_free(&ts);
+	return 0;
+}
+
 static int
 show_help(json_t *reply, char *err, size_t errlen)
 {
@@ -555,6 +628,46 @@ fmt_route(char *buf, size_t len, int has, const struct ctlc_route *r)
 	return buf;
 }
 
+/*
+ * The recent route changes, oldest first: what each route was and is,
+ * and the kind of change.
+ */
+static int
+show_changes(json_t *reply, char *err, size_t errlen)
+{
+	struct ctlc_changes cs;
+	const struct ctlc_change *ch;
+	struct table t;
+	char ago[32], before[600], after[600];
+	size_t i;
+
+	if (ctlc_decode_changes(reply, &cs, err, errlen) == -1)
+		return -1;
+	if (cs.n == 0) {
+		printf("no route changes recorded\n");
+		ctlc_changes_free(&cs);
+		return 0;
+	}
+	table_init(&t, "rlllll");
+	table_row(&t, "AGO", "ORIGIN", "PREFIX", "CHANGE", "BEFORE", "AFTER");
+	for (i = 0; i < cs.n; i++) {
+		ch = &cs.v[i];
+		table_row(&t, ctlc_fmt_duration(ago, sizeof(ago), ch->ago_s),
+		    ch->origin, ch->prefix, ch->reason,
+		    fmt_route(before, sizeof(before), ch->has_before,
+		    &ch->before),
+		    fmt_route(after, sizeof(after), ch->has_after, &ch->after));
+	}
+	table_print(&t);
+	if (cs.recorded > cs.capacity)
+		printf("%llu changes since argod started; "
+		    "the last %llu are kept\n",
+		    (unsigned long long)cs.recorded,
+		    (unsigned long long)cs.capacity);
+	ctlc_changes_free(&cs);
+	return 0;
+}
+
 static void
 show_event(json_t *j)
 {
@@ -593,6 +706,19 @@ show_event(json_t *j)
 		    ev.reason != NULL ? ev.reason : "",
 		    ev.reason != NULL ? ")" : "");
 		break;
+	case CTLC_EVENT_TIER:
+		if (!ev.has_after)
+			printf("%s tier %s gone\n", stamp, ev.origin);
+		else if (strcmp(ev.tier_after.role, CTL_ROLE_UPPER) == 0)
+			printf("%s tier %s upper (fetches from the origin)\n",
+			    stamp, ev.origin);
+		else
+			printf("%s tier %s lower: parent %s, fallback %s\n",
+			    stamp, ev.origin, ev.tier_after.parent ?
+			    ev.tier_after.parent : "origin",
+			    ev.tier_after.fallback ? ev.tier_after.fallback :
+			    "origin");
+		break;
 	case CTLC_EVENT_OTHER:
 		printf("%s %s\n", stamp, ev.name);
 		break;
@@ -608,7 +734,7 @@ print_json(json_t *j)
 	/* 15 digits: the daemon rounds, so 12.3 stays 12.3 */
 	if ((s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15))) ==
 	    NULL)
-		trouble("cannot encode JSON");
+		die(EXIT_LOCAL, "cannot encode JSON");
 	printf("%s\n", s);
 	free(s);
 }
@@ -617,7 +743,7 @@ static void
 check_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout))
-		trouble("stdout: %s", strerror(errno));
+		die(EXIT_LOCAL, "stdout: %s", strerror(errno));
 }
 
 static __attribute__((noreturn)) void
@@ -627,10 +753,13 @@ monitor(struct ctlc *c, int json, int timeout_ms)
 	json_t *j;
 
 	if ((j = ctlc_request(c, CTL_CMD_MONITOR, timeout_ms)) == NULL)
-		trouble("%s", ctlc_error(c));
+		die(EXIT_NOANSWER, "%s", ctlc_error(c));
 	if (ctlc_reply_ok(j, &msg) != 1) {
-		fprintf(stderr, "argoctl: %s\n", msg != NULL ? msg :
-		    "unexpected reply");
+		fflush(stdout);
+		fprintf(stderr, "argoctl: %s\n",
+		    msg != NULL ? msg : "unexpected reply");
+		json_decref(j);
+		ctlc_close(c);
 		exit(EXIT_REPLY);
 	}
 	json_decref(j);
@@ -643,39 +772,251 @@ monitor(struct ctlc *c, int json, int timeout_ms)
 		json_decref(j);
 		check_stdout();
 	}
-	trouble("%s", ctlc_error(c));
+	die(EXIT_NOANSWER, "%s", ctlc_error(c));
+}
+
+/*
+ * The commands. arg is what the one argument after the command names;
+ * filter, for peers and routes, is the reply's array and the member a
+ * name argument must match: argoctl keeps the matching items only, in
+ * the table and in -j output alike.
+ */
+enum cmd_arg {
+	ARG_NONE,
+	ARG_ONOFF,	/* dry-run: required */
+	ARG_PEER,	/* a peer's name, optional */
+	ARG_ORIGIN,	/* an origin's name, optional */
+	ARG_FILE,	/* genkey: optional */
+};
+
+static const struct command {
+	const char	*name;
+	int		(*show)(json_t *, char *, size_t);	/* NULL: */
+	enum cmd_arg	 arg;				/* monitor, genkey */
+	const char	*filter, *member;
+	int		 local;		/* needs no daemon */
+} commands[] = {
+	{ CTL_CMD_STATUS, show_status, ARG_NONE, NULL, NULL, 0 },
+	{ CTL_CMD_PEERS, show_peers, ARG_PEER, CTL_F_PEERS, CTL_F_NAME, 0 },
+	{ CTL_CMD_MATRIX, show_matrix, ARG_NONE, NULL, NULL, 0 },
+	{ CTL_CMD_ROUTES, show_routes, ARG_ORIGIN, CTL_F_ROUTES, CTL_F_ORIGIN,
+	    0 },
+	{ CTL_CMD_CHANGES, show_changes, ARG_ORIGIN, NULL, NULL, 0 },
+	{ CTL_CMD_LSDB, show_lsdb, ARG_NONE, NULL, NULL, 0 },
+	{ CTL_CMD_ORIGINS, show_origins, ARG_NONE, NULL, NULL, 0 },
+	{ CTL_CMD_TIERS, show_tiers, ARG_NONE, NULL, NULL, 0 },
+	{ CTL_CMD_FIB, show_fib, ARG_NONE, NULL, NULL, 0 },
+	{ CTL_CMD_MONITOR, NULL, ARG_NONE, NULL, NULL, 0 },
+	{ CTL_CMD_RELOAD, show_reload, ARG_NONE, NULL, NULL, 0 },
+	{ CTL_CMD_DRY_RUN, show_dry_run, ARG_ONOFF, NULL, NULL, 0 },
+	{ CTL_CMD_HELP, show_help, ARG_NONE, NULL, NULL, 0 },
+	{ "genkey", NULL, ARG_FILE, NULL, NULL, 1 },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static const char *const arg_usage[] = {
+	[ARG_NONE] = "", [ARG_ONOFF] = " on|off", [ARG_PEER] = " [peer]",
+	[ARG_ORIGIN] = " [origin]", [ARG_FILE] = " [file]",
+};
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	size_t i, col;
+
+	fprintf(stderr, "usage: argoctl");
+	for (i = 0; i < NOPTIONS; i++)
+		fprintf(stderr, " [%s%s%s]", options[i].opt,
+		    options[i].arg != NULL ? " " : "",
+		    options[i].arg != NULL ? options[i].arg : "");
+	fprintf(stderr, " command [argument]\ncommands:");
+	for (i = 0, col = 9; i < NCOMMANDS; i++) {
+		col += strlen(commands[i].name) +
+		    strlen(arg_usage[commands[i].arg]) + 1;
+		if (col > 72) {
+			fprintf(stderr, "\n         ");
+			col = 9 + strlen(commands[i].name) +
+			    strlen(arg_usage[commands[i].arg]) + 1;
+		}
+		fprintf(stderr, " %s%s", commands[i].name,
+		    arg_usage[commands[i].arg]);
+	}
+	fprintf(stderr, "\n");
+	exit(EXIT_USAGE);
+}
+
+/* Keep the items of reply[cmd->filter] whose cmd->member is name. */
+static size_t
+reply_filter(json_t *reply, const struct command *cmd, const char *name)
+{
+	json_t *a, *o;
+	const char *v;
+	size_t i;
+
+	if ((a = json_object_get(reply, cmd->filter)) == NULL ||
+	    !json_is_array(a))
+		return 0;
+	for (i = 0; i < json_array_size(a); ) {
+		o = json_array_get(a, i);
+		v = json_string_value(json_object_get(o, cmd->member));
+		if (v != NULL && strcmp(v, name) == 0)
+			i++;
+		else
+			json_array_remove(a, i);
+	}
+	return json_array_size(a);
+}
+
+/*
+ * The bash completion's back end, not in usage: "argoctl __complete
+ * WORD..." gets the words of the command line after "argoctl", the last
+ * one being completed (maybe empty), and prints the candidates that
+ * start with it, one a line, or "@file" when the shell should complete
+ * a file name. Peer and origin names come from the daemon on the socket
+ * of the line's -s; without a daemon there are none, and no message.
+ */
+static void
+complete_print(const char *word, const char *prefix)
+{
+	if (strncmp(word, prefix, strlen(prefix)) == 0)
+		printf("%s\n", word);
+}
+
+static void
+complete_names(const char *sock, enum cmd_arg arg, const char *prefix)
+{
+	char err[CTLC_ERRLEN];
+	struct ctlc_peers ps;
+	struct ctlc_routes rs;
+	struct ctlc *c;
+	json_t *reply;
+	size_t i, j;
+
+	if ((c = ctlc_connect(sock, COMPLETE_TIMEOUT_MS, err,
+	    sizeof(err))) == NULL)
+		return;
+	reply = ctlc_request(c, arg == ARG_PEER ? CTL_CMD_PEERS :
+	    CTL_CMD_ROUTES, COMPLETE_TIMEOUT_MS);
+	if (reply == NULL)
+		goto out;
+	if (arg == ARG_PEER &&
+	    ctlc_decode_peers(reply, &ps, err, sizeof(err)) == 0) {
+		for (i = 0; i < ps.n; i++)
+			complete_print(ps.v[i].name, prefix);
+		ctlc_peers_free(&ps);
+	} else if (arg == ARG_ORIGIN &&
+	    ctlc_decode_routes(reply, &rs, err, sizeof(err)) == 0) {
+		/* an origin has a route per prefix: name it once */
+		for (i = 0; i < rs.n; i++) {
+			for (j = 0; j < i; j++)
+				if (strcmp(rs.v[j].origin, rs.v[i].origin) == 0)
+					break;
+			if (j == i)
+				complete_print(rs.v[i].origin, prefix);
+		}
+		ctlc_routes_free(&rs);
+	}
+	json_decref(reply);
+out:
+	ctlc_close(c);
+}
+
+static int
+complete(int argc, char *argv[])
+{
+	const char *sock = CONF_DEFAULT_CONTROL, *cur, *p, *o;
+	const struct command *cmd = NULL;
+	int i, nargs = 0, optarg_of = 0;
+	size_t k;
+
+	if (argc < 1)
+		return EXIT_USAGE;
+	cur = argv[argc - 1];
+	for (i = 0; i < argc - 1; i++) {
+		if (optarg_of != 0) {
+			if (optarg_of == 's')
+				sock = argv[i];
+			optarg_of = 0;
+		} else if (cmd == NULL && argv[i][0] == '-' &&
+		    argv[i][1] != '\0') {
+			/* bundled as getopt takes them: -js SOCKET, -ssock */
+			for (p = argv[i] + 1; *p != '\0'; p++) {
+				o = *p != ':' ? strchr(optstring, *p) : NULL;
+				if (o == NULL || o[1] != ':')
+					continue;	/* a flag */
+				if (p[1] == '\0')
+					optarg_of = *p;	/* the next word */
+				else if (*p == 's')
+					sock = p + 1;
+				break;
+			}
+		} else if (cmd == NULL) {
+			if ((cmd = command_find(argv[i])) == NULL)
+				return EXIT_OK;	/* nothing fits after it */
+		} else
+			nargs++;
+	}
+	if (optarg_of == 's') {
+		printf("@file\n");
+		return EXIT_OK;
+	}
+	if (optarg_of != 0)
+		return EXIT_OK;		/* -t: a number */
+	if (cmd == NULL) {
+		if (cur[0] == '-') {
+			for (k = 0; k < NOPTIONS; k++)
+				complete_print(options[k].opt, cur);
+		} else
+			for (k = 0; k < NCOMMANDS; k++)
+				complete_print(commands[k].name, cur);
+		return EXIT_OK;
+	}
+	if (nargs > 0)
+		return EXIT_OK;
+	switch (cmd->arg) {
+	case ARG_NONE:
+		break;
+	case ARG_ONOFF:
+		complete_print("on", cur);
+		complete_print("off", cur);
+		break;
+	case ARG_FILE:
+		printf("@file\n");
+		break;
+	case ARG_PEER:
+	case ARG_ORIGIN:
+		complete_names(sock, cmd->arg, cur);
+		break;
+	}
+	return EXIT_OK;
 }
 
 int
 main(int argc, char *argv[])
 {
-	/* show is NULL for monitor, which is not one reply */
-	static const struct {
-		const char	*cmd;
-		int		(*show)(json_t *, char *, size_t);
-	} shows[] = {
-		{ CTL_CMD_STATUS, show_status },
-		{ CTL_CMD_PEERS, show_peers },
-		{ CTL_CMD_MATRIX, show_matrix },
-		{ CTL_CMD_ROUTES, show_routes },
-		{ CTL_CMD_LSDB, show_lsdb },
-		{ CTL_CMD_ORIGINS, show_origins },
-		{ CTL_CMD_MONITOR, NULL },
-		{ CTL_CMD_RELOAD, show_reload },
-		{ CTL_CMD_HELP, show_help },
-		{ CTL_CMD_FIB, show_fib },
-		{ CTL_CMD_DRY_RUN, show_dry_run },
-	};
-	const char *sock = CONF_DEFAULT_CONTROL, *cmd, *msg;
+	const char *sock = CONF_DEFAULT_CONTROL, *msg, *arg;
+	const struct command *cmd;
 	char err[CTLC_ERRLEN], *end;
 	double timeout = DEFAULT_TIMEOUT;
 	int ch, json = 0, timeout_ms, rc;
 	struct ctlc *c;
 	json_t *reply, *args = NULL;
-	size_t i;
 
 	log_init("argoctl", LOG_TO_STDERR, 0);
-	while ((ch = getopt(argc, argv, "js:t:")) != -1) {
+	if (argc >= 2 && strcmp(argv[1], "__complete") == 0)
+		return complete(argc - 2, argv + 2);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'j':
 			json = 1;
@@ -688,8 +1029,8 @@ main(int argc, char *argv[])
 			timeout = strtod(optarg, &end);
 			if (errno != 0 || end == optarg || *end != '\0' ||
 			    !(timeout > 0 && timeout <= 86400))
-				trouble("-t %s: expected seconds, more than 0 "
-				    "and at most 86400", optarg);
+				die(EXIT_USAGE, "-t %s: expected seconds, more "
+				    "than 0 and at most 86400", optarg);
 			break;
 		default:
 			usage();
@@ -699,53 +1040,65 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage();
-	cmd = argv[0];
-	/* Local: needs no daemon. */
-	if (strcmp(cmd, "genkey") == 0)
-		return genkey_main(argc, argv);
-	if (strcmp(cmd, CTL_CMD_DRY_RUN) == 0) {
-		if (argc != 2 || (strcmp(argv[1], "on") != 0 &&
-		    strcmp(argv[1], "off") != 0))
-			usage();
-		args = ctlc_dry_run_args(strcmp(argv[1], "on") == 0);
-	} else if (argc != 1)
-		usage();
-	for (i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
-		if (strcmp(shows[i].cmd, cmd) == 0)
-			break;
-	if (i == sizeof(shows) / sizeof(shows[0])) {
-		fprintf(stderr, "argoctl: unknown command \"%s\"\n", cmd);
+	if ((cmd = command_find(argv[0])) == NULL) {
+		fprintf(stderr, "argoctl: unknown command \"%s\"\n", argv[0]);
 		usage();
 	}
+	/* Local: needs no daemon. */
+	if (cmd->local)
+		return genkey_main(argc, argv);
+	if (argc > 2 || (argc == 2 && cmd->arg == ARG_NONE))
+		usage();
+	arg = argc == 2 ? argv[1] : NULL;
+	if (cmd->arg == ARG_ONOFF) {
+		if (arg == NULL || (strcmp(arg, "on") != 0 &&
+		    strcmp(arg, "off") != 0))
+			usage();
+		args = ctlc_dry_run_args(strcmp(arg, "on") == 0);
+	} else if (strcmp(cmd->name, CTL_CMD_CHANGES) == 0)
+		args = ctlc_changes_args(arg);
 	timeout_ms = (int)(timeout * 1000);
 	if (timeout_ms < 1)
 		timeout_ms = 1;
 
 	if ((c = ctlc_connect(sock, timeout_ms, err, sizeof(err))) == NULL) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			trouble("%s \u2014 is argod running?", err);
-		trouble("%s", err);
+			die(EXIT_NOANSWER, "%s \u2014 is argod running?", err);
+		die(EXIT_NOANSWER, "%s", err);
 	}
-	if (shows[i].show == NULL)
+	if (cmd->show == NULL)
 		monitor(c, json, timeout_ms);
 
-	reply = ctlc_request_args(c, cmd, args, timeout_ms);
+	reply = ctlc_request_args(c, cmd->name, args, timeout_ms);
 	json_decref(args);
 	if (reply == NULL)
-		trouble("%s", ctlc_error(c));
+		die(EXIT_NOANSWER, "%s", ctlc_error(c));
 	rc = ctlc_reply_ok(reply, &msg);
+	if (rc == 1 && arg != NULL && cmd->filter != NULL &&
+	    reply_filter(reply, cmd, arg) == 0) {
+		/* a name that is not there: say so, as the daemon would */
+		rc = 0;
+		snprintf(err, sizeof(err), "no %s \"%s\"",
+		    cmd->arg == ARG_PEER ? "peer" : "origin", arg);
+		msg = err;
+	}
 	if (json)
 		print_json(reply);
 	if (rc != 1) {
 		check_stdout();
-		fprintf(stderr, "argoctl: %s\n", msg != NULL ? msg :
-		    "unexpected reply");
+		/* msg may live in the reply (and be long: reload errors
+		 * list every file:line), so say it before freeing */
+		fprintf(stderr, "argoctl: %s\n",
+		    msg != NULL ? msg : "unexpected reply");
+		json_decref(reply);
+		ctlc_close(c);
 		exit(EXIT_REPLY);
 	}
-	if (!json && shows[i].show(reply, err, sizeof(err)) == -1)
-		trouble("%s", err);
-	check_stdout();
+	rc = json ? 0 : cmd->show(reply, err, sizeof(err));
 	json_decref(reply);
 	ctlc_close(c);
+	if (rc == -1)
+		die(EXIT_NOANSWER, "%s", err);
+	check_stdout();
 	return EXIT_OK;
 }

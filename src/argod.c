@@ -29,14 +29,22 @@
 
 #include "conf.h"
 #include "ctl.h"
+#include "ctl-proto.h"
 #include "engine.h"
 #include "kern.h"
 #include "lmcheck.h"
+#include "ctl-cmd.h"
+#include "loopstat.h"
+#include "peeraddr.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics-http.h"
 #include "notify.h"
 #include "prefix.h"
 #include "priv.h"
 #include "wire.h"
+#include "cachefile.h"
+#include "routelog.h"
 
 #define MAX_SOCKS	8
 
@@ -62,14 +70,27 @@ static struct {
 	struct sock	 socks[MAX_SOCKS];
 	size_t		 nsocks;
 	ev_timer	 timer;
+	ev_prepare	 loop_prepare;	/* loopstat.h */
+	ev_check	 loop_check;
+	struct loopstat	 loopstat;
 	ev_signal	 sighup, sigterm, sigint;
 	struct ctl	*ctl, *ctl_ro;
 	struct kern	*kern;
 	struct lmcheck	*lm;		/* origin checks; NULL: no libcurl */
+	int		 rules_dirty;	/* routes learnt or forgotten */
+	struct peeraddr	*peeraddr;	/* peers by host name */
 	ev_timer	 kern_timer;
+	struct metrics_http *metrics;	/* NULL: no metrics listen */
+	struct cachefile *cachefile;	/* cache-include */
+	int		 tiers_dirty;	/* the include file may change */
+	uint64_t	 cache_gen;	/* engine_cache_generation() then */
+	struct metrics_hist spf_hist;	/* SPF times, seconds */
+	uint64_t	 spf_start;
+	uint64_t	 started;
 	int		 pidfd;
 	struct log_limit send_limit;
 	struct log_limit drop_limit;
+	struct routelog	*routelog;	/* argoctl changes */
 } d;
 
 static uint64_t
@@ -110,12 +131,19 @@ new_boot_id(void)
 	}
 	return (uint32_t)boot;
 }
+static void	push_rules(void);
+
+/* After the engine ran: its next deadline, and rules it made stale. */
 static void
 rearm(void)
 {
 	uint64_t now = mono_now(), dl = engine_next_deadline(d.engine);
 	double after = dl > now ? (double)(dl - now) / 1e9 : 0;
 
+	if (d.rules_dirty) {
+		d.rules_dirty = 0;
+		push_rules();
+	}
 	ev_timer_stop(d.loop, &d.timer);
 	ev_timer_set(&d.timer, after, 0);
 	ev_timer_start(d.loop, &d.timer);
@@ -143,14 +171,85 @@ addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	return 0;
 }
 
+/*
+ * Peers by source address and port, for every datagram read: open
+ * addressing over indices + 1 (0 empty), at most half full, rebuilt
+ * whenever an address may have changed (configuration, reload, a host
+ * name resolved anew). The linear scan it replaces was O(peers) per
+ * datagram. Two peers on one address: the first, as the scan found.
+ */
+static struct {
+	uint32_t	*v;
+	size_t		 cap;		/* power of two */
+} peer_tab;
+
+static uint64_t
+addr_hash(const struct sockaddr_storage *ss)
+{
+	const uint8_t *b;
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	size_t n, i;
+	uint16_t port;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)ss;
+
+		b = (const uint8_t *)&x->sin_addr;
+		n = 4;
+		port = x->sin_port;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)ss;
+
+		b = (const uint8_t *)&x->sin6_addr;
+		n = 16;
+		port = x->sin6_port;
+	} else
+		return 0;
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	h = (h ^ (port & 0xff)) * 0x100000001b3ULL;
+	h = (h ^ (port >> 8)) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static void
+peer_tab_build(void)
+{
+	size_t i, k, cap = 16, n = d.conf->ec.npeers;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	free(peer_tab.v);
+	peer_tab.v = xcalloc(cap, sizeof(*peer_tab.v));
+	peer_tab.cap = cap;
+	for (i = 0; i < n; i++) {
+		const struct sockaddr_storage *ss = &d.conf->peers[i].addr.ss;
+
+		if (d.conf->peers[i].addr.sslen == 0)
+			continue;	/* not resolved yet */
+		for (k = addr_hash(ss) & (cap - 1); peer_tab.v[k] != 0;
+		    k = (k + 1) & (cap - 1))
+			if (addr_eq(ss, &d.conf->peers[peer_tab.v[k] - 1].
+			    addr.ss))
+				break;
+		if (peer_tab.v[k] == 0)
+			peer_tab.v[k] = (uint32_t)i + 1;
+	}
+}
+
 static long
 peer_of(const struct sockaddr_storage *ss)
 {
-	size_t i;
+	size_t k, cap = peer_tab.cap;
+	uint32_t i;
 
-	for (i = 0; i < d.conf->ec.npeers; i++)
-		if (addr_eq(ss, &d.conf->peers[i].addr.ss))
-			return (long)i;
+	if (cap == 0)
+		return -1;
+	for (k = addr_hash(ss) & (cap - 1); (i = peer_tab.v[k]) != 0;
+	    k = (k + 1) & (cap - 1))
+		if (i - 1 < d.conf->ec.npeers &&
+		    addr_eq(ss, &d.conf->peers[i - 1].addr.ss))
+			return (long)i - 1;
 	return -1;
 }
 
@@ -161,6 +260,8 @@ engine_send(void *arg, size_t peer, const void *buf, size_t len)
 	uint64_t sup;
 	size_t i;
 
+	if (a->sslen == 0)
+		return;		/* a host name not resolved yet */
 	for (i = 0; i < d.nsocks; i++) {
 		if (d.socks[i].family != a->ss.ss_family)
 			continue;
@@ -217,6 +318,11 @@ route_to_kernel(const struct engine_route *r)
 		return;
 	}
 	memset(&nh, 0, sizeof(nh));
+	if (d.conf->peers[i].addr.sslen == 0) {
+		/* a host name not resolved yet: no way there */
+		kern_route_set(d.kern, &r->pfx, NULL);
+		return;
+	}
 	nh.family = d.conf->peers[i].addr.ss.ss_family;
 	if (nh.family == AF_INET)
 		memcpy(nh.addr, &((const struct sockaddr_in *)(const void *)
@@ -236,17 +342,22 @@ push_routes(void)
 		route_to_kernel(engine_route(d.engine, i));
 }
 
+/*
+ * One rule per origin prefix the engine routes: those of the config and
+ * those learnt from the database.
+ */
 static void
 push_rules(void)
 {
-	struct prefix *v = NULL;
-	size_t i, j, n = 0;
+	struct prefix *v;
+	size_t i, n;
 
-	for (i = 0; i < d.conf->ec.norigins; i++)
-		for (j = 0; j < d.conf->ec.origins[i].nprefixes; j++) {
-			v = xreallocarray(v, n + 1, sizeof(*v));
-			v[n++] = d.conf->ec.origins[i].prefixes[j];
-		}
+	if (d.kern == NULL)
+		return;
+	n = engine_nroutes(d.engine);
+	v = xcalloc(n ? n : 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = engine_route(d.engine, i)->pfx;
 	kern_rules_set(d.kern, v, n);
 	free(v);
 }
@@ -283,6 +394,8 @@ engine_route_event(void *arg, const struct engine_route_event *ev)
 	log_info("route %s %s: %s via %s", r->origin, r->prefix,
 	    ev->new != NULL ? r->egress_name : "unreachable",
 	    ev->new != NULL && r->next_hop_name ? r->next_hop_name : "-");
+	if (d.routelog != NULL)
+		routelog_add(d.routelog, d.engine, ev, mono_now());
 	if (d.ctl)
 		ctl_route_event(d.ctl, ev);
 	if (d.ctl_ro)
@@ -291,22 +404,164 @@ engine_route_event(void *arg, const struct engine_route_event *ev)
 		route_to_kernel(ev->new);
 	else if (ev->old != NULL && d.kern != NULL)
 		kern_route_set(d.kern, &ev->old->pfx, NULL);
+	/* an origin learnt or forgotten: its prefixes' rules follow */
+	if ((ev->old == NULL || ev->new == NULL) && !r->is_static)
+		d.rules_dirty = 1;
+}
+
+static void
+engine_tier_event(void *arg, const struct engine_tier_event *ev)
+{
+	const struct engine_tier *t = ev->new;
+
+	if (t != NULL && t->role == TIER_LOWER)
+		log_info("tier %s: lower, parent %s, fallback %s", t->origin,
+		    t->parent_name ? t->parent_name : "?",
+		    t->fallback_name ? t->fallback_name : "the origin");
+	else if (t != NULL)
+		log_info("tier %s: upper", t->origin);
+	else
+		log_info("tier %s: gone", ev->old->origin);
+	if (d.ctl)
+		ctl_tier_event(d.ctl, ev);
+	if (d.ctl_ro)
+		ctl_tier_event(d.ctl_ro, ev);
+	d.tiers_dirty = 1;
+}
+
+/*
+ * A last-mile check ended: the engine advertises its result (damped,
+ * engine-origin.c); a change of health is also news for monitors.
+ */
+/* A peer's host name resolved to a new address: routes through it follow. */
+static void
+peer_moved(void *arg, size_t peer)
+{
+	size_t i;
+
+	peer_tab_build();	/* datagrams now come from the new address */
+	for (i = 0; i < engine_nroutes(d.engine); i++) {
+		const struct engine_route *r = engine_route(d.engine, i);
+
+		if (r->reachable && r->next_hop == d.conf->ec.peers[peer].id)
+			route_to_kernel(r);
+	}
+}
+
+static void
+peer_address(void *arg, size_t peer, struct ctl_peer_addr *pa)
+{
+	struct peeraddr_info pi;
+	const struct conf_addr *a;
+
+	memset(pa, 0, sizeof(*pa));
+	if (peer >= d.conf->ec.npeers)
+		return;
+	a = &d.conf->peers[peer].addr;
+	peeraddr_info(d.peeraddr, peer, &pi);
+	pa->host = a->is_hostname ? a->host : NULL;
+	pa->error = pi.error;
+	pa->has_addr = a->sslen != 0;
+	pa->ss = a->ss;
+}
+
+static void
+loop_check_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+	loopstat_woke(&d.loopstat, mono_now());
+}
+
+static void
+loop_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	/* after the engine's work of this iteration: one write per batch */
+	/* ... and after a cache address in the database changed */
+	if ((d.tiers_dirty || d.cache_gen !=
+	    engine_cache_generation(d.engine)) && d.cachefile != NULL) {
+		d.tiers_dirty = 0;
+		d.cache_gen = engine_cache_generation(d.engine);
+		cachefile_update(d.cachefile, d.conf, d.engine);
+	}
+	loopstat_sleeps(&d.loopstat, mono_now());
 }
 
 static void
 origin_event(void *arg, const struct lmcheck_event *ev)
 {
+	struct engine_lastmile lm;
+
+	lm.health = ev->to == LASTMILE_HEALTHY ? WIRE_ORIGIN_HEALTHY :
+	    ev->to == LASTMILE_UNHEALTHY ? WIRE_ORIGIN_UNHEALTHY :
+	    WIRE_ORIGIN_UNKNOWN;
+	lm.cost_ms = lastmile_cost_ms(ev->lm);
+	if (d.engine != NULL &&
+	    engine_lastmile(d.engine, mono_now(), ev->origin, &lm) == 0)
+		rearm();
+	if (!ev->changed)
+		return;
 	if (d.ctl)
 		ctl_origin_event(d.ctl, ev);
 	if (d.ctl_ro)
 		ctl_origin_event(d.ctl_ro, ev);
 }
 
+/* The engine has no clock: SPF is timed here, for the metrics. */
+static void
+engine_spf(void *arg, int done)
+{
+	uint64_t now = mono_now();
+
+	if (!done)
+		d.spf_start = now;
+	else if (d.spf_start != 0 && now >= d.spf_start)
+		metrics_hist_observe(&d.spf_hist,
+		    (double)(now - d.spf_start) / 1e9);
+}
+
 static const struct engine_ops ops = {
 	.send = engine_send,
 	.link_event = engine_link_event,
 	.route_event = engine_route_event,
+	.spf = engine_spf,
+	.tier_event = engine_tier_event,
 };
+
+/*
+ * The metrics page, on the loop thread (metrics-http.h): the same views
+ * of engine, kernel layer and origin checks as the status socket's.
+ */
+static char *
+metrics_page(void *arg, size_t *len)
+{
+	struct metrics_origin *o;
+	struct metrics_src src;
+	struct lmcheck_view v;
+	size_t i, n = lmcheck_count(d.lm);
+	char *page;
+
+	o = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*o));
+	for (i = 0; i < n; i++) {
+		lmcheck_view(d.lm, i, &v);
+		o[i].origin = v.origin;
+		o[i].kind = v.check->kind == CONF_CHECK_TCP ? CTL_CHECK_TCP :
+		    CTL_CHECK_HTTP;
+		o[i].lm = v.lm;
+		o[i].running = v.running;
+	}
+	memset(&src, 0, sizeof(src));
+	src.e = d.engine;
+	src.now = mono_now();
+	src.started = d.started;
+	src.version = PACKAGE_VERSION;
+	src.kern = d.kern != NULL ? kern_stats(d.kern) : NULL;
+	src.kern_dry_run = d.kern != NULL && kern_dry_run(d.kern);
+	src.origins = o;
+	src.norigins = n;
+	src.spf = &d.spf_hist;
+	page = metrics_format(&src, len);
+	free(o);
+	return page;
+}
 
 /*
  * The kernel dropped datagrams for a full receive queue (a flood, or a
@@ -499,6 +754,14 @@ socks_open(const struct conf *c)
 		s->ovfl = 0;
 		s->last_rx = 0;
 		ev_io_init(&s->w, sock_cb, fd, EV_READ);
+		/*
+		 * Datagrams before timers when both are due (after a stall of
+		 * this process): the engine must hear what waits in the
+		 * socket before it judges a peer's silence (nbr_silent_at).
+		 * libev runs the watchers of one priority last queued first,
+		 * and timers are queued after I/O.
+		 */
+		ev_set_priority(&s->w, EV_MAXPRI);
 		s->w.data = s;
 		ev_io_start(d.loop, &s->w);
 		d.nsocks++;
@@ -615,6 +878,11 @@ reload_conf(char *err, size_t errlen)
 	    (nc->control_ro && strcmp(nc->control_ro, d.conf->control_ro)))
 		log_warnx("reload: control socket paths change only on "
 		    "restart");
+	if ((nc->metrics.host == NULL) != (d.conf->metrics.host == NULL) ||
+	    (nc->metrics.host != NULL && (nc->metrics.port !=
+	    d.conf->metrics.port || strcmp(nc->metrics.host,
+	    d.conf->metrics.host) != 0)))
+		log_warnx("reload: metrics listen changes only on restart");
 	ctl_configure(d.ctl, nc);
 	ctl_configure(d.ctl_ro, nc);
 	/* Keep paths the sockets were opened with. */
@@ -625,6 +893,10 @@ reload_conf(char *err, size_t errlen)
 	    NULL;
 	free(nc->pidfile);
 	nc->pidfile = xstrdup(d.conf->pidfile);
+	free(nc->metrics.host);
+	nc->metrics = d.conf->metrics;
+	if (d.conf->metrics.host != NULL)
+		nc->metrics.host = xstrdup(d.conf->metrics.host);
 	if ((nc->user == NULL) != (d.conf->user == NULL) ||
 	    (nc->user != NULL && strcmp(nc->user, d.conf->user) != 0))
 		log_warnx("reload: user changes only on restart");
@@ -632,11 +904,15 @@ reload_conf(char *err, size_t errlen)
 	nc->user = d.conf->user ? xstrdup(d.conf->user) : NULL;
 	conf_free(d.conf);
 	d.conf = nc;
+	peeraddr_configure(d.peeraddr, nc);	/* before routes use them */
+	peer_tab_build();
 	kern_reconfigure(d.kern, &nc->kern);
 	if (d.lm != NULL)
 		lmcheck_reconfigure(d.lm, nc);
 	push_rules();
 	push_routes();
+	cachefile_configure(d.cachefile, nc);
+	d.tiers_dirty = 1;
 	log_info("reloaded: %zu peers, %zu origins", nc->ec.npeers,
 	    nc->ec.norigins);
 	rearm();
@@ -736,6 +1012,7 @@ ctl_clock(void)
 static const struct ctl_hooks hooks = {
 	.reload = reload,
 	.kern_changed = kern_changed,
+	.peer_address = peer_address,
 };
 
 static void __attribute__((noreturn))
@@ -805,9 +1082,9 @@ main(int argc, char *argv[])
 	 * detaching, so that a start that cannot work exits non-zero with
 	 * the reason on the starter's terminal (issue 13, item 7).
 	 */
-	if (foreground && getenv("JOURNAL_STREAM") == NULL)
+	if (foreground)
 		/* under systemd the journal stamps lines itself */
-		log_init("argod", LOG_TO_STDERR_STAMPED, verbose);
+		log_init("argod", log_foreground_dest(), verbose);
 	signal(SIGPIPE, SIG_IGN);
 	if (d.conf->user != NULL && priv_lookup(d.conf->user, &user) == -1) {
 		conf_free(d.conf);
@@ -824,7 +1101,13 @@ main(int argc, char *argv[])
 		seed = (uint64_t)getpid() ^ real_now();
 	boot = new_boot_id();
 	now = mono_now();
+	d.routelog = routelog_new(ROUTELOG_DEFAULT_CAPACITY);
+	ctl_cmd_routelog(d.routelog);
 	d.engine = engine_new(&d.conf->ec, &ops, NULL, now, boot, seed);
+	d.started = now;
+	d.cachefile = cachefile_new(d.loop);
+	cachefile_configure(d.cachefile, d.conf);
+	d.tiers_dirty = 1;
 
 	d.ctl = ctl_open(d.loop, d.conf->control, d.conf->control_mode, 0,
 	    d.conf->control_max_output, d.engine, &hooks, ctl_clock);
@@ -839,6 +1122,9 @@ main(int argc, char *argv[])
 			goto fail;
 		ctl_configure(d.ctl_ro, d.conf);
 	}
+	if (d.conf->metrics.host != NULL && (d.metrics = metrics_http_open(
+	    d.loop, &d.conf->metrics, metrics_page, NULL)) == NULL)
+		goto fail;
 
 	if (!foreground) {
 		if (daemon(0, 0) == -1) {
@@ -861,6 +1147,9 @@ main(int argc, char *argv[])
 		fatalx("cannot drop privileges to user %s", d.conf->user);
 	/* Without libcurl the daemon routes as before, with no checks. */
 	d.lm = lmcheck_new(d.loop, d.conf, origin_event, NULL);
+	d.peeraddr = peeraddr_new(d.loop, peer_moved, NULL);
+	peeraddr_configure(d.peeraddr, d.conf);
+	peer_tab_build();
 	ctl_set_lastmile(d.ctl, d.lm);
 	if (d.ctl_ro)
 		ctl_set_lastmile(d.ctl_ro, d.lm);
@@ -868,6 +1157,14 @@ main(int argc, char *argv[])
 	ev_timer_start(d.loop, &d.kern_timer);
 
 	ev_timer_init(&d.timer, timer_cb, 0, 0);
+	/* the check watcher first after poll, so that it times every
+	   callback of the iteration */
+	ev_check_init(&d.loop_check, loop_check_cb);
+	ev_set_priority(&d.loop_check, EV_MAXPRI);
+	ev_check_start(d.loop, &d.loop_check);
+	ev_prepare_init(&d.loop_prepare, loop_prepare_cb);
+	ev_prepare_start(d.loop, &d.loop_prepare);
+	ctl_cmd_loopstat(&d.loopstat);
 	ev_signal_init(&d.sighup, signal_cb, SIGHUP);
 	ev_signal_init(&d.sigterm, signal_cb, SIGTERM);
 	ev_signal_init(&d.sigint, signal_cb, SIGINT);
@@ -884,13 +1181,19 @@ main(int argc, char *argv[])
 	notify_stopping();
 	notify_close();
 
+	metrics_http_close(d.metrics);
 	if (d.ctl_ro)
 		ctl_close(d.ctl_ro);
 	ctl_close(d.ctl);
 	lmcheck_free(d.lm);
+	peeraddr_free(d.peeraddr);
+	free(peer_tab.v);
+	cachefile_free(d.cachefile);
 	socks_close();
 	kern_close(d.kern);
 	engine_free(d.engine);
+	ctl_cmd_routelog(NULL);
+	routelog_free(d.routelog);
 	unlink(d.conf->pidfile);
 	close(d.pidfd);
 	conf_free(d.conf);
@@ -898,12 +1201,15 @@ main(int argc, char *argv[])
 	return 0;
 
 fail:
+	metrics_http_close(d.metrics);
 	if (d.ctl_ro)
 		ctl_close(d.ctl_ro);
 	if (d.ctl)
 		ctl_close(d.ctl);
 	socks_close();
 	engine_free(d.engine);
+	ctl_cmd_routelog(NULL);
+	routelog_free(d.routelog);
 	unlink(d.conf->pidfile);
 	close(d.pidfd);
 	log_warnx("not started: %s", d.conf->file);

@@ -2,9 +2,9 @@
  * The statements that carry addresses: listen, peer, and origin blocks
  * with their prefixes and egress nodes. Addresses are IP literals printed
  * back in canonical form, so that a printed config compares equal to
- * itself; hostnames are recognised (so that a config written for a
- * resolving release keeps its shape) and refused. Duplicates are caught
- * here, as each statement arrives, with the line of the first one.
+ * itself, or, for peers, host names, which the daemon resolves
+ * (peeraddr.h). Duplicates are caught here, as each statement arrives,
+ * with the line of the first one.
  */
 #include "config.h"
 
@@ -22,6 +22,7 @@
 #include "conf-int.h"
 #include "engine.h"
 #include "prefix.h"
+#include "units.h"
 
 /* A syntactically valid DNS name, not something that is almost an IP. */
 static int
@@ -155,12 +156,78 @@ kw_listen(struct parser *p, int line)
 	return 0;
 }
 
+/*
+ * metrics listen ADDRESS:PORT, the HTTP endpoint of argod(8) METRICS. A
+ * scrape target is written host:port everywhere Prometheus is
+ * configured, so it is written that way here too, an IPv6 address in
+ * brackets ([::1]:9464); the port is required, as no default port is
+ * ours to take.
+ */
+int
+kw_metrics(struct parser *p, int line)
+{
+	struct conf *c = p->c;
+	char host[TOKEN_MAX + 1], *colon, *h;
+	const char *s, *why;
+	uint64_t v;
+
+	if (!lex_opt(p, "listen")) {
+		lex_error(p, line, "metrics: expected \"listen\"");
+		return -1;
+	}
+	if ((s = lex_arg(p, "metrics listen", "ADDRESS:PORT", line)) == NULL)
+		return -1;
+	strcpy(host, s);
+	h = host;
+	if (host[0] == '[') {
+		if ((colon = strchr(host, ']')) == NULL || colon[1] != ':') {
+			lex_error(p, line, "metrics listen: \"%s\": expected "
+			    "[IPv6-ADDRESS]:PORT", s);
+			return -1;
+		}
+		*colon++ = '\0';
+		h = host + 1;
+	} else if ((colon = strrchr(host, ':')) == NULL) {
+		lex_error(p, line, "metrics listen: \"%s\": expected "
+		    "ADDRESS:PORT", s);
+		return -1;
+	} else if (strchr(host, ':') != colon) {
+		lex_error(p, line, "metrics listen: \"%s\": an IPv6 address "
+		    "goes in brackets, [ADDRESS]:PORT", s);
+		return -1;
+	}
+	*colon++ = '\0';
+	if ((why = units_count(colon, &v)) != NULL) {
+		lex_error(p, line, "metrics listen: port \"%s\": %s", colon,
+		    why);
+		return -1;
+	}
+	if (v < 1 || v > 65535) {
+		lex_error(p, line, "metrics listen: port %llu out of range "
+		    "1..65535", (unsigned long long)v);
+		return -1;
+	}
+	free(c->metrics.host);
+	if (addr_set(&c->metrics, h, (unsigned)v) == -1 ||
+	    c->metrics.is_hostname ||
+	    (host[0] == '[') != (c->metrics.ss.ss_family == AF_INET6)) {
+		lex_error(p, line, "metrics listen: \"%s\" is not an %s "
+		    "address%s", h, host[0] == '[' ? "IPv6" : "IPv4",
+		    c->metrics.is_hostname ? " (host names are not accepted)" :
+		    "");
+		free(c->metrics.host);
+		memset(&c->metrics, 0, sizeof(c->metrics));
+		return -1;
+	}
+	return 0;
+}
+
 int
 kw_peer(struct parser *p, int line)
 {
 	struct conf *c = p->c;
 	struct engine_conf *ec = &c->ec;
-	struct conf_addr a;
+	struct conf_addr a, cache;
 	char name[WIRE_NAME_MAX + 1], host[TOKEN_MAX + 1], stmt[64];
 	const char *s;
 	unsigned port = CONF_DEFAULT_PORT;
@@ -183,11 +250,9 @@ kw_peer(struct parser *p, int line)
 		    stmt, host);
 		return -1;
 	}
-	if (a.is_hostname) {
-		/* The grammar takes names so that configs written for the
-		 * resolving release keep their shape. */
-		lex_error(p, line, "%s: hostname addresses are not supported "
-		    "yet, use an IP address", stmt);
+	memset(&cache, 0, sizeof(cache));
+	if (lex_opt(p, "cache") &&
+	    cache_addr_parse(p, stmt, line, &cache) == -1) {
 		free(a.host);
 		return -1;
 	}
@@ -196,6 +261,7 @@ kw_peer(struct parser *p, int line)
 			lex_error(p, line, "duplicate peer \"%s\" (first at "
 			    "line %d)", name, c->peers[i].line);
 			free(a.host);
+			free(cache.host);
 			return -1;
 		}
 		if (addr_equal(&c->peers[i].addr, &a)) {
@@ -203,6 +269,7 @@ kw_peer(struct parser *p, int line)
 			    "used by peer \"%s\" (line %d)", stmt, a.host,
 			    a.port, ec->peers[i].name, c->peers[i].line);
 			free(a.host);
+			free(cache.host);
 			return -1;
 		}
 	}
@@ -213,6 +280,7 @@ kw_peer(struct parser *p, int line)
 	strcpy(ec->peers[ec->npeers].name, name);
 	ec->peers[ec->npeers].id = wire_node_id(name);
 	c->peers[ec->npeers].addr = a;
+	c->peers[ec->npeers].cache = cache;
 	c->peers[ec->npeers].line = line;
 	ec->npeers++;
 	check_add_name(p, name, line);
@@ -225,6 +293,8 @@ origin_clear(struct engine_origin_conf *o)
 	free(o->prefixes);
 	free(o->egress);
 	free(o->egress_names);
+	free(o->tier);
+	free(o->tier_names);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -242,6 +312,12 @@ blk_prefix(struct parser *p, struct engine_origin_conf *o, int line)
 		return -1;
 	if (prefix_parse(s, &pfx, err, sizeof(err)) != NULL) {
 		lex_error(p, line, "%s", err);
+		return -1;
+	}
+	/* an egress advertises them in one declaration (wire.h) */
+	if (o->nprefixes >= WIRE_ORIGIN_PREFIX_MAX) {
+		lex_error(p, line, "origin \"%s\" has more than %d prefixes",
+		    o->name, WIRE_ORIGIN_PREFIX_MAX);
 		return -1;
 	}
 	for (i = 0; i < p->nprefixes; i++)
@@ -298,6 +374,73 @@ blk_egress(struct parser *p, struct engine_origin_conf *o, int line)
 	}
 }
 
+/* tiers smart | static NAME... | regional K [NAME...] (engine-tier.c) */
+static int
+blk_tiers(struct parser *p, struct engine_origin_conf *o, int line)
+{
+	char name[WIRE_NAME_MAX + 1];
+	struct token *t;
+	const char *s, *stmt;
+	uint64_t k;
+	size_t i;
+
+	if ((s = lex_arg(p, "tiers", "smart|static|regional", line)) == NULL)
+		return -1;
+	if (strcmp(s, "smart") == 0) {
+		o->tier_mode = TIER_SMART;
+		return 0;
+	}
+	if (strcmp(s, "regional") == 0) {
+		if (lex_num(p, "tiers regional", "K", line, 1,
+		    TIER_UPPERS_MAX, &k) == -1)
+			return -1;
+		o->tier_mode = TIER_REGIONAL;
+		o->tier_k = (unsigned)k;
+		stmt = "tiers regional";
+	} else if (strcmp(s, "static") == 0) {
+		o->tier_mode = TIER_STATIC;
+		stmt = "tiers static";
+	} else {
+		lex_error(p, line, "tiers: \"%s\": expected smart, static or "
+		    "regional", s);
+		return -1;
+	}
+	t = lex_next(p);
+	lex_push(p);
+	if (t->type != T_WORD && t->type != T_STRING) {
+		if (o->tier_mode == TIER_REGIONAL)
+			return 0;	/* every PoP is a candidate */
+		lex_error(p, line, "tiers static: expected the names of the "
+		    "upper tiers");
+		return -1;
+	}
+	do {
+		if (lex_name(p, stmt, line, name) == -1)
+			return -1;
+		if (o->ntier == TIER_UPPERS_MAX) {
+			lex_error(p, line, "%s: at most %d names", stmt,
+			    TIER_UPPERS_MAX);
+			return -1;
+		}
+		for (i = 0; i < o->ntier; i++)
+			if (strcmp(o->tier_names[i], name) == 0) {
+				lex_error(p, line, "tier \"%s\" listed twice "
+				    "in origin \"%s\"", name, o->name);
+				return -1;
+			}
+		o->tier = xreallocarray(o->tier, o->ntier + 1,
+		    sizeof(*o->tier));
+		o->tier_names = xreallocarray(o->tier_names, o->ntier + 1,
+		    sizeof(*o->tier_names));
+		o->tier[o->ntier] = wire_node_id(name);
+		strcpy(o->tier_names[o->ntier++], name);
+		check_add_name(p, name, line);
+		t = lex_next(p);
+		lex_push(p);
+	} while (t->type == T_WORD || t->type == T_STRING);
+	return 0;
+}
+
 int
 kw_origin(struct parser *p, int line)
 {
@@ -308,9 +451,11 @@ kw_origin(struct parser *p, int line)
 	size_t i;
 	const char *what;
 	char kw[32];
-	int bad = 0, r, sline;
+	int bad = 0, r, sline, tiers_line = 0, co_line = 0;
+	struct conf_addr co;
 
 	memset(&o, 0, sizeof(o));
+	memset(&co, 0, sizeof(co));
 	chk_init(&chk);
 	if (lex_name(p, "origin", line, o.name) == -1)
 		return -1;
@@ -344,6 +489,7 @@ kw_origin(struct parser *p, int line)
 			    o.name);
 			origin_clear(&o);
 			chk_clear(&chk.c);
+			free(co.host);
 			return -2;
 		}
 		if (t->type == T_ERR) {
@@ -361,6 +507,30 @@ kw_origin(struct parser *p, int line)
 			what = "egress";
 			r = blk_egress(p, &o, sline);
 		} else if (t->type == T_WORD &&
+		    strcmp(t->s, "cache-origin") == 0) {
+			what = "cache-origin";
+			if (co_line != 0) {
+				lex_error(p, sline, "origin \"%s\": "
+				    "cache-origin given twice (first at line "
+				    "%d)", o.name, co_line);
+				r = -1;
+			} else {
+				co_line = sline;
+				r = cache_addr_parse(p, "cache-origin", sline,
+				    &co);
+			}
+		} else if (t->type == T_WORD && strcmp(t->s, "tiers") == 0) {
+			what = "tiers";
+			if (tiers_line != 0) {
+				lex_error(p, sline, "origin \"%s\": tiers "
+				    "given twice (first at line %d)", o.name,
+				    tiers_line);
+				r = -1;
+			} else {
+				tiers_line = sline;
+				r = blk_tiers(p, &o, sline);
+			}
+		} else if (t->type == T_WORD &&
 		    (r = chk_stmt(p, &chk, kw, sline)) != 1) {
 			what = kw;
 		} else if (t->type == T_WORD && parse_is_keyword(t->s)) {
@@ -371,6 +541,7 @@ kw_origin(struct parser *p, int line)
 			lex_push(p);
 			origin_clear(&o);
 			chk_clear(&chk.c);
+			free(co.host);
 			return -2;
 		} else if (t->type == T_WORD || t->type == T_STRING) {
 			lex_error(p, sline, "unknown keyword \"%s\"", t->s);
@@ -402,13 +573,17 @@ kw_origin(struct parser *p, int line)
 	    sizeof(*p->origin_lines));
 	p->c->checks = xreallocarray(p->c->checks, ec->norigins + 1,
 	    sizeof(*p->c->checks));
+	p->c->cache_origins = xreallocarray(p->c->cache_origins,
+	    ec->norigins + 1, sizeof(*p->c->cache_origins));
 	ec->origins[ec->norigins] = o;
 	p->c->checks[ec->norigins] = chk.c;
+	p->c->cache_origins[ec->norigins] = co;
 	p->origin_lines[ec->norigins++] = line;
 	return 0;
  fail:
 	origin_clear(&o);
 	chk_clear(&chk.c);
+	free(co.host);
 	return -1;
 }
 

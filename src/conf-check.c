@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "conf-int.h"
 #include "units.h"
 
@@ -170,6 +172,11 @@ check_conf(struct parser *p)
 	}
 	if (p->key_line == 0) {
 		lex_error(p, p->lastline, "missing key or key-file statement");
+		return;
+	}
+	if (c->ec.has_key_next && sodium_memcmp(c->ec.key, c->ec.key_next,
+	    sizeof(c->ec.key)) == 0) {
+		lex_error(p, p->key_next_line, "key-next is the same as key");
 		return;
 	}
 	for (i = 0; i < c->ec.npeers; i++)

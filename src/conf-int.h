@@ -10,6 +10,7 @@
  *	conf-addr.c	statements with addresses: listen, peer, origin
  *	conf-kern.c	the forwarding statements (kern.h)
  *	conf-lastmile.c	an origin's last-mile check statements
+ *	conf-cache.c	cache addresses, the include file, its reload
  *	conf-check.c	checks and defaults that need the whole file
  *	conf-print.c	conf_print()
  *
@@ -75,6 +76,7 @@ struct parser {
 						   then parameters): line, 0
 						   unset */
 	int			 key_line;	/* key or key-file */
+	int			 key_next_line;	/* key-next or key-next-file */
 	int			*listen_lines;
 	int			*origin_lines;
 	struct prefix_ref	*prefixes;
@@ -111,8 +113,16 @@ int		 parse_stmt_line(const struct parser *, const char *);
 /* conf-addr.c */
 int		 addr_set(struct conf_addr *, const char *, unsigned);
 int		 kw_listen(struct parser *, int);
+int		 kw_metrics(struct parser *, int);
 int		 kw_peer(struct parser *, int);
 int		 kw_origin(struct parser *, int);
+
+/* conf-cache.c */
+int		 cache_addr_parse(struct parser *, const char *, int,
+		    struct conf_addr *);
+int		 kw_cache(struct parser *, int);
+int		 kw_cache_include(struct parser *, int);
+int		 kw_cache_reload(struct parser *, int);
 
 /* conf-kern.c */
 int		 kw_dry_run(struct parser *, int);

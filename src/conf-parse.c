@@ -45,6 +45,8 @@
 static int	kw_node(struct parser *, int);
 static int	kw_key(struct parser *, int);
 static int	kw_keyfile(struct parser *, int);
+static int	kw_key_next(struct parser *, int);
+static int	kw_key_next_file(struct parser *, int);
 static int	kw_control(struct parser *, int);
 static int	kw_control_ro(struct parser *, int);
 static int	kw_max_output(struct parser *, int);
@@ -63,12 +65,15 @@ static const struct keyword {
 	{ "node", kw_node, 0 },
 	{ "key", kw_key, 1 },		/* key_once() reports repeats */
 	{ "key-file", kw_keyfile, 1 },
+	{ "key-next", kw_key_next, 1 },
+	{ "key-next-file", kw_key_next_file, 1 },
 	{ "listen", kw_listen, 1 },
 	{ "control", kw_control, 0 },
 	{ "control-readonly", kw_control_ro, 0 },
 	{ "control-max-output", kw_max_output, 0 },
 	{ "control-idle-timeout", kw_idle_timeout, 0 },
 	{ "control-max-per-user", kw_max_per_user, 0 },
+	{ "metrics", kw_metrics, 0 },
 	{ "receive-buffer", kw_receive_buffer, 0 },
 	{ "user", kw_user, 0 },
 	{ "pidfile", kw_pidfile, 0 },
@@ -80,6 +85,9 @@ static const struct keyword {
 	{ "route-protocol", kw_route_protocol, 0 },
 	{ "policy-rules", kw_policy_rules, 0 },
 	{ "keep-routes", kw_keep_routes, 0 },
+	{ "cache", kw_cache, 0 },
+	{ "cache-include", kw_cache_include, 0 },
+	{ "cache-reload", kw_cache_reload, 0 },
 	{ "peer", kw_peer, 1 },
 	{ "origin", kw_origin, 1 },
 };
@@ -154,66 +162,118 @@ kw_node(struct parser *p, int line)
 	return 0;
 }
 
-static int
-key_once(struct parser *p, int line)
+/* Where "key" (next 0) or "key-next" (next 1) puts what it reads. */
+struct keyslot {
+	const char	*kw, *kwfile;
+	int		*line;
+	uint8_t		*key;
+	char		**file;
+};
+
+static void
+keyslot(struct parser *p, int next, struct keyslot *ks)
 {
-	if (p->key_line) {
-		lex_error(p, line, "key already set at line %d", p->key_line);
+	ks->kw = next ? "key-next" : "key";
+	ks->kwfile = next ? "key-next-file" : "key-file";
+	ks->line = next ? &p->key_next_line : &p->key_line;
+	ks->key = next ? p->c->ec.key_next : p->c->ec.key;
+	ks->file = next ? &p->c->key_next_file : &p->c->key_file;
+	if (next)
+		p->c->ec.has_key_next = 1;
+}
+
+static int
+key_once(struct parser *p, int line, const struct keyslot *ks)
+{
+	if (*ks->line) {
+		lex_error(p, line, "%s already set at line %d", ks->kw,
+		    *ks->line);
 		return -1;
 	}
-	p->key_line = line;
+	*ks->line = line;
+	return 0;
+}
+
+static int
+key_inline(struct parser *p, int line, int next)
+{
+	struct keyslot ks;
+	const char *s, *why;
+
+	keyslot(p, next, &ks);
+	if (key_once(p, line, &ks) == -1)
+		return -1;
+	if ((s = lex_arg(p, ks.kw, "SECRET", line)) == NULL)
+		return -1;
+	if (strcmp(s, "<elided>") == 0) {
+		lex_error(p, line, "%s: <elided> stands for the key in "
+		    "printed configs; put the real key here", ks.kw);
+		return -1;
+	}
+	if ((why = key_decode(s, strlen(s), ks.key)) != NULL) {
+		key_error(p, line, ks.kw, why, strlen(s));
+		return -1;
+	}
 	return 0;
 }
 
 static int
 kw_key(struct parser *p, int line)
 {
-	const char *s, *why;
-
-	if (key_once(p, line) == -1)
-		return -1;
-	if ((s = lex_arg(p, "key", "SECRET", line)) == NULL)
-		return -1;
-	if (strcmp(s, "<elided>") == 0) {
-		lex_error(p, line, "key: <elided> stands for the key in "
-		    "printed configs; put the real key here");
-		return -1;
-	}
-	if ((why = key_decode(s, strlen(s), p->c->ec.key)) != NULL) {
-		key_error(p, line, "key", why, strlen(s));
-		return -1;
-	}
-	return 0;
+	return key_inline(p, line, 0);
 }
+
+static int
+kw_key_next(struct parser *p, int line)
+{
+	return key_inline(p, line, 1);
+}
+
+static int	key_file(struct parser *, int, int);
 
 static int
 kw_keyfile(struct parser *p, int line)
 {
+	return key_file(p, line, 0);
+}
+
+static int
+kw_key_next_file(struct parser *p, int line)
+{
+	return key_file(p, line, 1);
+}
+
+static int
+key_file(struct parser *p, int line, int next)
+{
 	char buf[KEYFILE_MAX + 1], what[TOKEN_MAX + 16], *path = NULL;
+	struct keyslot ks;
 	const char *why;
 	struct stat st;
 	ssize_t r;
 	size_t n = 0;
 	int fd = -1, ret = -1;
 
-	if (key_once(p, line) == -1)
+	keyslot(p, next, &ks);
+	if (key_once(p, line, &ks) == -1)
 		return -1;
-	if (lex_path(p, "key-file", line, 0, &path) == -1)
+	if (lex_path(p, ks.kwfile, line, 0, &path) == -1)
 		return -1;
 	/* O_NONBLOCK: a FIFO named here must not hang the parser. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) == -1) {
-		lex_error(p, line, "key-file \"%s\": %s", path,
+		lex_error(p, line, "%s \"%s\": %s", ks.kwfile, path,
 		    strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
-		lex_error(p, line, "key-file \"%s\": %s", path,
+		lex_error(p, line, "%s \"%s\": %s", ks.kwfile, path,
 		    strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		lex_error(p, line, "key-file \"%s\": not a regular file", path);
+		lex_error(p, line, "%s \"%s\": not a regular file",
+		    ks.kwfile, path);
 		goto out;
 	}
 	for (;;) {
@@ -221,7 +281,7 @@ kw_keyfile(struct parser *p, int line)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			lex_error(p, line, "key-file \"%s\": %s", path,
+			lex_error(p, line, "%s \"%s\": %s", ks.kwfile, path,
 			    strerror(errno));
 			goto out;
 		}
@@ -229,8 +289,8 @@ kw_keyfile(struct parser *p, int line)
 			break;
 		n += (size_t)r;
 		if (n == sizeof(buf)) {
-			lex_error(p, line, "key-file \"%s\": too large for a "
-			    "key", path);
+			lex_error(p, line, "%s \"%s\": too large for a "
+			    "key", ks.kwfile, path);
 			goto out;
 		}
 	}
@@ -238,17 +298,17 @@ kw_keyfile(struct parser *p, int line)
 		n--;
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
-	if ((why = key_decode(buf, n, p->c->ec.key)) != NULL) {
-		snprintf(what, sizeof(what), "key-file \"%s\"", path);
+	if ((why = key_decode(buf, n, ks.key)) != NULL) {
+		snprintf(what, sizeof(what), "%s \"%s\"", ks.kwfile, path);
 		key_error(p, line, what, why, n);
 		goto out;
 	}
 	/* git and tar lose modes, so this is advice, not a refusal. */
 	if (st.st_mode & (S_IRGRP | S_IROTH))
-		lex_warn(p, line, "key-file \"%s\" is readable by group or "
-		    "others", path);
-	free(p->c->key_file);
-	p->c->key_file = path;
+		lex_warn(p, line, "%s \"%s\" is readable by group or "
+		    "others", ks.kwfile, path);
+	free(*ks.file);
+	*ks.file = path;
 	path = NULL;
 	ret = 0;
  out:
@@ -685,24 +745,35 @@ conf_free(struct conf *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; c->peers != NULL && i < c->ec.npeers; i++)
+	for (i = 0; c->peers != NULL && i < c->ec.npeers; i++) {
 		free(c->peers[i].addr.host);
+		free(c->peers[i].cache.host);
+	}
 	free(c->peers);
 	for (i = 0; c->checks != NULL && i < c->ec.norigins; i++)
 		chk_clear(&c->checks[i]);
 	free(c->checks);
+	for (i = 0; c->cache_origins != NULL && i < c->ec.norigins; i++)
+		free(c->cache_origins[i].host);
+	free(c->cache_origins);
 	/* Frees ec.peers and ec.origins with everything they own. */
 	engine_conf_free(&c->ec);
 	explicit_bzero(c->ec.key, sizeof(c->ec.key));
+	explicit_bzero(c->ec.key_next, sizeof(c->ec.key_next));
 	for (i = 0; i < c->nlisten; i++)
 		free(c->listen[i].host);
 	free(c->listen);
 	free(c->file);
 	free(c->key_file);
+	free(c->key_next_file);
 	free(c->control);
 	free(c->control_ro);
+	free(c->metrics.host);
 	free(c->user);
 	free(c->pidfile);
+	free(c->cache.host);
+	free(c->cache_include);
+	free(c->cache_reload);
 	free(c);
 }
 

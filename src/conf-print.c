@@ -31,7 +31,7 @@ conf_print(FILE *f, const struct conf *c)
 {
 	const struct engine_origin_conf *o;
 	const struct param *pr;
-	char buf[32], pfx[PREFIX_STRLEN];
+	char buf[32], pfx[PREFIX_STRLEN], addr[TOKEN_MAX + 16];
 	size_t i, j;
 	int a;
 
@@ -42,6 +42,12 @@ conf_print(FILE *f, const struct conf *c)
 		fputc('\n', f);
 	} else
 		fprintf(f, "key <elided>\n");
+	if (c->key_next_file != NULL) {
+		fprintf(f, "key-next-file ");
+		print_string(f, c->key_next_file);
+		fputc('\n', f);
+	} else if (c->ec.has_key_next)
+		fprintf(f, "key-next <elided>\n");
 	for (i = 0; i < c->nlisten; i++)
 		fprintf(f, "listen %s port %u\n", c->listen[i].host,
 		    c->listen[i].port);
@@ -62,6 +68,10 @@ conf_print(FILE *f, const struct conf *c)
 		fprintf(f, "control-idle-timeout %s\n", buf);
 	}
 	fprintf(f, "control-max-per-user %u\n", c->control_max_per_user);
+	if (c->metrics.host != NULL)
+		fprintf(f, c->metrics.ss.ss_family == AF_INET6 ?
+		    "metrics listen [%s]:%u\n" : "metrics listen %s:%u\n",
+		    c->metrics.host, c->metrics.port);
 	units_fmt_size(buf, sizeof(buf), c->receive_buffer);
 	fprintf(f, "receive-buffer %s\n", buf);
 	if (c->user != NULL)
@@ -97,11 +107,35 @@ conf_print(FILE *f, const struct conf *c)
 	    "no", c->kern.rule_prio);
 	fprintf(f, "keep-routes %s\n", c->kern.keep ? "yes" : "no");
 
+	if (c->cache.host != NULL || c->cache_include != NULL ||
+	    c->cache_reload != NULL)
+		fputc('\n', f);
+	if (c->cache.host != NULL) {
+		cache_addr_fmt(&c->cache, addr, sizeof(addr));
+		fprintf(f, "cache %s\n", addr);
+	}
+	if (c->cache_include != NULL) {
+		fprintf(f, "cache-include ");
+		print_string(f, c->cache_include);
+		fputc('\n', f);
+	}
+	if (c->cache_reload != NULL) {
+		fprintf(f, "cache-reload ");
+		print_string(f, c->cache_reload);
+		fputc('\n', f);
+	}
+
 	if (c->ec.npeers > 0)
 		fputc('\n', f);
-	for (i = 0; i < c->ec.npeers; i++)
-		fprintf(f, "peer %s address %s port %u\n", c->ec.peers[i].name,
+	for (i = 0; i < c->ec.npeers; i++) {
+		fprintf(f, "peer %s address %s port %u", c->ec.peers[i].name,
 		    c->peers[i].addr.host, c->peers[i].addr.port);
+		if (c->peers[i].cache.host != NULL) {
+			cache_addr_fmt(&c->peers[i].cache, addr, sizeof(addr));
+			fprintf(f, " cache %s", addr);
+		}
+		fputc('\n', f);
+	}
 
 	for (i = 0; i < c->ec.norigins; i++) {
 		o = &c->ec.origins[i];
@@ -113,6 +147,21 @@ conf_print(FILE *f, const struct conf *c)
 		for (j = 0; j < o->negress; j++)
 			fprintf(f, " %s", o->egress_names[j]);
 		fputc('\n', f);
+		if (o->tier_mode != TIER_SMART) {
+			if (o->tier_mode == TIER_STATIC)
+				fprintf(f, "\ttiers static");
+			else
+				fprintf(f, "\ttiers regional %u", o->tier_k);
+			for (j = 0; j < o->ntier; j++)
+				fprintf(f, " %s", o->tier_names[j]);
+			fputc('\n', f);
+		} else
+			fprintf(f, "\ttiers smart\n");
+		if (c->cache_origins[i].host != NULL) {
+			cache_addr_fmt(&c->cache_origins[i], addr,
+			    sizeof(addr));
+			fprintf(f, "\tcache-origin %s\n", addr);
+		}
 		chk_print(f, &c->checks[i]);
 		fprintf(f, "}\n");
 	}

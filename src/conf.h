@@ -60,6 +60,7 @@ struct conf_check {
 
 struct conf_peer {
 	struct conf_addr	addr;
+	struct conf_addr	cache;	/* its cache; host NULL: unknown */
 	int			line;
 };
 
@@ -69,9 +70,13 @@ struct conf {
 						   peers, origins */
 	struct conf_peer	*peers;		/* parallel to ec.peers */
 	struct conf_check	*checks;	/* parallel to ec.origins */
+	struct conf_addr	*cache_origins;	/* parallel to ec.origins:
+						   where an upper tier's cache
+						   fetches; host NULL: unset */
 	struct conf_addr	*listen;
 	size_t			 nlisten;
 	char			*key_file;	/* NULL if key inline */
+	char			*key_next_file;	/* NULL: inline or none */
 	char			*control;	/* read-write socket path */
 	unsigned		 control_mode;
 	char			*control_ro;	/* read-only socket, or NULL */
@@ -79,10 +84,16 @@ struct conf {
 	size_t			 control_max_output;	/* bytes per client */
 	uint64_t		 control_idle_timeout;	/* ns, 0: off */
 	unsigned		 control_max_per_user;	/* clients per uid */
+	struct conf_addr	 metrics;	/* HTTP /metrics; host NULL:
+						   none */
 	size_t			 receive_buffer;	/* UDP SO_RCVBUF */
 	char			*user;		/* run as, or NULL: stay */
 	char			*pidfile;
 	struct kern_conf	 kern;		/* forwarding */
+	struct conf_addr	 cache;		/* this PoP's cache; host
+						   NULL: none */
+	char			*cache_include;	/* nginx include, or NULL */
+	char			*cache_reload;	/* shell command, or NULL */
 };
 
 /* Returns NULL after printing file:line: message to stderr. */
@@ -96,6 +107,8 @@ void		 conf_free(struct conf *);
 void		 conf_print(FILE *, const struct conf *);
 /* The check's target as people write it: the URL, or tcp host:port. */
 void		 conf_check_target(const struct conf_check *, char *, size_t);
+/* A cache address as ADDRESS:PORT ([ADDRESS]:PORT for IPv6). */
+void		 cache_addr_fmt(const struct conf_addr *, char *, size_t);
 /* Same kind, target and settings. */
 int		 conf_check_equal(const struct conf_check *,
 		    const struct conf_check *);

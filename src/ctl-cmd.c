@@ -25,18 +25,35 @@
 #include <jansson.h>
 
 #include "ctl-cmd.h"
+#include "loopstat.h"
 #include "ctl-proto.h"
 #include "engine.h"
 #include "kern.h"
 #include "lmcheck.h"
 #include "log.h"
 #include "prefix.h"
+#include "routelog.h"
 
 #define CTL_JSON_FLAGS		(JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 /* Uptime is the process's, not one socket's: a reload may reopen sockets. */
 static int		started_set;
 static uint64_t		started;
+
+static const struct loopstat *loopstat;
+static const struct routelog *routelog;
+
+void
+ctl_cmd_loopstat(const struct loopstat *ls)
+{
+	loopstat = ls;
+}
+
+void
+ctl_cmd_routelog(const struct routelog *rl)
+{
+	routelog = rl;
+}
 
 void
 ctl_cmd_started(uint64_t now)
@@ -204,6 +221,13 @@ kern_json(const struct kern *k)
 	return o;
 }
 
+static const char *
+origin_health_name(int h)
+{
+	return h == WIRE_ORIGIN_HEALTHY ? "healthy" :
+	    h == WIRE_ORIGIN_UNHEALTHY ? "unhealthy" : "unknown";
+}
+
 /* A route: the routes reply (full) or the old/new of a route event. */
 static json_t *
 route_json(const struct engine *e, const struct engine_route *rt,
@@ -238,6 +262,28 @@ route_json(const struct engine *e, const struct engine_route *rt,
 		return o;
 
 	set(o, CTL_F_DIRECT_COST_MS, jms(rt->direct_cost_ms));
+	set(o, CTL_F_SOURCE, json_string(rt->is_static ? "config" :
+	    "database"));
+	set(o, CTL_F_EGRESSES, juint(rt->negress));
+	set(o, CTL_F_PATH_COST_MS, rt->reachable ? jms(rt->path_cost_ms) :
+	    json_null());
+	set(o, CTL_F_LASTMILE_MS, rt->reachable ? jms(rt->lastmile_ms) :
+	    json_null());
+	set(o, CTL_F_EGRESS_HEALTH, rt->reachable ?
+	    json_string(origin_health_name(rt->egress_health)) : json_null());
+	if (rt->reachable && rt->has_alt_egress) {
+		json_t *alt = json_object();
+
+		set(alt, CTL_F_EGRESS, rt->alt_egress_name != NULL ?
+		    json_string(rt->alt_egress_name) :
+		    jname(e, rt->alt_egress));
+		set(alt, CTL_F_COST_MS, jms(rt->alt_cost_ms));
+		set(alt, CTL_F_LASTMILE_MS, jms(rt->alt_lastmile_ms));
+		set(alt, CTL_F_HEALTH,
+		    json_string(origin_health_name(rt->alt_egress_health)));
+		set(o, CTL_F_ALT_EGRESS, alt);
+	} else
+		set(o, CTL_F_ALT_EGRESS, json_null());
 	if (rt->reachable && rt->has_runner_up) {
 		ru = json_object();
 		set(ru, CTL_F_PATH, jpath(e, rp, rn));
@@ -260,6 +306,31 @@ route_json(const struct engine *e, const struct engine_route *rt,
  */
 typedef int	cmd_fn(struct ctl_cmd_ctx *, json_t *req, json_t *reply,
 		    char *err, size_t errlen);
+
+/* status "loop": the event loop's busy stretches (loopstat.h). */
+static json_t *
+loop_json(uint64_t now)
+{
+	static const char *const keys[LOOPSTAT_BUCKETS] = { CTL_F_UNDER_1MS,
+	    CTL_F_UNDER_5MS, CTL_F_UNDER_20MS, CTL_F_UNDER_100MS, CTL_F_LONGER };
+	json_t *o, *b;
+	int i;
+
+	if (loopstat == NULL)
+		return json_null();
+	o = json_object();
+	set(o, CTL_F_ITERATIONS, juint(loopstat->iterations));
+	set(o, CTL_F_BUSY_S, jnum3(ns_to_s(loopstat->busy_ns)));
+	set(o, CTL_F_BUSY_MAX_MS, jnum3(loopstat->busy_max_ns / 1e6));
+	/* when: start-up's stretches are often the longest */
+	set(o, CTL_F_BUSY_MAX_AGO_S, loopstat->busy_max_at == 0 ?
+	    json_null() : jago(now, loopstat->busy_max_at));
+	b = json_object();
+	for (i = 0; i < LOOPSTAT_BUCKETS; i++)
+		set(b, keys[i], juint(loopstat->buckets[i]));
+	set(o, CTL_F_BUSY_HISTOGRAM, b);
+	return o;
+}
 
 static int
 cmd_status(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
@@ -291,11 +362,14 @@ cmd_status(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 	set(r, CTL_F_PEERS_UP, juint(up));
 	set(r, CTL_F_LSDB_ROWS, juint(engine_db_nrows(e)));
 	set(r, CTL_F_DIGEST, json_string(digest));
+	set(r, CTL_F_LOOP, loop_json(x->now));
 
 	cnt = json_object();
 	set(cnt, CTL_F_RX_PACKETS, juint(k->rx_packets));
 	set(cnt, CTL_F_RX_BYTES, juint(k->rx_bytes));
 	set(cnt, CTL_F_RX_HOST_DROPS, juint(k->rx_host_drops));
+	set(cnt, CTL_F_RX_KEY_NEXT, juint(k->rx_key_next));
+	set(cnt, CTL_F_LFA_REPAIRS, juint(k->lfa_repairs));
 	set(cnt, CTL_F_TX_PACKETS, juint(k->tx_packets));
 	set(cnt, CTL_F_TX_BYTES, juint(k->tx_bytes));
 	set(cnt, CTL_F_LSA_ORIGINATED, juint(k->lsa_originated));
@@ -316,6 +390,40 @@ cmd_status(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 	set(r, CTL_F_COUNTERS, cnt);
 	set(r, CTL_F_KERNEL, kern_json(x->kern));
 	return 0;
+}
+
+/* Where the peer is: "address" (IP and port, null while a host name has
+ * not resolved), "host" (the configured name, null for an IP) and
+ * "resolve_error" (the last lookup's failure, null). */
+static void
+peer_addr_json(struct ctl_cmd_ctx *x, size_t i, json_t *p)
+{
+	struct ctl_peer_addr pa;
+	char buf[INET6_ADDRSTRLEN + 8], ip[INET6_ADDRSTRLEN];
+
+	memset(&pa, 0, sizeof(pa));
+	if (x->hooks.peer_address != NULL)
+		x->hooks.peer_address(x->hooks.arg, i, &pa);
+	if (!pa.has_addr)
+		set(p, CTL_F_ADDRESS, json_null());
+	else if (pa.ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)&pa.ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "%s:%u", ip, ntohs(s4->sin_port));
+		set(p, CTL_F_ADDRESS, json_string(buf));
+	} else {
+		const struct sockaddr_in6 *s6 = (const void *)&pa.ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "[%s]:%u", ip,
+		    ntohs(s6->sin6_port));
+		set(p, CTL_F_ADDRESS, json_string(buf));
+	}
+	set(p, CTL_F_HOST, pa.host != NULL ? json_string(pa.host) :
+	    json_null());
+	set(p, CTL_F_RESOLVE_ERROR, pa.error != NULL ?
+	    json_string(pa.error) : json_null());
 }
 
 static int
@@ -346,6 +454,11 @@ cmd_peers(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 		set(p, CTL_F_REPLIES_RECEIVED, juint(pi.replies_received));
 		set(p, CTL_F_PROBE_INTERVAL_MS,
 		    jms(pi.probe_interval / 1e6));
+		set(p, CTL_F_WIRE_VERSION, juint(pi.wire_version));
+		set(p, CTL_F_DETECT_MS, pi.detect == 0 ? json_null() :
+		    jms(pi.detect / 1e6));
+		set(p, CTL_F_RX_LOSS_PCT, jms(pi.rx_loss_pct));
+		peer_addr_json(x, i, p);
 		json_array_append_new(a, p);
 	}
 	set(r, CTL_F_PEERS, a);
@@ -711,6 +824,140 @@ cmd_origins(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
 	return 0;
 }
 
+static json_t *
+tier_json(const struct engine *e, const struct engine_tier *t, uint64_t now)
+{
+	json_t *o = json_object(), *u = json_array();
+	size_t i;
+
+	set(o, CTL_F_ORIGIN, jstr(t->origin));
+	set(o, CTL_F_SELECTION, json_string(t->mode == TIER_STATIC ?
+	    CTL_TIER_STATIC : t->mode == TIER_REGIONAL ? CTL_TIER_REGIONAL :
+	    CTL_TIER_SMART));
+	set(o, CTL_F_ROLE, json_string(t->role == TIER_UPPER ?
+	    CTL_ROLE_UPPER : CTL_ROLE_LOWER));
+	set(o, CTL_F_PARENT, t->role == TIER_LOWER ? jname(e, t->parent) :
+	    json_null());
+	set(o, CTL_F_PARENT_COST_MS, jms(t->parent_cost_ms));
+	set(o, CTL_F_PARENT_PATH_MS, jms(t->parent_path_ms));
+	set(o, CTL_F_FALLBACK, t->has_fallback && t->fallback != 0 ?
+	    jname(e, t->fallback) : json_null());
+	set(o, CTL_F_FALLBACK_COST_MS, t->has_fallback && t->fallback != 0 ?
+	    jms(t->fallback_cost_ms) : json_null());
+	set(o, CTL_F_UPPER, t->upper != 0 ? jname(e, t->upper) : json_null());
+	for (i = 0; i < t->nuppers; i++)
+		json_array_append_new(u, jname(e, t->uppers[i]));
+	set(o, CTL_F_UPPERS, u);
+	set(o, CTL_F_OBJECTIVE_MS, jms(t->objective_ms));
+	set(o, CTL_F_CHALLENGER, t->challenger != 0 ? jname(e, t->challenger) :
+	    json_null());
+	set(o, CTL_F_CHALLENGER_S, t->challenger != 0 ?
+	    jago(now, t->challenger_since) : json_null());
+	set(o, CTL_F_SINCE_S, jago(now, t->since));
+	set(o, CTL_F_CHANGES, juint(t->changes));
+	return o;
+}
+
+static int
+cmd_tiers(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
+    size_t errlen)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < engine_ntiers(x->e); i++)
+		json_array_append_new(a, tier_json(x->e, engine_tier(x->e, i),
+		    x->now));
+	set(r, CTL_F_TIERS, a);
+	return 0;
+}
+
+/*
+ * changes: the route log's entries, oldest first, optionally of one
+ * origin. old and new are the routes of route events.
+ */
+static json_t *
+change_route_json(const struct routelog_route *r)
+{
+	json_t *o, *p;
+	size_t i;
+
+	if (!r->present)
+		return json_null();
+	o = json_object();
+	set(o, CTL_F_REACHABLE, json_true());
+	set(o, CTL_F_EGRESS, jstr(r->egress));
+	p = json_array();
+	for (i = 0; i < r->pathlen; i++)
+		json_array_append_new(p, jstr(r->path[i]));
+	set(o, CTL_F_PATH, p);
+	set(o, CTL_F_NEXT_HOP, jstr(r->next_hop));
+	set(o, CTL_F_COST_MS, jms(r->cost_ms));
+	set(o, CTL_F_CONGESTED_HOPS, json_integer(r->congested_hops));
+	return o;
+}
+
+static const char *
+change_reason_name(enum routelog_reason reason)
+{
+	switch (reason) {
+	case ROUTELOG_REACHABLE:
+		return CTL_CHANGE_REACHABLE;
+	case ROUTELOG_UNREACHABLE:
+		return CTL_CHANGE_UNREACHABLE;
+	case ROUTELOG_EGRESS:
+		return CTL_CHANGE_EGRESS;
+	case ROUTELOG_PATH:
+		return CTL_CHANGE_PATH;
+	case ROUTELOG_COST:
+		break;
+	}
+	return CTL_CHANGE_COST;
+}
+
+static int
+cmd_changes(struct ctl_cmd_ctx *x, json_t *req, json_t *r, char *err,
+    size_t errlen)
+{
+	const struct routelog_entry *en;
+	const char *origin = NULL;
+	json_t *a, *o, *jo;
+	size_t i;
+
+	if (routelog == NULL) {
+		snprintf(err, errlen, "%s", CTL_ERR_NOT_SUPPORTED);
+		return -1;
+	}
+	if ((jo = json_object_get(req, CTL_F_ORIGIN)) != NULL &&
+	    !json_is_null(jo)) {
+		if (!json_is_string(jo)) {
+			snprintf(err, errlen, "\"" CTL_F_ORIGIN "\" must be "
+			    "a string");
+			return -1;
+		}
+		origin = json_string_value(jo);
+	}
+	a = json_array();
+	for (i = 0; (en = routelog_get(routelog, i)) != NULL; i++) {
+		if (origin != NULL && strcmp(origin, en->origin) != 0)
+			continue;
+		o = json_object();
+		set(o, CTL_F_TIME, jnum3(ns_to_s(en->time)));
+		set(o, CTL_F_AGO_S, jago(x->now, en->time));
+		set(o, CTL_F_ORIGIN, jstr(en->origin));
+		set(o, CTL_F_PREFIX, jstr(en->prefix));
+		set(o, CTL_F_REASON,
+		    json_string(change_reason_name(en->reason)));
+		set(o, CTL_F_OLD, change_route_json(&en->old));
+		set(o, CTL_F_NEW, change_route_json(&en->new));
+		json_array_append_new(a, o);
+	}
+	set(r, CTL_F_CAPACITY, juint(routelog_capacity(routelog)));
+	set(r, CTL_F_RECORDED, juint(routelog_recorded(routelog)));
+	set(r, CTL_F_ENTRIES, a);
+	return 0;
+}
+
 static cmd_fn cmd_help;
 
 static const struct ctl_cmd {
@@ -732,6 +979,10 @@ static const struct ctl_cmd {
 	    "the rows of the link state database" },
 	{ CTL_CMD_ORIGINS, 0, 0, cmd_origins,
 	    "the last-mile checks this PoP runs: timings and health" },
+	{ CTL_CMD_TIERS, 0, 1, cmd_tiers,
+	    "per origin, this PoP's cache tier: role, parent, fallback" },
+	{ CTL_CMD_CHANGES, 0, 0, cmd_changes,
+	    "{\"origin\": name} optional: the recent route changes" },
 	{ CTL_CMD_MONITOR, 0, 0, cmd_monitor,
 	    "stream link and route events on this connection" },
 	{ CTL_CMD_FIB, 0, 0, cmd_fib,
@@ -784,10 +1035,24 @@ reply_new(int ok, json_t *req, const char *cmd)
 static char *
 reply_error(json_t *req, const char *cmd, const char *msg)
 {
-	json_t *r;
+	json_t *r, *m;
+	char safe[CTL_MAX_ERROR];
+	size_t i;
 
 	r = reply_new(0, req, cmd);
-	set(r, CTL_F_ERROR, json_string(msg));
+	/*
+	 * A message may quote the request (jansson's parse errors do, and
+	 * "%.64s" can cut a name inside a UTF-8 sequence): JSON strings
+	 * must be UTF-8, so bytes past ASCII become '?' rather than the
+	 * error going missing (fuzz_ctl found it).
+	 */
+	if ((m = json_string(msg)) == NULL) {
+		for (i = 0; msg[i] != '\0' && i < sizeof(safe) - 1; i++)
+			safe[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+		safe[i] = '\0';
+		m = json_string(safe);
+	}
+	set(r, CTL_F_ERROR, m);
 	return dump(r);
 }
 
@@ -919,6 +1184,24 @@ ctl_cmd_origin_event(const struct lmcheck_event *oe, uint64_t now)
 	set(ev, CTL_F_FROM, json_string(lastmile_health_name(oe->from)));
 	set(ev, CTL_F_TO, json_string(lastmile_health_name(oe->to)));
 	set(ev, CTL_F_REASON, oe->reason != NULL ? json_string(oe->reason) :
+	    json_null());
+	return dump(ev);
+}
+
+char *
+ctl_cmd_tier_event(const struct engine *e,
+    const struct engine_tier_event *te, uint64_t now)
+{
+	const struct engine_tier *any;
+	json_t *ev;
+
+	if ((any = te->new != NULL ? te->new : te->old) == NULL)
+		return NULL;
+	ev = event_new(CTL_EV_TIER, now);
+	set(ev, CTL_F_ORIGIN, jstr(any->origin));
+	set(ev, CTL_F_OLD, te->old != NULL ? tier_json(e, te->old, now) :
+	    json_null());
+	set(ev, CTL_F_NEW, te->new != NULL ? tier_json(e, te->new, now) :
 	    json_null());
 	return dump(ev);
 }

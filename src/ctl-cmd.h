@@ -29,6 +29,12 @@ struct ctl_cmd_ctx {
 
 /* The daemon's start, for uptime; the first call counts. */
 void	 ctl_cmd_started(uint64_t now);
+/* The event loop's busy times, shown by status (NULL: none). */
+struct loopstat;
+void	 ctl_cmd_loopstat(const struct loopstat *);
+/* The recent route changes, shown by changes (NULL: none). */
+struct routelog;
+void	 ctl_cmd_routelog(const struct routelog *);
 
 /* The reply to one request line (no newline, at most CTL_MAX_REQUEST). */
 char	*ctl_cmd_request(struct ctl_cmd_ctx *, const char *line,
@@ -42,6 +48,8 @@ char	*ctl_cmd_link_event(const struct engine_link_event *, uint64_t now);
 char	*ctl_cmd_route_event(const struct engine *,
 	    const struct engine_route_event *, uint64_t now);
 struct lmcheck_event;
+char	*ctl_cmd_tier_event(const struct engine *,
+	    const struct engine_tier_event *, uint64_t now);
 char	*ctl_cmd_origin_event(const struct lmcheck_event *, uint64_t now);
 
 #endif

@@ -2,7 +2,7 @@
  * The status protocol (DESIGN.md decision 8, man/argoctl.8), shared by the
  * server (ctl.c, ctl-cmd.c) and its clients (ctlclient.c,
  * ctlclient-dec.c): version, limits and every name that goes on the wire.
- * Neither end includes the other's header. tests/ctl-schema.json states
+ * Neither end includes the other's header. src/ctl-schema.json states
  * the same contract for tools; change both together.
  */
 #ifndef ARGO_CTL_PROTO_H
@@ -39,11 +39,14 @@
 #define CTL_CMD_DRY_RUN		"dry-run"
 #define CTL_CMD_HELP		"help"
 #define CTL_CMD_ORIGINS		"origins"
+#define CTL_CMD_TIERS		"tiers"
+#define CTL_CMD_CHANGES		"changes"	/* recent route changes */
 
 /* Events. */
 #define CTL_EV_LINK		"link"
 #define CTL_EV_ROUTE		"route"
 #define CTL_EV_ORIGIN		"origin"	/* an origin's health */
+#define CTL_EV_TIER		"tier"		/* a cache tier's parent */
 
 /* Values: link states and forwarding modes. */
 #define CTL_LINK_DOWN		"down"
@@ -57,6 +60,17 @@
 #define CTL_HEALTH_UNHEALTHY	"unhealthy"
 #define CTL_CHECK_HTTP		"http"
 #define CTL_CHECK_TCP		"tcp"
+#define CTL_TIER_SMART		"smart"
+#define CTL_TIER_STATIC		"static"
+#define CTL_TIER_REGIONAL	"regional"
+#define CTL_ROLE_UPPER		"upper"
+#define CTL_ROLE_LOWER		"lower"
+/* why a route moved (changes reply) */
+#define CTL_CHANGE_REACHABLE	"reachable"
+#define CTL_CHANGE_UNREACHABLE	"unreachable"
+#define CTL_CHANGE_EGRESS	"egress"
+#define CTL_CHANGE_PATH		"path"
+#define CTL_CHANGE_COST		"cost"
 
 /* Fixed error messages; others carry details. */
 #define CTL_ERR_TOO_MANY	"too many clients"
@@ -98,6 +112,8 @@
 #define CTL_F_RX_PACKETS	"rx_packets"
 #define CTL_F_RX_BYTES		"rx_bytes"
 #define CTL_F_RX_HOST_DROPS	"rx_host_drops"
+#define CTL_F_RX_KEY_NEXT	"rx_key_next"
+#define CTL_F_LFA_REPAIRS	"lfa_repairs"
 #define CTL_F_TX_PACKETS	"tx_packets"
 #define CTL_F_TX_BYTES		"tx_bytes"
 #define CTL_F_LSA_ORIGINATED	"lsa_originated"
@@ -140,6 +156,10 @@
 #define CTL_F_PROBES_SENT	"probes_sent"
 #define CTL_F_REPLIES_RECEIVED	"replies_received"
 #define CTL_F_PROBE_INTERVAL_MS	"probe_interval_ms"
+#define CTL_F_DETECT_MS		"detect_ms"
+#define CTL_F_RX_LOSS_PCT	"rx_loss_pct"
+#define CTL_F_WIRE_VERSION	"wire_version"	/* peers: the one we send */
+#define CTL_F_RESOLVE_ERROR	"resolve_error"	/* also address, host */
 /* matrix */
 #define CTL_F_NODES		"nodes"
 #define CTL_F_IDS		"ids"
@@ -155,6 +175,24 @@
 #define CTL_F_CONGESTED_HOPS	"congested_hops"
 #define CTL_F_DIRECT_COST_MS	"direct_cost_ms"
 #define CTL_F_RUNNER_UP		"runner_up"
+#define CTL_F_SOURCE		"source"
+/* status "loop" */
+#define CTL_F_LOOP		"loop"
+#define CTL_F_ITERATIONS	"iterations"
+#define CTL_F_BUSY_S		"busy_s"
+#define CTL_F_BUSY_MAX_MS	"busy_max_ms"
+#define CTL_F_BUSY_MAX_AGO_S	"busy_max_ago_s"
+#define CTL_F_BUSY_HISTOGRAM	"busy_histogram"	/* its keys: */
+#define CTL_F_UNDER_1MS		"under_1ms"
+#define CTL_F_UNDER_5MS		"under_5ms"
+#define CTL_F_UNDER_20MS	"under_20ms"
+#define CTL_F_UNDER_100MS	"under_100ms"
+#define CTL_F_LONGER		"longer"	/* config | database */
+#define CTL_F_PATH_COST_MS	"path_cost_ms"
+#define CTL_F_LASTMILE_MS	"lastmile_ms"
+#define CTL_F_EGRESS_HEALTH	"egress_health"
+#define CTL_F_ALT_EGRESS	"alt_egress"
+#define CTL_F_EGRESSES		"egresses"
 #define CTL_F_SINCE_S		"since_s"
 #define CTL_F_INSTALLED		"installed"
 /* lsdb */
@@ -202,6 +240,25 @@
 #define CTL_F_LOOKUPS		"lookups"
 #define CTL_F_LOOKUP_FAILURES	"lookup_failures"
 #define CTL_F_FAILING_SINCE_S	"failing_since_s"
+/* tiers, and the tiers of tier events */
+#define CTL_F_TIERS		"tiers"
+#define CTL_F_SELECTION		"selection"	/* smart | static */
+#define CTL_F_ROLE		"role"		/* upper | lower */
+#define CTL_F_PARENT		"parent"	/* null: the origin */
+#define CTL_F_PARENT_COST_MS	"parent_cost_ms"
+#define CTL_F_PARENT_PATH_MS	"parent_path_ms"
+#define CTL_F_FALLBACK		"fallback"	/* null: the origin */
+#define CTL_F_FALLBACK_COST_MS	"fallback_cost_ms"
+#define CTL_F_UPPER		"upper"		/* smart: the upper tier */
+#define CTL_F_UPPERS		"uppers"	/* all upper tiers */
+#define CTL_F_OBJECTIVE_MS	"objective_ms"	/* regional: mean cost */
+#define CTL_F_CHALLENGER	"challenger"
+#define CTL_F_CHALLENGER_S	"challenger_s"	/* better for this long */
+#define CTL_F_CHANGES		"changes"
+/* changes: the ring of recent route changes (request: optional origin) */
+#define CTL_F_CAPACITY		"capacity"
+#define CTL_F_RECORDED		"recorded"	/* ever, kept or not */
+#define CTL_F_ENTRIES		"entries"	/* oldest first */
 /* help */
 #define CTL_F_COMMANDS		"commands"
 #define CTL_F_WRITE		"write"

@@ -864,6 +864,14 @@ ctl_origin_event(struct ctl *ctl, const struct lmcheck_event *oe)
 }
 
 void
+ctl_tier_event(struct ctl *ctl, const struct engine_tier_event *te)
+{
+	if (ctl_monitored(ctl))
+		ctl_broadcast(ctl, ctl_cmd_tier_event(ctl->e, te,
+		    ctl_now(ctl)));
+}
+
+void
 ctl_route_event(struct ctl *ctl, const struct engine_route_event *re)
 {
 	if (ctl_monitored(ctl))

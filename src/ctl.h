@@ -10,6 +10,8 @@
 #ifndef ARGO_CTL_H
 #define ARGO_CTL_H
 
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,10 +23,20 @@ struct ev_loop;
 struct ctl;
 
 /* What the daemon lets the socket do; NULL members are "not supported". */
+/* Where a peer is, for "peers": the daemon's config and resolver. */
+struct ctl_peer_addr {
+	const char		*host;	/* configured host name; NULL: IP */
+	int			 has_addr;
+	struct sockaddr_storage	 ss;	/* with the port */
+	const char		*error;	/* the last lookup failed; NULL */
+};
+
 struct ctl_hooks {
 	int	(*reload)(void *arg, char *err, size_t errlen);
 	/* dry-run was switched: the daemon re-pushes its routes */
 	void	(*kern_changed)(void *arg);
+	/* may be NULL */
+	void	(*peer_address)(void *arg, size_t peer, struct ctl_peer_addr *);
 	void	*arg;
 };
 
@@ -57,6 +69,7 @@ void		 ctl_set_lastmile(struct ctl *, struct lmcheck *);
 /* Broadcast to monitor clients. */
 void		 ctl_link_event(struct ctl *, const struct engine_link_event *);
 void		 ctl_route_event(struct ctl *, const struct engine_route_event *);
+void		 ctl_tier_event(struct ctl *, const struct engine_tier_event *);
 struct lmcheck_event;
 void		 ctl_origin_event(struct ctl *, const struct lmcheck_event *);
 

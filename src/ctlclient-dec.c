@@ -543,12 +543,45 @@ dec_runner_up(struct dec *d, json_t *o, struct ctlc_route *r)
 	return 0;
 }
 
+/* The egress and last mile members (origins in the database). */
+static int
+dec_lastmile(struct dec *d, json_t *o, struct ctlc_route *r)
+{
+	json_t *alt;
+	size_t up;
+
+	if (json_object_get(o, CTL_F_SOURCE) == NULL)
+		return 0;	/* an older daemon */
+	if (dec_str(d, o, CTL_F_SOURCE, 0, &r->source) == -1 ||
+	    dec_num(d, o, CTL_F_PATH_COST_MS, 1, &r->path_cost_ms) == -1 ||
+	    dec_num(d, o, CTL_F_LASTMILE_MS, 1, &r->lastmile_ms) == -1 ||
+	    dec_str(d, o, CTL_F_EGRESS_HEALTH, 1, &r->egress_health) == -1)
+		return -1;
+	alt = json_object_get(o, CTL_F_ALT_EGRESS);
+	if (alt == NULL || json_is_null(alt))
+		return 0;
+	if (!json_is_object(alt))
+		return dec_fail(d, CTL_F_ALT_EGRESS,
+		    "expected an object or null");
+	up = dec_push(d, CTL_F_ALT_EGRESS);
+	if (dec_str(d, alt, CTL_F_EGRESS, 1, &r->alt_egress) == -1 ||
+	    dec_num(d, alt, CTL_F_COST_MS, 1, &r->alt_cost_ms) == -1 ||
+	    dec_num(d, alt, CTL_F_LASTMILE_MS, 1, &r->alt_lastmile_ms) == -1 ||
+	    dec_str(d, alt, CTL_F_HEALTH, 0, &r->alt_health) == -1)
+		return -1;
+	dec_pop(d, up);
+	r->has_alt = 1;
+	return 0;
+}
+
 /* full: the routes reply (origin, prefix, runner-up, ...), not an event. */
 static int
 dec_route(struct dec *d, json_t *o, struct ctlc_route *r, int full)
 {
 	memset(r, 0, sizeof(*r));
 	r->direct_cost_ms = r->ru_cost_ms = r->since_s = NAN;
+	r->path_cost_ms = r->lastmile_ms = NAN;
+	r->alt_cost_ms = r->alt_lastmile_ms = NAN;
 	r->installed = -1;
 	if (dec_object(d, o) == -1 ||
 	    (full && (dec_str(d, o, CTL_F_ORIGIN, 0, &r->origin) == -1 ||
@@ -564,7 +597,7 @@ dec_route(struct dec *d, json_t *o, struct ctlc_route *r, int full)
 		return 0;
 	if (dec_num(d, o, CTL_F_DIRECT_COST_MS, 1, &r->direct_cost_ms) == -1 ||
 	    dec_num(d, o, CTL_F_SINCE_S, 0, &r->since_s) == -1 ||
-	    dec_runner_up(d, o, r) == -1)
+	    dec_runner_up(d, o, r) == -1 || dec_lastmile(d, o, r) == -1)
 		goto fail;
 	/* "installed" came with kernel forwarding; older daemons lack it */
 	if (json_object_get(o, CTL_F_INSTALLED) != NULL &&
@@ -867,6 +900,60 @@ ctlc_origins_free(struct ctlc_origins *l)
 }
 
 /*
+ * tiers
+ */
+static int
+dec_tier(struct dec *d, json_t *o, void *arg)
+{
+	struct ctlc_tier *t = arg;
+
+	if (dec_object(d, o) == -1 ||
+	    dec_str(d, o, CTL_F_ORIGIN, 0, &t->origin) == -1 ||
+	    dec_str(d, o, CTL_F_SELECTION, 0, &t->selection) == -1 ||
+	    dec_str(d, o, CTL_F_ROLE, 0, &t->role) == -1 ||
+	    dec_str(d, o, CTL_F_PARENT, 1, &t->parent) == -1 ||
+	    dec_num(d, o, CTL_F_PARENT_COST_MS, 1, &t->parent_cost_ms) == -1 ||
+	    dec_num(d, o, CTL_F_PARENT_PATH_MS, 1, &t->parent_path_ms) == -1 ||
+	    dec_str(d, o, CTL_F_FALLBACK, 1, &t->fallback) == -1 ||
+	    dec_num(d, o, CTL_F_FALLBACK_COST_MS, 1,
+	    &t->fallback_cost_ms) == -1 ||
+	    dec_str(d, o, CTL_F_UPPER, 1, &t->upper) == -1 ||
+	    dec_strings(d, o, CTL_F_UPPERS, &t->uppers, &t->nuppers) == -1 ||
+	    dec_str(d, o, CTL_F_CHALLENGER, 1, &t->challenger) == -1 ||
+	    dec_num(d, o, CTL_F_CHALLENGER_S, 1, &t->challenger_s) == -1 ||
+	    dec_num(d, o, CTL_F_SINCE_S, 0, &t->since_s) == -1 ||
+	    dec_uint(d, o, CTL_F_CHANGES, &t->changes) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ctlc_decode_tiers(json_t *reply, struct ctlc_tiers *l, char *err,
+    size_t errlen)
+{
+	struct dec d;
+
+	memset(l, 0, sizeof(*l));
+	if ((l->v = dec_list(&d, reply, err, errlen, CTL_F_TIERS,
+	    sizeof(*l->v), dec_tier, NULL, &l->n)) == NULL)
+		return -1;
+	l->json = json_incref(reply);
+	return 0;
+}
+
+void
+ctlc_tiers_free(struct ctlc_tiers *l)
+{
+	size_t i;
+
+	for (i = 0; l->v != NULL && i < l->n; i++)
+		free(l->v[i].uppers);
+	free(l->v);
+	json_decref(l->json);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
  * fib and dry-run
  */
 static int
@@ -999,6 +1086,99 @@ dec_event_route(struct dec *d, json_t *j, const char *key,
 	return 0;
 }
 
+/* old or new of a tier event: null or absent means none. */
+static int
+dec_event_tier(struct dec *d, json_t *j, const char *key,
+    struct ctlc_tier *t, int *has)
+{
+	json_t *o = json_object_get(j, key);
+	size_t up;
+
+	if (o == NULL || json_is_null(o))
+		return 0;
+	up = dec_push(d, key);
+	if (dec_tier(d, o, t) == -1)
+		return -1;
+	dec_pop(d, up);
+	*has = 1;
+	return 0;
+}
+
+/*
+ * changes
+ */
+static void
+change_free(void *arg)
+{
+	struct ctlc_change *c = arg;
+
+	route_free(&c->before);
+	route_free(&c->after);
+}
+
+static int
+dec_change(struct dec *d, json_t *o, void *arg)
+{
+	struct ctlc_change *c = arg;
+
+	memset(c, 0, sizeof(*c));
+	if (dec_object(d, o) == -1 ||
+	    dec_num(d, o, CTL_F_TIME, 0, &c->time) == -1 ||
+	    dec_num(d, o, CTL_F_AGO_S, 0, &c->ago_s) == -1 ||
+	    dec_str(d, o, CTL_F_ORIGIN, 0, &c->origin) == -1 ||
+	    dec_str(d, o, CTL_F_PREFIX, 0, &c->prefix) == -1 ||
+	    dec_str(d, o, CTL_F_REASON, 0, &c->reason) == -1 ||
+	    dec_event_route(d, o, CTL_F_OLD, &c->before,
+	    &c->has_before) == -1 ||
+	    dec_event_route(d, o, CTL_F_NEW, &c->after, &c->has_after) == -1) {
+		change_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctlc_decode_changes(json_t *reply, struct ctlc_changes *cs, char *err,
+    size_t errlen)
+{
+	struct dec d;
+
+	memset(cs, 0, sizeof(*cs));
+	if ((cs->v = dec_list(&d, reply, err, errlen, CTL_F_ENTRIES,
+	    sizeof(*cs->v), dec_change, change_free, &cs->n)) == NULL)
+		return -1;
+	if (dec_uint(&d, reply, CTL_F_CAPACITY, &cs->capacity) == -1 ||
+	    dec_uint(&d, reply, CTL_F_RECORDED, &cs->recorded) == -1) {
+		cs->json = NULL;
+		ctlc_changes_free(cs);
+		return -1;
+	}
+	cs->json = json_incref(reply);
+	return 0;
+}
+
+void
+ctlc_changes_free(struct ctlc_changes *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		change_free(&cs->v[i]);
+	free(cs->v);
+	json_decref(cs->json);
+	memset(cs, 0, sizeof(*cs));
+}
+
+json_t *
+ctlc_changes_args(const char *origin)
+{
+	json_t *o = json_object();
+
+	if (origin != NULL)
+		json_object_set_new(o, CTL_F_ORIGIN, json_string(origin));
+	return o;
+}
+
 int
 ctlc_decode_event(json_t *j, struct ctlc_event *ev, char *err,
     size_t errlen)
@@ -1039,6 +1219,14 @@ ctlc_decode_event(json_t *j, struct ctlc_event *ev, char *err,
 		    dec_str(&d, j, CTL_F_TO, 0, &ev->to) == -1 ||
 		    dec_str(&d, j, CTL_F_REASON, 1, &ev->reason) == -1)
 			return -1;
+	} else if (strcmp(ev->name, CTL_EV_TIER) == 0) {
+		ev->type = CTLC_EVENT_TIER;
+		if (dec_str(&d, j, CTL_F_ORIGIN, 0, &ev->origin) == -1 ||
+		    dec_event_tier(&d, j, CTL_F_OLD, &ev->tier_before,
+		    &ev->has_before) == -1 ||
+		    dec_event_tier(&d, j, CTL_F_NEW, &ev->tier_after,
+		    &ev->has_after) == -1)
+			return -1;
 	} else
 		ev->type = CTLC_EVENT_OTHER;
 	ev->json = json_incref(j);
@@ -1050,6 +1238,8 @@ ctlc_event_free(struct ctlc_event *ev)
 {
 	route_free(&ev->before);
 	route_free(&ev->after);
+	free(ev->tier_before.uppers);
+	free(ev->tier_after.uppers);
 	json_decref(ev->json);
 	memset(ev, 0, sizeof(*ev));
 }

@@ -119,6 +119,15 @@ struct ctlc_route {
 	const char	*ru_next_hop;
 	double		 since_s;
 	int		 installed;	/* optional: -1 unknown */
+	/* origins in the database; optional, older daemons lack them */
+	const char	*source;	/* "config", "database"; NULL */
+	double		 path_cost_ms;	/* NAN unknown */
+	double		 lastmile_ms;	/* NAN unknown */
+	const char	*egress_health;	/* NULL unknown */
+	int		 has_alt;
+	const char	*alt_egress;
+	double		 alt_cost_ms, alt_lastmile_ms;
+	const char	*alt_health;
 };
 struct ctlc_routes {
 	json_t		 *json;
@@ -190,6 +199,25 @@ struct ctlc_origins {
 int	ctlc_decode_origins(json_t *, struct ctlc_origins *, char *, size_t);
 void	ctlc_origins_free(struct ctlc_origins *);
 
+/* The tiers reply, and the tiers of tier events. */
+struct ctlc_tier {
+	const char	*origin, *selection, *role;
+	const char	*parent, *fallback;	/* NULL: the origin */
+	const char	*upper, *challenger;	/* NULL: none */
+	const char	**uppers;		/* every upper tier */
+	size_t		 nuppers;
+	double		 parent_cost_ms, parent_path_ms, fallback_cost_ms;
+	double		 challenger_s, since_s;
+	uint64_t	 changes;
+};
+struct ctlc_tiers {
+	json_t			*json;
+	struct ctlc_tier	*v;
+	size_t			 n;
+};
+int	ctlc_decode_tiers(json_t *, struct ctlc_tiers *, char *, size_t);
+void	ctlc_tiers_free(struct ctlc_tiers *);
+
 /* What the kernel holds: the fib reply. */
 struct ctlc_fib_route {
 	const char	*prefix;
@@ -217,6 +245,26 @@ void	ctlc_dry_run_free(struct ctlc_dry_run *);
 /* The arguments of a dry-run request (a new object). */
 json_t	*ctlc_dry_run_args(int on);
 
+/* The changes reply: recent route changes, oldest first. */
+struct ctlc_change {
+	double			 time;		/* daemon clock, s */
+	double			 ago_s;
+	const char		*origin, *prefix;
+	const char		*reason;	/* CTL_CHANGE_* */
+	int			 has_before, has_after;
+	struct ctlc_route	 before, after;	/* as in route events */
+};
+struct ctlc_changes {
+	json_t			*json;
+	uint64_t		 capacity, recorded;
+	struct ctlc_change	*v;
+	size_t			 n;
+};
+int	ctlc_decode_changes(json_t *, struct ctlc_changes *, char *, size_t);
+void	ctlc_changes_free(struct ctlc_changes *);
+/* The arguments of a changes request (a new object; NULL: all origins). */
+json_t	*ctlc_changes_args(const char *origin);
+
 struct ctlc_command {
 	const char	*cmd, *help;
 	int		 write;
@@ -234,6 +282,7 @@ enum ctlc_event_type {
 	CTLC_EVENT_LINK,
 	CTLC_EVENT_ROUTE,
 	CTLC_EVENT_ORIGIN,	/* an origin check's health changed */
+	CTLC_EVENT_TIER,	/* this PoP's cache tier of an origin */
 };
 struct ctlc_event {
 	json_t			*json;
@@ -247,6 +296,8 @@ struct ctlc_event {
 	const char		*origin, *prefix, *reason;
 	int			 has_before, has_after;
 	struct ctlc_route	 before, after;
+	/* tier: origin, and before/after in tier_before, tier_after */
+	struct ctlc_tier	 tier_before, tier_after;
 };
 int	ctlc_decode_event(json_t *, struct ctlc_event *, char *, size_t);
 void	ctlc_event_free(struct ctlc_event *);

@@ -11,6 +11,16 @@
  * digest differs from ours for longer than a flood takes, we send a
  * summary of (origin, boot, seq) and the two sides request or push what
  * the other lacks. A new neighbour gets a summary at once.
+ *
+ * Mixed versions (argod.8, "Wire versions"): every row goes to a peer in
+ * the form of the version it gets (engine_tx_version()), never richer
+ * than the form we hold the row in. A version 4 form lacks the version 5
+ * content (cache address, policy entries); the digest and summaries cover
+ * only (origin, boot, seq), so two PoPs holding one version in different
+ * forms agree and never re-flood it, and a delta's hash is that of the
+ * form it is sent in. A relayed version 4 copy keeps the content of the
+ * row it replaces (lsdb.h), and the originator's own copy of the same
+ * version, in form 5, replaces a copy of form 4.
  */
 #include "config.h"
 
@@ -41,23 +51,51 @@ flood_schedule_originate(struct engine *e, uint64_t now)
 	e->originate_pending = 1;
 }
 
+/*
+ * A link was lost: our row goes out on the next engine_run_global(), the
+ * same call, ahead of lsa-min-interval (which paces RTT changes) and of
+ * the relays waiting (engine_run_global() originates first).
+ */
+void
+flood_originate_now(struct engine *e)
+{
+	e->originate_pending = 1;
+	e->originate_at = 0;
+}
+
+/* The form a row goes to a peer in: its version, at most the row's. */
+static unsigned
+row_form(const struct engine *e, size_t peer, const struct lsdb_node *n)
+{
+	unsigned v = engine_tx_version(e, peer);
+
+	return n->form != 0 && n->form < v ? n->form : v;
+}
+
 /* Send every part of node's row to one peer. */
 static void
 send_row(struct engine *e, size_t peer, const struct lsdb_node *n,
     uint64_t now)
 {
-	struct wire_lsa_entry ent[WIRE_MTU / WIRE_LSA_ENTRY_LEN];
+	struct wire_lsa_entry *all;
 	struct wire_lsa l;
 	struct wire_hdr h;
-	size_t per, nparts, part, i, k;
+	size_t per, nparts, part, k, nall;
+	unsigned form;
 
 	if (!n->has_row)
 		return;
-	per = wire_lsa_max_entries(strlen(n->name));
-	nparts = n->nlinks == 0 ? 1 : (n->nlinks + per - 1) / per;
+	form = row_form(e, peer, n);
+	if (n->id == e->conf.id && form < engine_version(e))
+		e->peers[peer].low_sent = 1;
+	lsdb_row_entries_v(n, form, &all, &nall);
+	memset(&l, 0, sizeof(l));
+	if (form >= 5)
+		snprintf(l.cache, sizeof(l.cache), "%s", n->cache);
+	per = wire_lsa_max_entries_v(form, strlen(n->name), strlen(l.cache));
+	nparts = nall == 0 ? 1 : (nall + per - 1) / per;
 	if (nparts > 255)
 		nparts = 255;	/* 41,000 peers: far past any real mesh */
-	memset(&l, 0, sizeof(l));
 	l.origin = n->id;
 	l.boot = n->boot;
 	l.seq = n->seq;
@@ -65,19 +103,33 @@ send_row(struct engine *e, size_t peer, const struct lsdb_node *n,
 	l.nparts = (uint8_t)nparts;
 	snprintf(l.name, sizeof(l.name), "%s", n->name);
 	for (part = 0; part < nparts; part++) {
-		for (i = part * per, k = 0; i < n->nlinks && k < per;
-		    i++, k++) {
-			ent[k].peer = n->links[i].peer;
-			ent[k].rtt = n->links[i].rtt;
-			ent[k].loss = n->links[i].loss;
-			ent[k].state = n->links[i].state;
-		}
+		k = nall - part * per < per ? nall - part * per : per;
 		l.part = (uint8_t)part;
 		l.nentries = (uint16_t)k;
 		engine_hdr(e, peer, &h, WIRE_LSA);
+		h.version = (uint8_t)form;
 		engine_xmit(e, peer, wire_encode_lsa(e->pkt, sizeof(e->pkt),
-		    e->conf.key, &h, &l, ent));
+		    e->conf.key, &h, &l, all + part * per));
 	}
+	free(all);
+}
+
+/*
+ * A peer we sent our row or declarations in an older form than it now
+ * gets (we had not heard from it yet): the same again in its form, so it
+ * has our cache address and tier policies without waiting for a change.
+ */
+void
+flood_peer_upgraded(struct engine *e, size_t peer, uint64_t now)
+{
+	const struct lsdb_node *self;
+
+	if (!e->peers[peer].low_sent)
+		return;
+	e->peers[peer].low_sent = 0;
+	if ((self = lsdb_find(&e->db, e->conf.id)) != NULL)
+		send_row(e, peer, self, now);
+	origins_push_to(e, peer);
 }
 
 /*
@@ -92,28 +144,37 @@ send_row(struct engine *e, size_t peer, const struct lsdb_node *n,
  */
 static void
 send_own_row(struct engine *e, const struct lsdb_node *self,
-    const struct wire_lsa_entry *ent, uint64_t now)
+    const struct wire_lsa_entry *ent, size_t nent, uint64_t now)
 {
-	struct wire_lsa_entry *d = NULL;
-	struct wire_lsa l;
+	struct wire_lsa_entry *d = NULL, *d4 = NULL;
+	struct wire_lsa l, l4;
 	struct wire_hdr h;
-	size_t i, nd = 0;
+	size_t i, nd = 0, nd4 = 0;
 	int delta;
 
+	/* a new cache address is no entry: it takes the whole row */
 	delta = e->sent_ent != NULL && e->sent_boot == e->lsa_boot &&
-	    e->sent_n == e->npeers;
+	    e->sent_n == nent && self != NULL &&
+	    strcmp(e->sent_cache, self->cache) == 0;
 	if (delta) {
-		d = xcalloc(e->npeers ? e->npeers : 1, sizeof(*d));
-		for (i = 0; delta && i < e->npeers; i++) {
-			if (ent[i].peer != e->sent_ent[i].peer)
+		d = xcalloc(nent ? nent : 1, sizeof(*d));
+		d4 = xcalloc(nent ? nent : 1, sizeof(*d4));
+		for (i = 0; delta && i < nent; i++) {
+			if (ent[i].peer != e->sent_ent[i].peer ||
+			    lsdb_entry_kind(&ent[i]) !=
+			    lsdb_entry_kind(&e->sent_ent[i]))
 				delta = 0;	/* peers changed: whole row */
 			else if (ent[i].rtt != e->sent_ent[i].rtt ||
 			    ent[i].loss != e->sent_ent[i].loss ||
-			    ent[i].state != e->sent_ent[i].state)
+			    ent[i].state != e->sent_ent[i].state) {
 				d[nd++] = ent[i];
+				/* version 4 knows no policy entries */
+				if (lsdb_entry_kind(&ent[i]) != 2)
+					d4[nd4++] = ent[i];
+			}
 		}
 		/* a delta must fit one datagram and be worth it */
-		if (nd > wire_lsa_delta_max_entries() || 2 * nd > e->npeers)
+		if (nd > wire_lsa_delta_max_entries() || 2 * nd > nent)
 			delta = 0;
 	}
 	memset(&l, 0, sizeof(l));
@@ -121,8 +182,11 @@ send_own_row(struct engine *e, const struct lsdb_node *self,
 	l.boot = e->lsa_boot;
 	l.seq = e->lsa_seq;
 	l.base_seq = e->sent_seq;
-	l.row_hash = self != NULL ? lsdb_row_hash(self) : 0;
+	l.row_hash = self != NULL ? lsdb_row_hash_v(self, WIRE_VERSION) : 0;
 	l.nentries = (uint16_t)nd;
+	l4 = l;
+	l4.row_hash = self != NULL ? lsdb_row_hash_v(self, 4) : 0;
+	l4.nentries = (uint16_t)nd4;
 	for (i = 0; i < e->npeers; i++) {
 		struct peer *p = &e->peers[i];
 
@@ -130,14 +194,18 @@ send_own_row(struct engine *e, const struct lsdb_node *self,
 			continue;
 		if (delta && p->row_sent == e->sent_seq && e->sent_seq != 0) {
 			engine_hdr(e, i, &h, WIRE_LSA_DELTA);
+			if (h.version < 5)
+				p->low_sent |= engine_version(e) >= 5;
 			engine_xmit(e, i, wire_encode_lsa_delta(e->pkt,
-			    sizeof(e->pkt), e->conf.key, &h, &l, d));
+			    sizeof(e->pkt), e->conf.key, &h,
+			    h.version >= 5 ? &l : &l4, h.version >= 5 ? d : d4));
 			e->c.lsa_deltas_sent++;
 		} else
 			send_row(e, i, self, now);
 		p->row_sent = e->lsa_seq;
 	}
 	free(d);
+	free(d4);
 }
 
 void
@@ -145,18 +213,20 @@ flood_originate(struct engine *e, uint64_t now)
 {
 	struct wire_lsa_entry *ent;
 	const struct lsdb_node *self;
-	size_t i;
+	size_t i, nent;
 
 	e->originate_pending = 0;
 	e->last_originate = now;
 	e->next_refresh = now + engine_jitter(e, e->conf.p.lsa_refresh, 10);
-	ent = xcalloc(e->npeers, sizeof(*ent));
+	ent = xcalloc(e->npeers + 2 * e->nserved + 1, sizeof(*ent));
 	for (i = 0; i < e->npeers; i++) {
 		ent[i].peer = e->peers[i].conf.id;
 		ent[i].rtt = e->peers[i].adv_rtt;
 		ent[i].loss = e->peers[i].adv_loss;
 		ent[i].state = e->peers[i].adv_state;
 	}
+	/* links, then the origins we serve (sorted), as the row holds them */
+	nent = e->npeers + origins_row_entries(e, ent + e->npeers);
 	/*
 	 * Sequence numbers do not wrap (lsdb_version_cmp() is plain
 	 * comparison): past the last one of a boot, move to the next boot.
@@ -172,16 +242,19 @@ flood_originate(struct engine *e, uint64_t now)
 	 * installs it); it fails only on a database full of names a key
 	 * holder made up (LSDB_MAX_NODES), counted like such rows from others.
 	 */
-	if (lsdb_install_row(&e->db, e->conf.id, e->conf.name, e->lsa_boot,
-	    e->lsa_seq, 0, ent, e->npeers, now, e->conf.p.lsa_maxage) !=
-	    LSDB_INSTALLED)
+	if (lsdb_install_row_v(&e->db, e->conf.id, e->conf.name, e->lsa_boot,
+	    e->lsa_seq, 0, ent, nent, now, e->conf.p.lsa_maxage,
+	    engine_version(e), engine_version(e) >= 5 ? e->conf.cache : "",
+	    0) != LSDB_INSTALLED)
 		e->c.rejected[REJ_MALFORMED]++;
 	e->c.lsa_originated++;
 	self = lsdb_find(&e->db, e->conf.id);
-	send_own_row(e, self, ent, now);
+	send_own_row(e, self, ent, nent, now);
 	free(e->sent_ent);
 	e->sent_ent = ent;
-	e->sent_n = e->npeers;
+	e->sent_n = nent;
+	snprintf(e->sent_cache, sizeof(e->sent_cache), "%s",
+	    self != NULL ? self->cache : "");
 	e->sent_boot = e->lsa_boot;
 	e->sent_seq = e->lsa_seq;
 	routes_after_install(e, now);
@@ -324,6 +397,9 @@ row_installed(struct engine *e, uint32_t origin, size_t from, uint64_t now)
 
 	e->c.lsa_installed++;
 	n = lsdb_find(&e->db, origin);
+	if (n != NULL && n->norigins > 0)
+		origins_row_installed(e, n, from, now);
+	n = lsdb_find(&e->db, origin);	/* slots may have moved */
 	if (n != NULL)
 		schedule_relay(e, n, from, now);
 	routes_after_install(e, now);
@@ -340,13 +416,16 @@ send_request(struct engine *e, size_t peer, const uint32_t *ids, size_t n)
 	e->c.requests_sent++;
 }
 
+/* Entries as lsdb_row_entries() orders them: links, origins, policies. */
 static int
-link_cmp(const void *a, const void *b)
+entry_cmp(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a;
-	uint32_t y = ((const struct lsdb_link *)b)->peer;
+	const struct wire_lsa_entry *x = a, *y = b;
+	int kx = lsdb_entry_kind(x), ky = lsdb_entry_kind(y);
 
-	return x < y ? -1 : x > y;
+	if (kx != ky)
+		return kx - ky;
+	return x->peer < y->peer ? -1 : x->peer > y->peer;
 }
 
 /*
@@ -358,10 +437,11 @@ flood_lsa_delta(struct engine *e, size_t from, const struct wire_lsa *l,
     uint64_t now)
 {
 	const struct lsdb_node *n;
-	const struct lsdb_link *hit;
-	struct wire_lsa_entry *ent, de;
-	char name[WIRE_NAME_MAX + 1];
-	size_t i, k;
+	const struct wire_lsa_entry *hit;
+	struct wire_lsa_entry *base, *ent, de;
+	char name[WIRE_NAME_MAX + 1], cache[WIRE_CACHE_MAX + 1];
+	size_t i, k, nbase;
+	unsigned form = l->version ? l->version : WIRE_VERSION;
 
 	e->c.lsa_received++;
 	if (l->origin == e->conf.id) {
@@ -379,31 +459,30 @@ flood_lsa_delta(struct engine *e, size_t from, const struct wire_lsa *l,
 			send_request(e, from, &l->origin, 1);
 		return;
 	}
-	/* the base row's links, sorted by peer, with the changes applied */
-	ent = xcalloc(n->nlinks + l->nentries + 1, sizeof(*ent));
-	for (k = 0; k < n->nlinks; k++) {
-		ent[k].peer = n->links[k].peer;
-		ent[k].rtt = n->links[k].rtt;
-		ent[k].loss = n->links[k].loss;
-		ent[k].state = n->links[k].state;
-	}
-	for (i = 0; i < l->nentries; i++) {
+	/* the base row's entries, sorted, with the changes applied */
+	lsdb_row_entries(n, &base, &nbase);
+	ent = xcalloc(nbase + l->nentries + 1, sizeof(*ent));
+	memcpy(ent, base, nbase * sizeof(*ent));
+	for (i = 0, k = nbase; i < l->nentries; i++) {
 		wire_lsa_entry(l, i, &de);
-		hit = bsearch(&de.peer, n->links, n->nlinks, sizeof(*n->links),
-		    link_cmp);
+		hit = bsearch(&de, base, nbase, sizeof(*base), entry_cmp);
 		if (hit != NULL)
-			ent[hit - n->links] = de;
+			ent[hit - base] = de;
 		else
 			ent[k++] = de;
 	}
+	free(base);
 	/*
 	 * The same (boot, seq) can name two rows: a PoP restarted within
 	 * the second its boot id counts keeps the old boot, and may send
 	 * versions we hold from its previous life. Only a result that hashes
 	 * to the originator's row is installed; anything else is asked for
-	 * whole, which also replaces the stale base.
+	 * whole, which also replaces the stale base. The hash is of the
+	 * delta's form: a version 4 one covers no version 5 content.
 	 */
-	if (lsdb_entries_hash(l->origin, ent, k) != l->row_hash) {
+	snprintf(cache, sizeof(cache), "%s", n->cache);
+	if (lsdb_entries_hash_v(l->origin, ent, k, cache, form) !=
+	    l->row_hash) {
 		free(ent);
 		e->c.lsa_deltas_unusable++;
 		if (!recently_requested(e, l->origin, now))
@@ -411,8 +490,11 @@ flood_lsa_delta(struct engine *e, size_t from, const struct wire_lsa *l,
 		return;
 	}
 	snprintf(name, sizeof(name), "%s", n->name);	/* slots may move */
-	switch (lsdb_install_row(&e->db, l->origin, name, l->boot, l->seq,
-	    l->age, ent, k, now, e->conf.p.lsa_maxage)) {
+	/* the base's cache address stays; a version 4 delta keeps the
+	 * base's version 5 content as a relayed row does */
+	switch (lsdb_install_row_v(&e->db, l->origin, name, l->boot, l->seq,
+	    l->age, ent, k, now, e->conf.p.lsa_maxage, form,
+	    form >= 5 ? cache : NULL, 1)) {
 	case LSDB_INSTALLED:
 		e->c.lsa_deltas_applied++;
 		row_installed(e, l->origin, from, now);
@@ -437,7 +519,10 @@ flood_lsa(struct engine *e, size_t from, const struct wire_lsa *l,
 		own_row_seen(e, l->boot, l->seq, now);
 		return;
 	}
-	switch (lsdb_install_part(&e->db, l, now, e->conf.p.lsa_maxage)) {
+	/* a version 4 copy from a relay keeps what it cannot carry; one
+	 * from its originator says the originator speaks 4 */
+	switch (lsdb_install_part_v(&e->db, l, now, e->conf.p.lsa_maxage,
+	    e->peers[from].conf.id != l->origin)) {
 	case LSDB_INSTALLED:
 		row_installed(e, l->origin, from, now);
 		break;

@@ -30,6 +30,14 @@ struct engine_peer_conf {
 	uint32_t	id;
 };
 
+/* How an origin's cache tiers are chosen (engine-tier.c). */
+enum engine_tier_mode {
+	TIER_SMART = 0,		/* the best healthy egress is the upper tier */
+	TIER_STATIC,		/* operator-named upper tiers */
+	TIER_REGIONAL,		/* K upper tiers, a k-median of the matrix */
+};
+#define TIER_UPPERS_MAX	32	/* names of a static line, and K */
+
 struct engine_origin_conf {
 	char		name[WIRE_NAME_MAX + 1];
 	struct prefix	*prefixes;
@@ -37,17 +45,37 @@ struct engine_origin_conf {
 	uint32_t	*egress;		/* node ids */
 	char		(*egress_names)[WIRE_NAME_MAX + 1];
 	size_t		negress;
+	int		tier_mode;		/* enum engine_tier_mode */
+	uint32_t	*tier;			/* static: upper tiers;
+						   regional: candidates (none:
+						   every PoP) */
+	char		(*tier_names)[WIRE_NAME_MAX + 1];
+	size_t		ntier;
+	unsigned	tier_k;			/* regional: K */
 };
 
 struct engine_conf {
 	char				name[WIRE_NAME_MAX + 1];
 	uint32_t			id;
 	uint8_t				key[WIRE_KEY_LEN];
+	/* a second key accepted, never sent with (key rollover) */
+	int				has_key_next;
+	uint8_t				key_next[WIRE_KEY_LEN];
 	struct engine_params		p;
 	struct engine_peer_conf		*peers;
 	size_t				npeers;
 	struct engine_origin_conf	*origins;
 	size_t				norigins;
+	/* this PoP's cache, ADDRESS:PORT as wire_cache_ok() allows; "" none */
+	char				cache[WIRE_CACHE_MAX + 1];
+	/*
+	 * The highest wire version to speak, WIRE_VERSION_MIN..WIRE_VERSION
+	 * (0: WIRE_VERSION). WIRE_VERSION_MIN makes the engine a PoP of the
+	 * previous release on the wire: it sends that version's forms only,
+	 * rejects newer datagrams, and ignores what it does not know (tests
+	 * of mixed fleets; argod.8, "Wire versions").
+	 */
+	unsigned			wire_version;
 };
 void	engine_conf_free(struct engine_conf *);
 
@@ -66,10 +94,25 @@ struct engine_route_event {
 	const struct engine_route	*new;	/* NULL: withdrawn */
 };
 
+struct engine_tier;
+struct engine_tier_event {
+	const struct engine_tier	*old;	/* NULL: new origin */
+	const struct engine_tier	*new;	/* NULL: origin gone */
+};
+
 struct engine_ops {
 	void	(*send)(void *arg, size_t peer, const void *buf, size_t len);
 	void	(*link_event)(void *arg, const struct engine_link_event *);
 	void	(*route_event)(void *arg, const struct engine_route_event *);
+	/*
+	 * Optional (NULL: not called): around each SPF computation, done 0
+	 * before the graph is built and 1 after Dijkstra, before routes are
+	 * compared and their events sent. The engine has no clock; a
+	 * caller that has one times SPF here (argod's metrics).
+	 */
+	void	(*spf)(void *arg, int done);
+	/* Optional: this PoP's tier role, parent or fallback changed. */
+	void	(*tier_event)(void *arg, const struct engine_tier_event *);
 };
 
 struct engine;
@@ -93,6 +136,20 @@ void		 engine_run(struct engine *, uint64_t now);
 uint64_t	 engine_next_deadline(const struct engine *);
 
 /*
+ * The last mile of an origin this PoP serves (it names this PoP on its
+ * egress line), as the daemon's checks measure it: health is an enum
+ * wire_origin_health, cost_ms the time to first byte (connect for tcp
+ * checks), <0 unknown. The engine advertises it in its row, damped
+ * (engine-origin.c). -1 if this PoP serves no origin of that name.
+ */
+struct engine_lastmile {
+	int		health;
+	double		cost_ms;
+};
+int		 engine_lastmile(struct engine *, uint64_t now,
+		    const char *origin, const struct engine_lastmile *);
+
+/*
  * Read-only views for the status socket and the simulator.
  */
 struct engine_peer_info {
@@ -109,6 +166,13 @@ struct engine_peer_info {
 	uint64_t	 probes_sent, replies_received;
 	uint64_t	 probe_interval;	/* ns: fast or idle, now */
 	double		 lrtt_ms;	/* long-term mean; <0 unknown */
+	unsigned	 wire_version;	/* the version we send it */
+	unsigned	 wire_heard;	/* highest it speaks, as heard in
+					   its current boot; 0 not yet */
+	double		 rx_loss_pct;	/* its probes' loss on the way to
+					   us, as silence detection takes it */
+	uint64_t	 detect;	/* ns of silence that make it down
+					   now; 0: silence detection off */
 };
 size_t	engine_npeers(const struct engine *);
 void	engine_peer(const struct engine *, size_t, struct engine_peer_info *);
@@ -168,12 +232,73 @@ struct engine_route {
 	size_t		 runner_up_pathlen;
 	int		 runner_up_congested_hops;
 	uint64_t	 since;		/* ns of the last change */
+	/*
+	 * Origins (engine-origin.c): static from our config, or learnt
+	 * from the database only. cost_ms, direct_cost_ms and
+	 * runner_up_cost_ms include the egress's last mile.
+	 */
+	int		 is_static;
+	double		 path_cost_ms;		/* overlay part of cost_ms */
+	double		 lastmile_ms;		/* advertised; <0 unknown */
+	int		 egress_health;		/* enum wire_origin_health */
+	int		 has_alt_egress;	/* best through another egress */
+	uint32_t	 alt_egress;
+	const char	*alt_egress_name;
+	double		 alt_cost_ms;
+	double		 alt_lastmile_ms;
+	int		 alt_egress_health;
+	size_t		 negress;		/* candidate egresses */
+	uint64_t	 changes;	/* counted in route_changes */
 };
 size_t	engine_nroutes(const struct engine *);
 const struct engine_route *engine_route(const struct engine *, size_t);
 
+/*
+ * Cache tiers (engine-tier.c), one per origin with a route: this PoP's
+ * role and parent. An upper tier fetches from the origin itself; a lower
+ * tier asks its parent, or its fallback when the parent fails. Costs are
+ * ms: to the origin through the parent (path to it plus its own cost to
+ * the origin), <0 unknown.
+ */
+enum engine_tier_role {
+	TIER_UPPER = 1,
+	TIER_LOWER,
+};
+struct engine_tier {
+	const char	*origin;
+	int		 mode;		/* enum engine_tier_mode */
+	int		 role;		/* enum engine_tier_role */
+	uint32_t	 parent;	/* lower: a PoP; upper: 0 */
+	const char	*parent_name;	/* NULL: the origin */
+	double		 parent_cost_ms;
+	double		 parent_path_ms;	/* overlay part; upper: 0 */
+	int		 has_fallback;
+	uint32_t	 fallback;
+	const char	*fallback_name;	/* NULL: the origin */
+	double		 fallback_cost_ms;
+	uint32_t	 upper;		/* smart: the origin's upper tier */
+	const char	*upper_name;
+	const uint32_t	*uppers;	/* every upper tier of the origin */
+	size_t		 nuppers;
+	double		 objective_ms;	/* regional: mean cost to the
+					   origin over all PoPs; <0 none */
+	uint32_t	 challenger;	/* better by the margin since ... */
+	uint64_t	 challenger_since;	/* ... this; 0 none */
+	uint64_t	 since;		/* ns of the last change */
+	uint64_t	 changes;
+};
+size_t	engine_ntiers(const struct engine *);
+const struct engine_tier *engine_tier(const struct engine *, size_t);
+
 /* Node names known to the engine (own config and the database). */
 const char	*engine_node_name(const struct engine *, uint32_t id);
+/*
+ * The cache address a node advertises with its row (version 5), or NULL;
+ * the generation grows whenever one appears, changes or goes, so that
+ * a caller can redo what it built from them.
+ */
+const char	*engine_node_cache(const struct engine *, uint32_t id);
+uint64_t	 engine_cache_generation(const struct engine *);
 
 struct engine_counters {
 	uint64_t	rx_packets, rx_bytes, tx_packets, tx_bytes;
@@ -183,7 +308,15 @@ struct engine_counters {
 	uint64_t	summaries_sent, requests_sent;
 	uint64_t	spf_runs;
 	uint64_t	route_changes;
+	uint64_t	lfa_repairs;	/* routes moved to a loop-free
+					   alternate (engine-lfa.c) */
 	uint64_t	rx_host_drops;	/* dropped by this host's kernel */
+	uint64_t	origins_sent, origin_requests_sent, origins_learnt;
+	uint64_t	rx_key_next;	/* datagrams that passed with key-next */
+	/* Per enum wire_type (index 0 unused): datagrams sent, and those
+	 * received that passed the MAC and replay checks. */
+	uint64_t	tx_type_packets[WIRE_TYPE_MAX], tx_type_bytes[WIRE_TYPE_MAX];
+	uint64_t	rx_type_packets[WIRE_TYPE_MAX], rx_type_bytes[WIRE_TYPE_MAX];
 };
 const struct engine_counters *engine_counters(const struct engine *);
 

@@ -20,7 +20,9 @@
 #include "genkey.h"
 #include "wire.h"
 
-#define GENKEY_TROUBLE	2
+/* argoctl(8) EXIT STATUS: usage 2, a key that could not be made 4 */
+#define GENKEY_USAGE	2
+#define GENKEY_TROUBLE	4
 
 static int
 genkey_write(const char *path, const char *text, size_t len)
@@ -68,7 +70,7 @@ genkey_main(int argc, char *argv[])
 
 	if (argc > 2) {
 		fprintf(stderr, "usage: argoctl genkey [file]\n");
-		return GENKEY_TROUBLE;
+		return GENKEY_USAGE;
 	}
 	if (sodium_init() == -1) {
 		fprintf(stderr, "argoctl: genkey: libsodium initialisation "

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,10 +292,50 @@ collect_rule(void *arg, const struct kern_rule *r)
 	s->rl[s->nrl++] = *r;
 }
 
+/*
+ * Reconciliation matches what the kernel holds against what we want by
+ * prefix. Comparing every pair was O(n^2) per pass (a million prefix
+ * comparisons at 1000 origins, on every kernel event); both sides are
+ * sorted instead, and looked up by binary search, in the order the
+ * pairwise loops went, so the operations sent are the same ones in the
+ * same order.
+ */
+static int
+pfxp_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(*(const struct prefix *const *)a,
+	    *(const struct prefix *const *)b);
+}
+
+/* Pointers to the prefixes at off in n elements of stride bytes, sorted. */
+static const struct prefix **
+pfx_sorted(const void *base, size_t n, size_t stride, size_t off)
+{
+	const struct prefix **v = xcalloc(n + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v[i] = (const struct prefix *)(const void *)
+		    ((const char *)base + i * stride + off);
+	qsort(v, n, sizeof(*v), pfxp_cmp);
+	return v;
+}
+
+/* The element of v (sorted, n) equal to p, or NULL. */
+static const struct prefix *
+pfx_find(const struct prefix **v, size_t n, const struct prefix *p)
+{
+	const struct prefix *const *r;
+
+	r = bsearch(&p, v, n, sizeof(*v), pfxp_cmp);
+	return r != NULL ? *r : NULL;
+}
+
 int
 kern_reconcile(struct kern *k)
 {
 	struct seen s = { k, NULL, 0, NULL, 0 };
+	const struct prefix **want, **have;
 	char err[256] = "";
 	size_t i, j;
 	int r;
@@ -311,13 +352,18 @@ kern_reconcile(struct kern *k)
 		log_warnx("netlink: dump table %u: %s", k->conf.table, err);
 		return r;
 	}
+	/* entry() keeps one entry per prefix: the lookup finds it */
+	want = pfx_sorted(k->e, k->ne, sizeof(*k->e),
+	    offsetof(struct kentry, p));
+	have = pfx_sorted(s.r, s.n, sizeof(*s.r),
+	    offsetof(struct kern_route, prefix));
 	/* Stale: ours in the kernel, not wanted (or unknown prefix). */
 	for (i = 0; i < s.n; i++) {
-		struct kentry *e = NULL;
+		const struct prefix *f = pfx_find(want, k->ne,
+		    &s.r[i].prefix);
+		struct kentry *e = f == NULL ? NULL : &k->e[((const char *)f -
+		    (const char *)k->e) / sizeof(*k->e)];
 
-		for (j = 0; j < k->ne; j++)
-			if (prefix_equal(&k->e[j].p, &s.r[i].prefix))
-				e = &k->e[j];
 		if (e == NULL || !e->want) {
 			if (kern_send(k, K_DELETE, &s.r[i].prefix, NULL) == 0)
 				k->st.stale_removed++;
@@ -333,12 +379,8 @@ kern_reconcile(struct kern *k)
 	}
 	for (j = 0; j < k->ne; j++) {
 		struct kentry *e = &k->e[j];
-		int found = 0;
 
-		for (i = 0; i < s.n; i++)
-			if (prefix_equal(&e->p, &s.r[i].prefix))
-				found = 1;
-		if (!found)
+		if (pfx_find(have, s.n, &e->p) == NULL)
 			e->installed = 0;
 		if (e->want && !e->installed &&
 		    kern_send(k, K_REPLACE, &e->p, &e->nh) == 0) {
@@ -346,6 +388,8 @@ kern_reconcile(struct kern *k)
 			e->inst_nh = e->nh;
 		}
 	}
+	free(want);
+	free(have);
 	free(s.r);
 
 	if ((r = kb_rule_dump(k->b, &k->conf, collect_rule, &s, err,
@@ -353,26 +397,24 @@ kern_reconcile(struct kern *k)
 		log_warnx("netlink: dump rules: %s", err);
 		return r;
 	}
-	for (i = 0; i < s.nrl; i++) {
-		int want = 0;
-
-		for (j = 0; j < k->nrules && k->conf.rules; j++)
-			if (prefix_equal(&k->rules[j].p, &s.rl[i].prefix))
-				want = 1;
-		if (!want)
+	want = pfx_sorted(k->rules, k->conf.rules ? k->nrules : 0,
+	    sizeof(*k->rules), offsetof(struct krule, p));
+	have = pfx_sorted(s.rl, s.nrl, sizeof(*s.rl),
+	    offsetof(struct kern_rule, prefix));
+	for (i = 0; i < s.nrl; i++)
+		if (pfx_find(want, k->conf.rules ? k->nrules : 0,
+		    &s.rl[i].prefix) == NULL)
 			kern_send(k, K_RULE_DEL, &s.rl[i].prefix, NULL);
-	}
 	for (j = 0; j < k->nrules; j++) {
-		int found = 0;
+		int found = pfx_find(have, s.nrl, &k->rules[j].p) != NULL;
 
-		for (i = 0; i < s.nrl; i++)
-			if (prefix_equal(&k->rules[j].p, &s.rl[i].prefix))
-				found = 1;
 		k->rules[j].installed = found && k->conf.rules;
 		if (k->conf.rules && !found &&
 		    kern_send(k, K_RULE_ADD, &k->rules[j].p, NULL) == 0)
 			k->rules[j].installed = 1;
 	}
+	free(want);
+	free(have);
 	free(s.rl);
 	return 0;
 }

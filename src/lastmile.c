@@ -78,6 +78,18 @@ lastmile_record(struct lastmile *lm, uint64_t now,
 	return 0;
 }
 
+double
+lastmile_cost_ms(const struct lastmile *lm)
+{
+	if (!lm->has_last || !lm->last.ok)
+		return -1;
+	if (lm->last.first_byte_us >= 0)
+		return lm->last.first_byte_us / 1000.0;
+	if (lm->last.connect_us >= 0)
+		return lm->last.connect_us / 1000.0;
+	return -1;
+}
+
 uint64_t
 lastmile_next(const struct lastmile *lm, uint64_t start, uint64_t rnd)
 {

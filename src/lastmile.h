@@ -91,6 +91,13 @@ uint64_t	 lastmile_next(const struct lastmile *, uint64_t start,
 		    uint64_t rnd);
 uint64_t	 lastmile_first(const struct lastmile *, uint64_t now,
 		    uint64_t rnd);
+/*
+ * The cost an egress advertises for the origin (argod.8, "Origins"): the
+ * last check's time to first byte, or its connect time where there is no
+ * first byte (tcp checks); -1 when the last check failed or none ran.
+ */
+double		 lastmile_cost_ms(const struct lastmile *);
+
 /* A result with only a failure reason, for checks that could not run. */
 void		 lastmile_fail_result(struct lastmile_result *, const char *);
 

@@ -48,11 +48,16 @@ struct lmcheck_view {
 	int			 running;	/* a check is in flight */
 };
 
-/* An origin's health changed (for the status socket's monitor). */
+/*
+ * A check ended: its origin's state, and whether its health changed
+ * (for the status socket's monitor; the engine takes every result).
+ */
 struct lmcheck_event {
 	const char		*origin;
+	int			 changed;
 	enum lastmile_health	 from, to;
 	const char		*reason;	/* of the last check, NULL ok */
+	const struct lastmile	*lm;
 };
 typedef void	lmcheck_event_fn(void *arg, const struct lmcheck_event *);
 

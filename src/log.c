@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -42,6 +44,30 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+/*
+ * systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connects
+ * to the journal (systemd.exec(5)); only when that is still our stderr
+ * (not a redirection by a script under the unit) do lines go out with
+ * sd-daemon(3)'s "<N>" priority prefix, which journald turns into the
+ * entry's priority (SyslogLevelPrefix=, on by default) and strips.
+ */
+enum log_dest
+log_foreground_dest(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (js == NULL || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(2, &st) == -1)
+		return LOG_TO_STDERR_STAMPED;
+	if ((unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino)
+		return LOG_TO_JOURNAL;
+	return LOG_TO_STDERR_STAMPED;
+}
+
 static void vlog(int, const char *, va_list, int, int)
     __attribute__((format(printf, 2, 0)));
 
@@ -74,6 +100,16 @@ vlog(int pri, const char *fmt, va_list ap, int with_errno, int saved_errno)
 			syslog(pri, "%s: %s", msg, strerror(saved_errno));
 		else
 			syslog(pri, "%s", msg);
+		return;
+	}
+	if (log_dest == LOG_TO_JOURNAL) {
+		/* the journal names the program and stamps the line */
+		if (with_errno)
+			fprintf(stderr, "<%d>%s: %s\n", pri, msg,
+			    strerror(saved_errno));
+		else
+			fprintf(stderr, "<%d>%s\n", pri, msg);
+		fflush(stderr);
 		return;
 	}
 	if (log_dest == LOG_TO_STDERR_STAMPED)

@@ -17,8 +17,15 @@
  * LOG_TO_STDERR_STAMPED: each line starts with the UTC time, RFC 3339 to
  * the millisecond, for a daemon in the foreground; syslog and the journal
  * stamp lines themselves, and tools' messages are not log lines.
+ * LOG_TO_JOURNAL: stderr is the systemd journal; each line starts with
+ * its syslog priority as "<4>" (sd-daemon(3)), so that journald records
+ * warnings as warnings.
  */
-enum log_dest { LOG_TO_STDERR, LOG_TO_STDERR_STAMPED, LOG_TO_SYSLOG };
+enum log_dest { LOG_TO_STDERR, LOG_TO_STDERR_STAMPED, LOG_TO_SYSLOG,
+	LOG_TO_JOURNAL };
+
+/* A daemon in the foreground: LOG_TO_JOURNAL or LOG_TO_STDERR_STAMPED. */
+enum log_dest	log_foreground_dest(void);
 
 void	log_init(const char *progname, enum log_dest dest, int verbose);
 void	log_setverbose(int verbose);

@@ -29,6 +29,8 @@ lsdb_free(struct lsdb *db)
 
 	for (i = 0; i < db->nslots; i++) {
 		free(db->slots[i].links);
+		free(db->slots[i].origins);
+		free(db->slots[i].policies);
 		free(db->slots[i].asm_links);
 	}
 	free(db->slots);
@@ -155,6 +157,8 @@ gc(struct lsdb *db)
 		if (n->in_use && !n->has_row && n->refs == 0 &&
 		    n->asm_links == NULL && n->asm_nparts == 0) {
 			free(n->links);
+			free(n->origins);
+			free(n->policies);
 			memset(n, 0, sizeof(*n));
 			freed = 1;
 		}
@@ -173,6 +177,17 @@ unlink_row(struct lsdb *db, struct lsdb_node *n)
 	free(n->links);
 	n->links = NULL;
 	n->nlinks = 0;
+	if (n->norigins > 0)
+		db->origins_generation++;
+	free(n->origins);
+	n->origins = NULL;
+	n->norigins = 0;
+	if (n->npolicies > 0)
+		db->origins_generation++;
+	free(n->policies);
+	n->policies = NULL;
+	n->npolicies = 0;
+	n->cache[0] = '\0';
 	if (n->has_row) {
 		db->digest ^= lsdb_entry_hash(n->id, n->boot, n->seq);
 		db->nrows--;
@@ -180,19 +195,49 @@ unlink_row(struct lsdb *db, struct lsdb_node *n)
 	}
 }
 
+int
+lsdb_entry_kind(const struct wire_lsa_entry *e)
+{
+	if (e->state & WIRE_ENTRY_ORIGIN)
+		return 1;
+	if (e->state & WIRE_ENTRY_POLICY)
+		return 2;
+	return 0;
+}
+
+/* Links, origins, policies, each by id. */
 static int
 entry_cmp(const void *a, const void *b)
 {
 	const struct wire_lsa_entry *x = a, *y = b;
+	int kx = lsdb_entry_kind(x), ky = lsdb_entry_kind(y);
 
+	if (kx != ky)
+		return kx - ky;
 	return x->peer < y->peer ? -1 : x->peer > y->peer;
 }
 
-/* A row's entries as installed: sorted, without self links, duplicates
- * or unknown states, loss clamped. The caller frees the array. */
+/* Known to a given version: version 4 drops policies like any unknown. */
+static int
+entry_known(const struct wire_lsa_entry *e, unsigned version)
+{
+	switch (lsdb_entry_kind(e)) {
+	case 1:
+		return (e->state & ~WIRE_ENTRY_ORIGIN) <= WIRE_ORIGIN_UNHEALTHY;
+	case 2:
+		return version >= 5 && e->state == WIRE_ENTRY_POLICY;
+	default:
+		return e->state <= 2;
+	}
+}
+
+/* A row's entries as installed: links, then origins, then policies, each
+ * sorted, without self links, duplicates or unknown states, loss clamped
+ * (0 for origins and policies, rtt 0 for policies). The caller frees the
+ * array. */
 static struct wire_lsa_entry *
 normalize(uint32_t origin, const struct wire_lsa_entry *in, size_t n,
-    size_t *kp)
+    size_t *kp, unsigned version)
 {
 	struct wire_lsa_entry *e;
 	size_t i, k;
@@ -200,29 +245,51 @@ normalize(uint32_t origin, const struct wire_lsa_entry *in, size_t n,
 	e = xcalloc(n ? n : 1, sizeof(*e));
 	if (n > 0)
 		memcpy(e, in, n * sizeof(*e));
-	qsort(e, n, sizeof(*e), entry_cmp);
+	/* rows come sorted from their originator: sorting them again was
+	   4 % of argosim's time at 300 PoPs (stable either way) */
+	for (i = 1; i < n && entry_cmp(&e[i - 1], &e[i]) <= 0; i++)
+		;
+	if (i < n)
+		qsort(e, n, sizeof(*e), entry_cmp);
 	for (i = k = 0; i < n; i++) {
-		if (e[i].peer == origin || e[i].peer == 0 || e[i].state > 2)
+		if (e[i].peer == 0 || !entry_known(&e[i], version) ||
+		    (e[i].peer == origin && lsdb_entry_kind(&e[i]) == 0))
 			continue;
-		if (k > 0 && e[k - 1].peer == e[i].peer)
+		if (k > 0 && e[k - 1].peer == e[i].peer &&
+		    lsdb_entry_kind(&e[k - 1]) == lsdb_entry_kind(&e[i]))
 			continue;
 		e[k] = e[i];
 		if (e[k].loss > 200)
 			e[k].loss = 200;
+		if (lsdb_entry_kind(&e[k]) != 0)
+			e[k].loss = 0;
+		if (lsdb_entry_kind(&e[k]) == 2)
+			e[k].rtt = 0;
 		k++;
 	}
 	*kp = k;
 	return e;
 }
 
-/* FNV-1a over the entries' fields, byte by byte: the same everywhere. */
+/*
+ * FNV-1a over the entries' fields, byte by byte, then over the cache
+ * address if there is one: the same everywhere, and for a row without
+ * version 5 content the same as version 4 computed.
+ */
 static uint64_t
-hash_links(const struct wire_lsa_entry *e, size_t k)
+hash_links(const struct wire_lsa_entry *e, size_t k, const char *cache)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	uint8_t b[8];
 	size_t i, j;
 
+	if (cache != NULL && cache[0] != '\0') {
+		/* a leading mark: no entry list ends in these bytes alone */
+		h = (h ^ 0xca) * 0x100000001b3ULL;
+		for (j = 0; cache[j] != '\0'; j++)
+			h = (h ^ (uint8_t)cache[j]) * 0x100000001b3ULL;
+		h = (h ^ 0) * 0x100000001b3ULL;
+	}
 	for (i = 0; i < k; i++) {
 		b[0] = (uint8_t)(e[i].peer >> 24);
 		b[1] = (uint8_t)(e[i].peer >> 16);
@@ -241,14 +308,71 @@ hash_links(const struct wire_lsa_entry *e, size_t k)
 }
 
 uint64_t
-lsdb_entries_hash(uint32_t origin, const struct wire_lsa_entry *in, size_t n)
+lsdb_entries_hash_v(uint32_t origin, const struct wire_lsa_entry *in,
+    size_t n, const char *cache, unsigned version)
 {
 	struct wire_lsa_entry *e;
 	uint64_t h;
 	size_t k;
 
-	e = normalize(origin, in, n, &k);
-	h = hash_links(e, k);
+	e = normalize(origin, in, n, &k, version);
+	h = hash_links(e, k, version >= 5 ? cache : NULL);
+	free(e);
+	return h;
+}
+
+uint64_t
+lsdb_entries_hash(uint32_t origin, const struct wire_lsa_entry *in, size_t n)
+{
+	return lsdb_entries_hash_v(origin, in, n, NULL, WIRE_VERSION);
+}
+
+void
+lsdb_row_entries(const struct lsdb_node *node, struct wire_lsa_entry **out,
+    size_t *n)
+{
+	lsdb_row_entries_v(node, WIRE_VERSION, out, n);
+}
+
+void
+lsdb_row_entries_v(const struct lsdb_node *node, unsigned version,
+    struct wire_lsa_entry **out, size_t *n)
+{
+	struct wire_lsa_entry *e;
+	size_t i, k = 0;
+
+	e = xcalloc(node->nlinks + node->norigins + node->npolicies + 1,
+	    sizeof(*e));
+	for (i = 0; i < node->nlinks; i++, k++) {
+		e[k].peer = node->links[i].peer;
+		e[k].rtt = node->links[i].rtt;
+		e[k].loss = node->links[i].loss;
+		e[k].state = node->links[i].state;
+	}
+	for (i = 0; i < node->norigins; i++, k++) {
+		e[k].peer = node->origins[i].peer;
+		e[k].rtt = node->origins[i].rtt;
+		e[k].loss = 0;
+		e[k].state = (uint8_t)(WIRE_ENTRY_ORIGIN |
+		    node->origins[i].state);
+	}
+	for (i = 0; version >= 5 && i < node->npolicies; i++, k++) {
+		e[k].peer = node->policies[i];
+		e[k].state = WIRE_ENTRY_POLICY;
+	}
+	*out = e;
+	*n = k;
+}
+
+uint64_t
+lsdb_row_hash_v(const struct lsdb_node *node, unsigned version)
+{
+	struct wire_lsa_entry *e;
+	uint64_t h;
+	size_t n;
+
+	lsdb_row_entries_v(node, version, &e, &n);
+	h = hash_links(e, n, version >= 5 ? node->cache : NULL);
 	free(e);
 	return h;
 }
@@ -256,20 +380,26 @@ lsdb_entries_hash(uint32_t origin, const struct wire_lsa_entry *in, size_t n)
 uint64_t
 lsdb_row_hash(const struct lsdb_node *node)
 {
-	struct wire_lsa_entry *e;
-	uint64_t h;
-	size_t i;
+	return lsdb_row_hash_v(node, WIRE_VERSION);
+}
 
-	e = xcalloc(node->nlinks ? node->nlinks : 1, sizeof(*e));
-	for (i = 0; i < node->nlinks; i++) {
-		e[i].peer = node->links[i].peer;
-		e[i].rtt = node->links[i].rtt;
-		e[i].loss = node->links[i].loss;
-		e[i].state = node->links[i].state;
+/* Does the row e[k] (normalized: sorted by peer) lose a live link of n? */
+static int
+links_lost(const struct lsdb_node *n, const struct wire_lsa_entry *e,
+    size_t k)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < n->nlinks; i++) {
+		if (n->links[i].state == LINK_DOWN)
+			continue;
+		while (j < k && e[j].peer < n->links[i].peer)
+			j++;
+		if (j == k || e[j].peer != n->links[i].peer ||
+		    e[j].state == LINK_DOWN)
+			return 1;
 	}
-	h = hash_links(e, node->nlinks);
-	free(e);
-	return h;
+	return 0;
 }
 
 enum lsdb_result
@@ -277,25 +407,85 @@ lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
     uint32_t boot, uint32_t seq, uint16_t age,
     const struct wire_lsa_entry *in, size_t n, uint64_t now, uint64_t maxage)
 {
-	struct wire_lsa_entry *e;
-	struct lsdb_node *node;
-	uint32_t slot;
-	size_t i, k, need;
+	return lsdb_install_row_v(db, origin, name, boot, seq, age, in, n, now,
+	    maxage, WIRE_VERSION, "", 0);
+}
 
-	db->same_links = 0;
+/* The same version again is news only in a richer form (lsdb.h). */
+static int
+is_news(const struct lsdb_node *node, uint32_t boot, uint32_t seq,
+    unsigned form, enum lsdb_result *r)
+{
+	int c;
+
+	if (node == NULL || !node->has_row)
+		return 1;
+	c = lsdb_version_cmp(boot, seq, node->boot, node->seq);
+	if (c < 0) {
+		*r = LSDB_OLDER;
+		return 0;
+	}
+	if (c == 0 && form <= node->form) {
+		*r = LSDB_SAME;
+		return 0;
+	}
+	return 1;
+}
+
+enum lsdb_result
+lsdb_install_row_v(struct lsdb *db, uint32_t origin, const char *name,
+    uint32_t boot, uint32_t seq, uint16_t age,
+    const struct wire_lsa_entry *in, size_t n, uint64_t now, uint64_t maxage,
+    unsigned form, const char *cache, int inherit)
+{
+	struct wire_lsa_entry *e, *all = NULL;
+	char keep[WIRE_CACHE_MAX + 1] = "";
+	struct lsdb_node *node;
+	enum lsdb_result r = LSDB_SAME;
+	uint32_t slot;
+	size_t i, k, nl, no, np, need;
+	int same_origins, was_stale;
+
+	db->same_links = db->link_lost = 0;
+	if (form == 0 || form > WIRE_VERSION)
+		form = WIRE_VERSION;
 	if ((uint64_t)age * SEC >= maxage)
 		return LSDB_SAME;
 	node = lsdb_find(db, origin);
-	if (node != NULL && node->has_row) {
-		int c = lsdb_version_cmp(boot, seq, node->boot, node->seq);
+	if (!is_news(node, boot, seq, form, &r))
+		return r;
 
-		if (c < 0)
-			return LSDB_OLDER;
-		if (c == 0)
-			return LSDB_SAME;
+	/*
+	 * A row in version 4 form keeps the version 5 content of the one it
+	 * replaces when asked to (and then stays of form 4 itself, so that
+	 * the originator's own copy of this version still replaces it).
+	 */
+	if (form < 5 && inherit && cache == NULL && node != NULL &&
+	    node->has_row) {
+		/* version 4 content from the input, policies inherited */
+		all = xcalloc(n + node->npolicies + 1, sizeof(*all));
+		for (i = k = 0; i < n; i++)
+			if (lsdb_entry_kind(&in[i]) != 2)
+				all[k++] = in[i];
+		for (i = 0; i < node->npolicies; i++) {
+			all[k].peer = node->policies[i];
+			all[k++].state = WIRE_ENTRY_POLICY;
+		}
+		snprintf(keep, sizeof(keep), "%s", node->cache);
+		e = normalize(origin, all, k, &k, 5);
+		free(all);
+	} else {
+		if (cache != NULL && form >= 5)
+			snprintf(keep, sizeof(keep), "%s", cache);
+		else if (cache == NULL && node != NULL && node->has_row)
+			snprintf(keep, sizeof(keep), "%s", node->cache);
+		e = normalize(origin, in, n, &k, form);
 	}
-
-	e = normalize(origin, in, n, &k);
+	for (nl = 0; nl < k && lsdb_entry_kind(&e[nl]) == 0; nl++)
+		;
+	for (no = 0; nl + no < k && lsdb_entry_kind(&e[nl + no]) == 1; no++)
+		;
+	np = k - nl - no;
 
 	/*
 	 * Every entry may name a node we have not seen: bound the database
@@ -303,24 +493,64 @@ lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
 	 * at will.
 	 */
 	need = lsdb_slot(db, origin) < 0;
-	for (i = 0; i < k; i++)
+	for (i = 0; i < nl; i++)
 		need += lsdb_slot(db, e[i].peer) < 0;
 	for (i = 0; i < db->nslots; i++)
 		need += db->slots[i].in_use;
-	if (need > LSDB_MAX_NODES) {
+	if (need > LSDB_MAX_NODES || no > LSDB_MAX_ORIGINS) {
 		free(e);
 		return LSDB_BAD;
 	}
 
 	slot = node_get(db, origin);
 	node = &db->slots[slot];
-	db->same_links = node->has_row && node->nlinks == k;
-	for (i = 0; db->same_links && i < k; i++)
+	was_stale = node->stale;
+	node->stale = 0;
+	node->stale_seen = 0;
+	db->same_links = node->has_row && node->nlinks == nl && !was_stale;
+	for (i = 0; db->same_links && i < nl; i++)
 		db->same_links = node->links[i].peer == e[i].peer &&
 		    node->links[i].rtt == e[i].rtt &&
-		    node->links[i].loss == (e[i].loss > 200 ? 200 : e[i].loss) &&
+		    node->links[i].loss == e[i].loss &&
 		    node->links[i].state == e[i].state;
+	same_origins = node->has_row && node->norigins == no &&
+	    node->npolicies == np;
+	for (i = 0; same_origins && i < no; i++)
+		same_origins = node->origins[i].peer == e[nl + i].peer &&
+		    node->origins[i].rtt == e[nl + i].rtt &&
+		    node->origins[i].state ==
+		    (e[nl + i].state & ~WIRE_ENTRY_ORIGIN);
+	for (i = 0; same_origins && i < np; i++)
+		same_origins = node->policies[i] == e[nl + no + i].peer;
+	/* a new cache address changes no route, but the tiers' file */
+	db->same_links = db->same_links && same_origins &&
+	    strcmp(node->cache, keep) == 0;
+	db->link_lost = node->has_row && links_lost(node, e, nl);
+	if (node->has_row && strcmp(node->cache, keep) != 0)
+		db->cache_generation++;
+	else if (!node->has_row && keep[0] != '\0')
+		db->cache_generation++;
 	unlink_row(db, node);
+	if (same_origins)	/* unlink_row() counted them */
+		db->origins_generation -= (uint64_t)((no > 0) + (np > 0));
+	else if (no + np > 0)
+		db->origins_generation++;
+	node->policies = xcalloc(np ? np : 1, sizeof(*node->policies));
+	for (i = 0; i < np; i++)
+		node->policies[i] = e[nl + no + i].peer;
+	node->npolicies = np;
+	snprintf(node->cache, sizeof(node->cache), "%s", keep);
+	node->form = (uint8_t)form;
+	node->origins = xcalloc(no ? no : 1, sizeof(*node->origins));
+	for (i = 0; i < no; i++) {
+		node->origins[i].peer = e[nl + i].peer;
+		node->origins[i].slot = UINT32_MAX;
+		node->origins[i].rtt = e[nl + i].rtt;
+		node->origins[i].state = (uint8_t)(e[nl + i].state &
+		    ~WIRE_ENTRY_ORIGIN);
+	}
+	node->norigins = no;
+	k = nl;
 	node->links = xcalloc(k ? k : 1, sizeof(*node->links));
 	for (i = 0; i < k; i++) {
 		uint32_t ps = node_get(db, e[i].peer);
@@ -363,32 +593,34 @@ enum lsdb_result
 lsdb_install_part(struct lsdb *db, const struct wire_lsa *l, uint64_t now,
     uint64_t maxage)
 {
+	return lsdb_install_part_v(db, l, now, maxage, 1);
+}
+
+enum lsdb_result
+lsdb_install_part_v(struct lsdb *db, const struct wire_lsa *l, uint64_t now,
+    uint64_t maxage, int inherit)
+{
 	struct wire_lsa_entry *e;
 	struct lsdb_node *node;
-	enum lsdb_result r;
+	enum lsdb_result r = LSDB_SAME;
 	uint32_t slot;
 	size_t i;
-	unsigned p;
+	unsigned p, form = l->version ? l->version : WIRE_VERSION;
+	/* version 4 carries no cache address: keep or drop the old one */
+	const char *cache = form >= 5 ? l->cache : inherit ? NULL : "";
 
 	if ((uint64_t)l->age * SEC >= maxage)
 		return LSDB_SAME;
 	node = lsdb_find(db, l->origin);
-	if (node != NULL && node->has_row) {
-		int c = lsdb_version_cmp(l->boot, l->seq, node->boot,
-		    node->seq);
-
-		if (c < 0)
-			return LSDB_OLDER;
-		if (c == 0)
-			return LSDB_SAME;
-	}
+	if (!is_news(node, l->boot, l->seq, form, &r))
+		return r;
 
 	e = xcalloc(l->nentries ? l->nentries : 1, sizeof(*e));
 	for (i = 0; i < l->nentries; i++)
 		wire_lsa_entry(l, i, &e[i]);
 	if (l->nparts == 1) {
-		r = lsdb_install_row(db, l->origin, l->name, l->boot, l->seq,
-		    l->age, e, l->nentries, now, maxage);
+		r = lsdb_install_row_v(db, l->origin, l->name, l->boot, l->seq,
+		    l->age, e, l->nentries, now, maxage, form, cache, inherit);
 		node = lsdb_find(db, l->origin);
 		/* drop only parts this row supersedes, not newer ones */
 		if (r == LSDB_INSTALLED && node->asm_nparts != 0 &&
@@ -445,8 +677,8 @@ lsdb_install_part(struct lsdb *db, const struct wire_lsa *l, uint64_t now,
 	node->asm_links = NULL;
 	i = node->asm_nlinks;
 	asm_reset(node);
-	r = lsdb_install_row(db, l->origin, l->name, l->boot, l->seq, l->age,
-	    e, i, now, maxage);
+	r = lsdb_install_row_v(db, l->origin, l->name, l->boot, l->seq, l->age,
+	    e, i, now, maxage, form, cache, inherit);
 	free(e);
 	return r;
 }
@@ -460,6 +692,8 @@ lsdb_expire(struct lsdb *db, uint64_t now)
 		struct lsdb_node *node = &db->slots[i];
 
 		if (node->in_use && node->has_row && node->expires <= now) {
+			if (node->cache[0] != '\0')
+				db->cache_generation++;
 			unlink_row(db, node);
 			n++;
 		}

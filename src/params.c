@@ -52,6 +52,8 @@ static const struct param table[] = {
 		2 * SEC, 0, 60 * SEC } } },
 	{ "down-after", NULL, 1, PARAM_ANY, {
 	    { "N", PARAM_COUNT, F(down_after), 4, 1, 100 } } },
+	{ "detect-multiplier", NULL, 1, PARAM_ANY, {
+	    { "N", PARAM_COUNT, F(detect_mult), 2, 0, 100 } } },
 	{ "probe-timeout", NULL, 2, PARAM_LE, {
 	    { "MIN", PARAM_NS, F(probe_timeout_min),
 		50 * MSEC, MSEC, 60 * SEC },
@@ -105,6 +107,10 @@ static const struct param table[] = {
 	{ "cost", "clamp", 2, PARAM_LT, {
 	    { "MIN", PARAM_US, F(cost_min), 100, 1, 60000000 },
 	    { "MAX", PARAM_US, F(cost_max), 1000000, 1, 60000000 } } },
+	{ "tier", "hold", 1, PARAM_ANY, {
+	    { "DURATION", PARAM_NS, F(tier_hold), 10 * SEC, 0, 3600 * SEC } } },
+	{ "tier", "margin", 1, PARAM_ANY, {
+	    { "PCT", PARAM_PCT, F(tier_margin), 10, 0, 100 } } },
 };
 
 #undef F

@@ -28,6 +28,8 @@ struct engine_params {
 	uint64_t	probe_interval;		/* ns, jittered +-10 % */
 	uint64_t	probe_idle_interval;	/* ns, idle links; 0: off */
 	unsigned	down_after;		/* consecutive missed probes */
+	unsigned	detect_mult;		/* peer's send intervals of
+						   silence; 0: off */
 	uint64_t	probe_timeout_min;	/* ns */
 	uint64_t	probe_timeout_max;	/* ns, also before first RTT */
 	uint64_t	baseline_window;	/* ns, min-RTT window */
@@ -56,6 +58,9 @@ struct engine_params {
 						   avoid congested links */
 	uint32_t	cost_min;		/* us, link cost clamp */
 	uint32_t	cost_max;		/* us */
+	uint64_t	tier_hold;		/* ns a better parent must
+						   stay better (engine-tier.c) */
+	uint32_t	tier_margin;		/* ... by this, % */
 };
 /* Fills every field from the table below. */
 void	params_default(struct engine_params *);

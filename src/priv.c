@@ -28,9 +28,37 @@
 
 #define CAP_KEPT	CAP_NET_ADMIN
 
+/*
+ * Would the calls priv_drop() makes be refused by a seccomp filter? The
+ * packaged systemd unit runs argod as User=argod with CAP_NET_ADMIN as
+ * an ambient capability, and denies @privileged (setgroups, setresuid,
+ * capset) so that exposure stays below 2.0; started as root under such
+ * a filter (a drop-in with User=root, say), the drop would fail after
+ * detaching. Each probe is a call that changes nothing: setresuid(-1,
+ * -1, -1), and capset() of the sets capget() returned. A filter answers
+ * by number, before the arguments matter.
+ */
+static const char *
+priv_filtered(void)
+{
+	struct __user_cap_header_struct h;
+	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
+
+	if (setresuid((uid_t)-1, (uid_t)-1, (uid_t)-1) == -1 && errno == EPERM)
+		return "setresuid";
+	memset(&h, 0, sizeof(h));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &h, c) == 0 &&
+	    syscall(SYS_capset, &h, c) == -1 && errno == EPERM)
+		return "capset";
+	return NULL;
+}
+
 int
 priv_lookup(const char *name, struct priv_user *u)
 {
+	const char *call;
+
 	struct passwd *pw;
 
 	errno = 0;
@@ -46,8 +74,24 @@ priv_lookup(const char *name, struct priv_user *u)
 	u->gid = pw->pw_gid;
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	if (u->uid != 0 && u->uid != geteuid() && geteuid() != 0) {
-		log_warnx("user %s: not started as root, cannot change user",
-		    name);
+		log_warnx("user %s: argod runs as uid %ld, not root, and "
+		    "cannot change user (under systemd the unit's User= is "
+		    "the user: name that one or remove the user statement)",
+		    name, (long)geteuid());
+		return -1;
+	}
+	if (u->uid != 0 && u->uid == geteuid()) {
+		log_info("user %s: already running as %s (started "
+		    "unprivileged, as by systemd's User=): nothing to drop",
+		    name, name);
+		return 0;
+	}
+	if (u->uid != 0 && (call = priv_filtered()) != NULL) {
+		log_warnx("user %s: %s is refused (EPERM) by a system "
+		    "call filter, so argod cannot change user; under systemd "
+		    "let the unit do it (User=%s, AmbientCapabilities="
+		    "CAP_NET_ADMIN, as the packaged argod.service does) and "
+		    "remove the user statement", name, call, name);
 		return -1;
 	}
 	return 0;
@@ -73,7 +117,7 @@ priv_drop(const struct priv_user *u)
 	int cap;
 
 	if (u->uid == 0 || u->uid == geteuid())
-		return 0;		/* root, or already the user */
+		return 0;	/* root, or already the user (logged) */
 	if (geteuid() != 0) {
 		log_warnx("user %s: not started as root, cannot change user",
 		    u->name);

@@ -26,11 +26,14 @@
  *    hold the link congested until the window flushed).
  *
  * States (DESIGN.md decision 3: liveness is fast, performance is slow):
- *  - down after down_after consecutive unanswered probes, up again on the
- *    first answer;
- *  - congested when srtt - baseline > cong_delay_enter or loss >
- *    cong_loss_enter; back to up only after both have stayed below their
- *    exit thresholds for cong_hold.
+ *  - down after down_after consecutive unanswered probes, or when the
+ *    engine finds the peer silent for longer than its sending schedule
+ *    allows (probe_silent(), engine-nbr.c), up again on the first answer;
+ *  - congested when srtt - baseline > cong_delay_enter, or when a
+ *    sequential test (CUSUM, probe.c loss_test()) finds the loss rate
+ *    above cong_loss_enter; back to up only after both the queueing
+ *    delay and the window's loss have stayed below their exit
+ *    thresholds for cong_hold.
  */
 #ifndef ARGO_PROBE_H
 #define ARGO_PROBE_H
@@ -51,6 +54,7 @@ struct probe_out {
 	uint64_t	deadline;
 	int		pending;
 	int		excused;	/* not a loss if it expires */
+	int		host_excused;	/* ... nor for loss, but a miss */
 	unsigned	loss_idx;	/* where its loss was recorded */
 };
 
@@ -83,6 +87,8 @@ struct probe_link {
 	uint8_t		loss_ring[PROBE_LOSS_MAX];	/* 1 = lost */
 	uint32_t	loss_seq[PROBE_LOSS_MAX];	/* whose outcome */
 	unsigned	loss_head, loss_n, loss_lost;
+	double		loss_cusum;	/* the loss test's statistic */
+	double		cusum_lost, cusum_ok;	/* its steps, as last taken */
 
 	int		below_exit;	/* below exit thresholds ... */
 	uint64_t	below_exit_since;	/* ... since then */
@@ -110,6 +116,8 @@ int	probe_reply(struct probe_link *, const struct engine_params *,
  */
 int	probe_also(struct probe_link *, const struct engine_params *,
 	    uint32_t seq);
+/* The peer is silent past its schedule: down; returns 1 if it was not. */
+int	probe_silent(struct probe_link *, uint64_t now);
 /* Expire deadlines; returns 1 if the link state changed. */
 int	probe_expire(struct probe_link *, const struct engine_params *,
 	    uint64_t now);
@@ -122,6 +130,15 @@ uint64_t probe_baseline(const struct probe_link *);	/* 0: unknown */
 void	probe_lrtt_restart(struct probe_link *, unsigned n);
 /* The peer restarted: probes sent since its last answer are not losses. */
 void	probe_restarted(struct probe_link *);
+/*
+ * This host's kernel dropped datagrams between from and to (SO_RXQ_OVFL,
+ * engine_host_drops()): the answers of probes sent before to may have
+ * been among them, so those probes are not link loss (DESIGN.md decision
+ * 11): the pending ones are not recorded as lost when they expire, and
+ * those already recorded with a deadline in the window are taken back.
+ * They still count as misses, so a link that stays silent goes down.
+ */
+void	probe_host_dropped(struct probe_link *, uint64_t from, uint64_t to);
 unsigned probe_loss_permille(const struct probe_link *);
 
 #endif

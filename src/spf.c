@@ -67,7 +67,7 @@ spf_graph_build(struct spf_graph *g, const struct lsdb *db,
 	for (u = 0; u < n; u++) {
 		const struct lsdb_node *a = &db->slots[u];
 
-		if (!a->in_use || !a->has_row)
+		if (!a->in_use || !a->has_row || a->stale)
 			continue;
 		for (i = 0; i < a->nlinks; i++)
 			if (a->links[i].state != LINK_DOWN) {
@@ -86,7 +86,7 @@ spf_graph_build(struct spf_graph *g, const struct lsdb *db,
 		const struct lsdb_node *a = &db->slots[u];
 
 		g->off[u] = (uint32_t)ne;
-		if (!a->in_use || !a->has_row)
+		if (!a->in_use || !a->has_row || a->stale)
 			continue;
 		for (i = 0; i < a->nlinks; i++) {
 			const struct lsdb_link *l = &a->links[i];
@@ -140,6 +140,7 @@ spf_tree_free(struct spf_tree *t)
 	free(t->pred);
 	free(t->first);
 	free(t->done);
+	free(t->open);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -153,6 +154,7 @@ tree_size(struct spf_tree *t, size_t n)
 		t->pred = xreallocarray(t->pred, n, sizeof(*t->pred));
 		t->first = xreallocarray(t->first, n, sizeof(*t->first));
 		t->done = xreallocarray(t->done, n, sizeof(*t->done));
+		t->open = xreallocarray(t->open, n, sizeof(*t->open));
 		t->cap = n;
 	}
 	t->n = n;
@@ -182,7 +184,7 @@ dijkstra(struct spf_tree *t, const struct lsdb *db, uint32_t root,
     const uint32_t *off, const struct spf_edge *edges, int reverse,
     int strict)
 {
-	size_t n = db->nslots, k;
+	size_t n = db->nslots, k, nopen;
 	uint32_t i;
 
 	tree_size(t, n);
@@ -201,26 +203,30 @@ dijkstra(struct spf_tree *t, const struct lsdb *db, uint32_t root,
 	t->cost[root] = 0;
 	t->hops[root] = 0;
 
-	for (;;) {
-		long u = -1;
+	/*
+	 * The nodes reached and not done are kept in open[]: the selection
+	 * scans them, not every slot (the minimum of a total order does not
+	 * depend on the order of the scan).
+	 */
+	t->open[0] = root;
+	nopen = 1;
+	while (nopen > 0) {
+		size_t best = 0;
+		uint32_t u = t->open[0];
 
-		for (k = 0; k < n; k++) {
+		for (k = 1; k < nopen; k++) {
+			uint32_t x = t->open[k];
 			int c;
 
-			if (t->done[k] || t->cost[k] == UINT64_MAX)
-				continue;
-			if (u < 0) {
-				u = (long)k;
-				continue;
-			}
-			c = spf_cmp(strict, t->cong[k], t->cost[k], t->hops[k],
+			c = spf_cmp(strict, t->cong[x], t->cost[x], t->hops[x],
 			    t->cong[u], t->cost[u], t->hops[u]);
-			if (c < 0 || (c == 0 && db->slots[k].id <
-			    db->slots[u].id))
-				u = (long)k;
+			if (c < 0 || (c == 0 && db->slots[x].id <
+			    db->slots[u].id)) {
+				u = x;
+				best = k;
+			}
 		}
-		if (u < 0)
-			break;
+		t->open[best] = t->open[--nopen];
 		t->done[u] = 1;
 		for (i = off[u]; i < off[u + 1]; i++) {
 			const struct spf_edge *e = &edges[i];
@@ -238,6 +244,8 @@ dijkstra(struct spf_tree *t, const struct lsdb *db, uint32_t root,
 			if (c == 0 && t->pred[v] >= 0 &&
 			    db->slots[t->pred[v]].id < db->slots[u].id)
 				continue;
+			if (t->cost[v] == UINT64_MAX)
+				t->open[nopen++] = v;
 			t->cong[v] = nc;
 			t->cost[v] = nx;
 			t->hops[v] = nh;

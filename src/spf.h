@@ -54,6 +54,7 @@ struct spf_tree {
 	int32_t		*first;		/* first hop from root, -1 none;
 					   in a reverse tree: next hop to root */
 	uint8_t		*done;
+	uint32_t	*open;		/* scratch: reached, not done */
 	size_t		 cap;
 };
 

@@ -91,12 +91,14 @@ static void
 send_round(struct conn *cn, double now)
 {
 	static const char *const cmds[] = { CTL_CMD_STATUS, CTL_CMD_PEERS,
-	    CTL_CMD_ROUTES, CTL_CMD_MATRIX };
+	    CTL_CMD_ROUTES, CTL_CMD_MATRIX, CTL_CMD_TIERS };
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmds[i], CTL_CMD_MATRIX) == 0 && !cn->want_matrix &&
 		    cn->m->has_matrix && cn->round % CONN_MATRIX_EVERY != 0)
+			continue;
+		if (strcmp(cmds[i], CTL_CMD_TIERS) == 0 && !cn->want_tiers)
 			continue;
 		if (ctlc_send(cn->c, cmds[i], NULL, 0) == -1) {
 			retry_later(cn, ctlc_error(cn->c), errno, now);

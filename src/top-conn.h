@@ -40,6 +40,8 @@ struct conn {
 	unsigned long	 round;		/* rounds sent on this connection */
 	unsigned long	 rounds_done;	/* rounds fully answered, ever */
 	int		 want_matrix;	/* the matrix is on screen */
+	int		 want_tiers;	/* the tiers are: ask for them
+					   (older daemons do not know) */
 
 	int		 failed;	/* once: could not connect */
 	int		 failed_errno;

@@ -37,7 +37,10 @@ drop_replies(struct model *m)
 		ctlc_routes_free(&m->routes);
 	if (m->has_matrix)
 		ctlc_matrix_free(&m->matrix);
+	if (m->has_tiers)
+		ctlc_tiers_free(&m->tiers);
 	m->has_status = m->has_peers = m->has_routes = m->has_matrix = 0;
+	m->has_tiers = 0;
 }
 
 void
@@ -291,6 +294,15 @@ model_reply(struct model *m, json_t *j, double now)
 			m->routes = rs;
 			m->has_routes = 1;
 		}
+	} else if (strcmp(cmd, "tiers") == 0) {
+		struct ctlc_tiers ts;
+
+		if ((rc = ctlc_decode_tiers(j, &ts, err, sizeof(err))) == 0) {
+			if (m->has_tiers)
+				ctlc_tiers_free(&m->tiers);
+			m->tiers = ts;
+			m->has_tiers = 1;
+		}
 	} else if (strcmp(cmd, "matrix") == 0) {
 		struct ctlc_matrix mx;
 
@@ -388,6 +400,19 @@ model_event(struct model *m, json_t *j)
 		    &ev.after);
 		e->state = !ev.has_after || !ev.after.reachable ? 0 :
 		    ev.after.congested_hops > 0 ? 2 : 1;
+		break;
+	case CTLC_EVENT_ORIGIN:
+		e = ev_new(m, MODEL_EV_ORIGIN);
+		snprintf(e->subject, sizeof(e->subject), "%s",
+		    ev.origin != NULL ? ev.origin : "?");
+		snprintf(e->before, sizeof(e->before), "%s",
+		    ev.from != NULL ? ev.from : "?");
+		snprintf(e->after, sizeof(e->after), "%s",
+		    ev.to != NULL ? ev.to : "?");
+		snprintf(e->detail, sizeof(e->detail), "%s",
+		    ev.reason != NULL ? ev.reason : "");
+		e->state = ev.to != NULL && strcmp(ev.to, "unhealthy") == 0 ?
+		    0 : 1;
 		break;
 	default:
 		e = ev_new(m, MODEL_EV_OTHER);

@@ -36,6 +36,7 @@ struct model_hist {
 enum model_ev_kind {
 	MODEL_EV_LINK,		/* a link changed state */
 	MODEL_EV_ROUTE,		/* a route changed */
+	MODEL_EV_ORIGIN,	/* an origin check's health changed */
 	MODEL_EV_INFO,		/* argo-top's own: connected */
 	MODEL_EV_ALERT,		/* argo-top's own: disconnected, errors */
 	MODEL_EV_OTHER,		/* an event type this argo-top does not know */
@@ -76,11 +77,12 @@ struct model {
 
 	/* the latest replies; each has_ flag says whether it holds one */
 	int			 has_status, has_peers, has_routes,
-				 has_matrix;
+				 has_matrix, has_tiers;
 	struct ctlc_status	 status;
 	struct ctlc_peers	 peers;
 	struct ctlc_routes	 routes;
 	struct ctlc_matrix	 matrix;
+	struct ctlc_tiers	 tiers;
 	double			 updated_at;	/* last reply, local clock */
 	/* the last error reply or undecodable reply: "cmd: why" */
 	char			 reply_err[CTLC_ERRLEN + 64];

@@ -60,6 +60,14 @@ view_events_line(struct canvas *cv, int y, const struct model_event *e,
 			    e->state == 0 ? ST_DOWN : e->state == 2 ?
 			    ST_CONGESTED : ST_CHANGED);
 		break;
+	case MODEL_EV_ORIGIN:
+		canvas_put(cv, y, x, ST_NORMAL, "origin", -1);
+		x += VIEW_EVENTS_KIND_W;
+		canvas_put(cv, y, x, ST_BOLD, e->subject, subjw);
+		x += subjw + 2;
+		view_events_change(cv, y, x, e, ST_NORMAL, e->state == 0 ?
+		    ST_DOWN : ST_GOOD);
+		break;
 	case MODEL_EV_INFO:
 	case MODEL_EV_ALERT:
 		canvas_put(cv, y, x, ST_DIM, "argo-top", -1);
@@ -83,7 +91,8 @@ view_events_draw(struct canvas *cv, const struct model *m,
 
 	for (i = 0; i < m->ev_n; i++) {
 		e = model_event_at(m, i);
-		if ((e->kind == MODEL_EV_LINK || e->kind == MODEL_EV_ROUTE) &&
+		if ((e->kind == MODEL_EV_LINK || e->kind == MODEL_EV_ROUTE ||
+		    e->kind == MODEL_EV_ORIGIN) &&
 		    (len = canvas_width(e->subject)) > subjw)
 			subjw = len > 20 ? 20 : len;
 	}
@@ -91,8 +100,8 @@ view_events_draw(struct canvas *cv, const struct model *m,
 	canvas_put(cv, y0, 0, ST_HEADER, "TIME", -1);
 	canvas_put(cv, y0, VIEW_EVENTS_TIME_W, ST_HEADER, "EVENT", -1);
 	if (n == 0) {
-		canvas_put(cv, y0 + 1, 1, ST_DIM, "no events yet: link and "
-		    "route changes appear here as they happen", -1);
+		canvas_put(cv, y0 + 1, 1, ST_DIM, "no events yet: link, "
+		    "route and origin changes appear here as they happen", -1);
 		return 2;
 	}
 	vs->page = rows < 0 ? n : rows - 1;

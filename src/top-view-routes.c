@@ -21,8 +21,8 @@
 #define VIEW_ROUTES_RECENT_S	10.0
 
 enum {
-	RC_ORIGIN, RC_PREFIX, RC_PATH, RC_COST, RC_DIRECT, RC_GAIN,
-	RC_RUNNER, RC_LOST, RC_SINCE, RC_COUNT
+	RC_ORIGIN, RC_PREFIX, RC_PATH, RC_COST, RC_LASTMILE, RC_DIRECT,
+	RC_GAIN, RC_ALT, RC_RUNNER, RC_LOST, RC_SINCE, RC_COUNT
 };
 
 static const struct top_table_col view_routes_cols[RC_COUNT] = {
@@ -32,7 +32,10 @@ static const struct top_table_col view_routes_cols[RC_COUNT] = {
 	[RC_PATH] = { .title = "PATH", .align = 'l', .min = 12,
 	    .shrink = 1 },
 	[RC_COST] = { .title = "COST", .align = 'r', .sortable = 1 },
+	[RC_LASTMILE] = { .title = "LAST MILE", .align = 'r', .prio = 2,
+	    .sortable = 1 },
 	[RC_DIRECT] = { .title = "DIRECT", .align = 'r', .prio = 2 },
+	[RC_ALT] = { .title = "ALT EGRESS", .align = 'l', .prio = 4 },
 	[RC_GAIN] = { .title = "GAIN", .align = 'r', .prio = 1,
 	    .sortable = 1 },
 	[RC_RUNNER] = { .title = "RUNNER-UP", .align = 'l', .prio = 3,
@@ -63,6 +66,8 @@ view_routes_key(const void *rows, size_t i, int col)
 		return -view_routes_gain(r);	/* the biggest gain first */
 	case RC_SINCE:
 		return r->since_s;
+	case RC_LASTMILE:
+		return r->reachable ? r->lastmile_ms : NAN;
 	default:
 		return NAN;	/* ORIGIN: by origin alone */
 	}
@@ -145,6 +150,24 @@ view_routes_fill_rest(struct top_table *t, int r, const struct model *m,
 		    rt->ru_congested_hops > 0 ? "*" : "");
 	else
 		top_table_set(t, r, RC_RUNNER, ST_DIM, "-");
+	/* the egress's last mile, red when its origin check fails */
+	if (!rt->reachable || isnan(rt->lastmile_ms))
+		top_table_set(t, r, RC_LASTMILE, ST_DIM, "%s",
+		    rt->egress_health != NULL &&
+		    strcmp(rt->egress_health, "unhealthy") == 0 ?
+		    "failing" : "-");
+	else
+		top_table_set(t, r, RC_LASTMILE, rt->egress_health != NULL &&
+		    strcmp(rt->egress_health, "unhealthy") == 0 ? ST_DOWN :
+		    ST_NORMAL, "%s", top_table_ms(ms, sizeof(ms),
+		    rt->lastmile_ms));
+	if (rt->has_alt)
+		top_table_set(t, r, RC_ALT, strcmp(rt->alt_health,
+		    "unhealthy") == 0 ? ST_DOWN : ST_NORMAL, "%s %s",
+		    rt->alt_egress != NULL ? rt->alt_egress : "?",
+		    top_table_ms(ms, sizeof(ms), rt->alt_cost_ms));
+	else
+		top_table_set(t, r, RC_ALT, ST_DIM, "-");
 	view_routes_lost_by(b, sizeof(b), rt);
 	top_table_set(t, r, RC_LOST, rt->ru_congested_hops >
 	    rt->congested_hops ? ST_CONGESTED : ST_NORMAL, "%s", b);
@@ -201,7 +224,7 @@ static const struct top_table_def view_routes_table = {
 	.key = view_routes_key,
 	.tie = view_routes_tie,
 	.fill = view_routes_fill,
-	.empty = "no origins configured",
+	.empty = "no origins configured or learnt",
 };
 
 static int

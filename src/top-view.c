@@ -26,6 +26,7 @@ static const struct view_kind *const view_kinds[VIEW_COUNT] = {
 	[VIEW_MATRIX] = &view_matrix_kind,
 	[VIEW_ROUTES] = &view_routes_kind,
 	[VIEW_EVENTS] = &view_events_kind,
+	[VIEW_TIERS] = &view_tiers_kind,
 };
 
 const char *
@@ -191,6 +192,7 @@ static const char *const view_help_lines[] = {
 	"2 m   Matrix  RTT or loss of every link, as a heat map",
 	"3 r   Routes  chosen path, direct cost, gain, runner-up",
 	"4 e   Events  link and route changes as they happen",
+	"5 c   Tiers   cache tiers: upper tiers, parent, fallback",
 	"Tab   next view (Shift-Tab: previous)",
 	"",
 	"s     sort by the next column    S  reverse the order",
@@ -319,6 +321,9 @@ view_key(struct view_state *vs, int key)
 		break;
 	case '4': case 'e':
 		vs->cur = VIEW_EVENTS;
+		break;
+	case '5': case 'c':	/* caches */
+		vs->cur = VIEW_TIERS;
 		break;
 	case VK_TAB:
 		vs->cur = (vs->cur + 1) % VIEW_COUNT;

@@ -7,7 +7,7 @@
  *
  * Like tmux's window-*.c, each view is a file of its own that exports a
  * struct view_kind (below): top-view-peers.c, top-view-matrix.c,
- * top-view-routes.c and top-view-events.c. top-view.c draws the screen
+ * top-view-routes.c, top-view-events.c and top-view-tiers.c. top-view.c draws the screen
  * around them, picks one and handles the keys they share; the tables of
  * Peers and Routes are top-table.c's.
  */
@@ -22,6 +22,7 @@ enum view_id {
 	VIEW_MATRIX,
 	VIEW_ROUTES,
 	VIEW_EVENTS,
+	VIEW_TIERS,
 	VIEW_COUNT
 };
 
@@ -93,6 +94,7 @@ extern const struct view_kind view_peers_kind;
 extern const struct view_kind view_matrix_kind;
 extern const struct view_kind view_routes_kind;
 extern const struct view_kind view_events_kind;
+extern const struct view_kind view_tiers_kind;
 
 void		 view_init(struct view_state *);
 /* The whole screen. now is the monotonic clock, in seconds. */

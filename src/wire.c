@@ -5,6 +5,8 @@
  * version, length), then the MAC over the whole datagram, and only then is
  * the body parsed, through the bounded reader, against the per-type
  * minimum length in wire_types[]. Nothing unauthenticated is interpreted.
+ * Versions WIRE_VERSION_MIN and WIRE_VERSION decode; which of the two
+ * forms an encoder writes is the header's version.
  */
 #include "config.h"
 
@@ -30,6 +32,27 @@ const char *const wire_reject_names[REJ_MAX] = {
 	[REJ_SENDER] = "sender_mismatch",
 };
 
+const char *const wire_type_names[WIRE_TYPE_MAX] = {
+	[0] = "none",
+	[WIRE_PROBE] = "probe",
+	[WIRE_PROBE_REPLY] = "probe_reply",
+	[WIRE_LSA] = "lsa",
+	[WIRE_SUMMARY] = "summary",
+	[WIRE_REQUEST] = "request",
+	[WIRE_LSA_DELTA] = "lsa_delta",
+	[WIRE_ORIGINS] = "origins",
+	[WIRE_ORIGIN_REQUEST] = "origin_request",
+};
+
+/* The header is magic (2), version (1), type (1): wire_put_hdr(). */
+enum wire_type
+wire_sent_type(const uint8_t *buf, size_t len)
+{
+	if (len < 4 || buf[3] >= WIRE_TYPE_MAX)
+		return 0;
+	return (enum wire_type)buf[3];
+}
+
 /* Minimum body length per type (BIRD's tlv_data[] pattern). */
 static const struct {
 	const char	*name;
@@ -41,7 +64,34 @@ static const struct {
 	[WIRE_SUMMARY] =	{ "summary", 2 + 2 },
 	[WIRE_REQUEST] =	{ "request", 2 + 2 },
 	[WIRE_LSA_DELTA] =	{ "lsa-delta", 4 + 4 + 4 + 4 + 8 + 2 + 2 },
+	[WIRE_ORIGINS] =	{ "origins", 2 + 2 },
+	[WIRE_ORIGIN_REQUEST] =	{ "origin-request", 2 + 2 },
 };
+
+static int	get_origin(struct rbuf *, struct wire_origin *, unsigned);
+
+static unsigned
+hdr_version(const struct wire_hdr *h)
+{
+	return h->version != 0 ? h->version : WIRE_VERSION;
+}
+
+int
+wire_cache_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n > WIRE_CACHE_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		    s[i] == '-' || s[i] == ':' || s[i] == '[' || s[i] == ']' ||
+		    s[i] == '_'))
+			return -1;
+	return 0;
+}
 
 void
 rbuf_init(struct rbuf *r, const void *p, size_t len)
@@ -237,10 +287,11 @@ static void
 wire_put_hdr(struct wbuf *w, const struct wire_hdr *h)
 {
 	wbuf_put_u16(w, WIRE_MAGIC);
-	wbuf_put_u8(w, WIRE_VERSION);
+	wbuf_put_u8(w, (uint8_t)hdr_version(h));
 	wbuf_put_u8(w, h->type);
 	wbuf_put_u16(w, 0);		/* length, patched in wire_finish() */
-	wbuf_put_u16(w, 0);
+	wbuf_put_u8(w, h->maxver);
+	wbuf_put_u8(w, 0);
 	wbuf_put_u32(w, h->sender);
 	wbuf_put_u32(w, h->boot);
 	wbuf_put_u64(w, h->seq);
@@ -266,8 +317,9 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
     const uint8_t *buf, size_t len, struct wire_msg *m, enum wire_reject *why)
 {
 	struct rbuf r;
-	uint8_t mac[WIRE_MAC_LEN], version = 0, namelen = 0;
-	uint16_t magic = 0, length = 0, reserved, pad;
+	uint8_t mac[WIRE_MAC_LEN], version = 0, namelen = 0, cachelen = 0;
+	uint8_t reserved;
+	uint16_t magic = 0, length = 0, pad;
 	size_t body, per;
 
 	memset(m, 0, sizeof(*m));
@@ -280,7 +332,8 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 	rbuf_get_u8(&r, &version);
 	rbuf_get_u8(&r, &m->hdr.type);
 	rbuf_get_u16(&r, &length);
-	rbuf_get_u16(&r, &reserved);
+	rbuf_get_u8(&r, &m->hdr.maxver);
+	rbuf_get_u8(&r, &reserved);
 	rbuf_get_u32(&r, &m->hdr.sender);
 	rbuf_get_u32(&r, &m->hdr.boot);
 	rbuf_get_u64(&r, &m->hdr.seq);
@@ -288,10 +341,11 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 		*why = REJ_MAGIC;
 		return -1;
 	}
-	if (version != WIRE_VERSION) {
+	if (version < WIRE_VERSION_MIN || version > WIRE_VERSION) {
 		*why = REJ_VERSION;
 		return -1;
 	}
+	m->hdr.version = version;
 	if (length != len) {
 		*why = REJ_LENGTH;
 		return -1;
@@ -307,7 +361,9 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 		return -1;
 	}
 	body = rbuf_left(&r);
-	if (body < wire_types[m->hdr.type].min_len) {
+	/* a version 5 LSA has one more byte, the cache address length */
+	if (body < wire_types[m->hdr.type].min_len +
+	    (m->hdr.type == WIRE_LSA && version >= 5)) {
 		*why = REJ_TRUNCATED;
 		return -1;
 	}
@@ -335,6 +391,7 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 		}
 		break;
 	case WIRE_LSA:
+		m->u.lsa.version = version;
 		rbuf_get_u32(&r, &m->u.lsa.origin);
 		rbuf_get_u32(&r, &m->u.lsa.boot);
 		rbuf_get_u32(&r, &m->u.lsa.seq);
@@ -355,11 +412,28 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 			*why = REJ_MALFORMED;
 			return -1;
 		}
+		if (version >= 5) {
+			if (rbuf_get_u8(&r, &cachelen) == -1)
+				break;
+			if (cachelen > WIRE_CACHE_MAX) {
+				*why = REJ_MALFORMED;
+				return -1;
+			}
+			if (rbuf_get_bytes(&r, m->u.lsa.cache, cachelen) == -1)
+				break;
+			m->u.lsa.cache[cachelen] = '\0';
+			if (strlen(m->u.lsa.cache) != cachelen ||
+			    wire_cache_ok(m->u.lsa.cache) == -1) {
+				*why = REJ_MALFORMED;
+				return -1;
+			}
+		}
 		rbuf_get_u16(&r, &m->u.lsa.nentries);
 		per = WIRE_LSA_ENTRY_LEN;
 		rbuf_skip(&r, per * m->u.lsa.nentries, &m->u.lsa.entries);
 		break;
 	case WIRE_LSA_DELTA:
+		m->u.lsa.version = version;
 		rbuf_get_u32(&r, &m->u.lsa.origin);
 		rbuf_get_u32(&r, &m->u.lsa.boot);
 		rbuf_get_u32(&r, &m->u.lsa.seq);
@@ -377,8 +451,26 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 		rbuf_skip(&r, WIRE_LSA_ENTRY_LEN * m->u.lsa.nentries,
 		    &m->u.lsa.entries);
 		break;
+	case WIRE_ORIGINS: {
+		struct wire_origin o;
+		size_t i, start;
+
+		m->u.list.version = version;
+		rbuf_get_u16(&r, &m->u.list.n);
+		rbuf_get_u16(&r, &pad);
+		start = r.off;
+		for (i = 0; i < m->u.list.n && !r.err; i++)
+			if (get_origin(&r, &o, version) == -1 && !r.err) {
+				*why = REJ_MALFORMED;
+				return -1;
+			}
+		m->u.list.p = r.p + start;
+		break;
+	}
 	case WIRE_SUMMARY:
 	case WIRE_REQUEST:
+	case WIRE_ORIGIN_REQUEST:
+		m->u.list.version = version;
 		rbuf_get_u16(&r, &m->u.list.n);
 		rbuf_get_u16(&r, &pad);
 		per = m->hdr.type == WIRE_SUMMARY ? WIRE_SUMMARY_ENTRY_LEN : 4;
@@ -432,6 +524,254 @@ wire_request_entry(const struct wire_list *l, size_t i)
 	return get32(l->p + i * 4);
 }
 
+/*
+ * One declaration. -1 with r->err set: too short; -1 without: a field out
+ * of range (empty or bad name, unknown family, length past the family's,
+ * host bits set, too many prefixes, a policy out of shape, an id that is
+ * not the content's).
+ */
+static int
+get_origin(struct rbuf *r, struct wire_origin *o, unsigned version)
+{
+	uint8_t namelen, fam, len;
+	size_t i, j;
+
+	memset(o, 0, sizeof(*o));
+	rbuf_get_u32(r, &o->id);
+	rbuf_get_u8(r, &namelen);
+	if (r->err)
+		return -1;
+	if (namelen == 0 || namelen > WIRE_NAME_MAX)
+		return -1;
+	if (rbuf_get_bytes(r, o->name, namelen) == -1)
+		return -1;
+	o->name[namelen] = '\0';
+	if (strlen(o->name) != namelen)
+		return -1;
+	if (rbuf_get_u8(r, &o->nprefixes) == -1)
+		return -1;
+	if (o->nprefixes == 0 || o->nprefixes > WIRE_ORIGIN_PREFIX_MAX)
+		return -1;
+	for (i = 0; i < o->nprefixes; i++) {
+		struct prefix *p = &o->prefixes[i];
+		size_t bytes;
+
+		rbuf_get_u8(r, &fam);
+		if (rbuf_get_u8(r, &len) == -1)
+			return -1;
+		if ((fam != 4 && fam != 6) || len > (fam == 4 ? 32 : 128))
+			return -1;
+		p->family = fam == 4 ? AF_INET : AF_INET6;
+		p->len = len;
+		bytes = (len + 7u) / 8;
+		if (rbuf_get_bytes(r, p->addr, bytes) == -1)
+			return -1;
+		if (len % 8 != 0 && (p->addr[bytes - 1] &
+		    (uint8_t)(0xff >> (len % 8))) != 0)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (prefix_cmp(&o->prefixes[j], p) >= 0)
+				return -1;	/* sorted, no repeats */
+	}
+	if (version >= 5) {
+		rbuf_get_u8(r, &o->tier_mode);
+		rbuf_get_u8(r, &o->tier_k);
+		if (rbuf_get_u8(r, &o->ntiers) == -1)
+			return -1;
+		if (o->ntiers > WIRE_TIERS_MAX)
+			return -1;
+		for (i = 0; i < o->ntiers; i++) {
+			if (rbuf_get_u32(r, &o->tiers[i]) == -1)
+				return -1;
+			if (o->tiers[i] == 0 ||
+			    (i > 0 && o->tiers[i] <= o->tiers[i - 1]))
+				return -1;	/* ascending, no repeats */
+		}
+		switch (o->tier_mode) {
+		case WIRE_TIER_SMART:
+			if (o->tier_k != 0 || o->ntiers != 0)
+				return -1;
+			break;
+		case WIRE_TIER_STATIC:
+			if (o->tier_k != 0 || o->ntiers == 0)
+				return -1;
+			break;
+		case WIRE_TIER_REGIONAL:
+			if (o->tier_k == 0 || o->tier_k > WIRE_TIERS_MAX)
+				return -1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (wire_origin_full_id(o) != o->id)
+		return -1;
+	return 0;
+}
+
+int
+wire_origin_next(const struct wire_list *l, struct wire_origin_iter *it,
+    struct wire_origin *o)
+{
+	struct rbuf r;
+
+	if (it->i >= l->n)
+		return -1;
+	/* wire_decode() read every declaration within the datagram */
+	rbuf_init(&r, l->p + it->off, WIRE_MTU);
+	if (get_origin(&r, o, l->version ? l->version : WIRE_VERSION) == -1)
+		return -1;
+	it->i++;
+	it->off += r.off;
+	return 0;
+}
+
+static void
+hash_origin(crypto_generichash_state *st, const char *name,
+    const struct prefix *p, size_t n)
+{
+	uint8_t b[2];
+	size_t i;
+
+	crypto_generichash_init(st, NULL, 0, 16);
+	crypto_generichash_update(st, (const uint8_t *)"argod origin", 12);
+	crypto_generichash_update(st, (const uint8_t *)name,
+	    strlen(name) + 1);
+	for (i = 0; i < n; i++) {
+		b[0] = p[i].family == AF_INET ? 4 : 6;
+		b[1] = p[i].len;
+		crypto_generichash_update(st, b, 2);
+		crypto_generichash_update(st, p[i].addr, (p[i].len + 7u) / 8);
+	}
+}
+
+static uint32_t
+hash_final(crypto_generichash_state *st)
+{
+	uint8_t out[16];
+	uint32_t id;
+
+	crypto_generichash_final(st, out, sizeof(out));
+	id = (uint32_t)out[0] << 24 | (uint32_t)out[1] << 16 |
+	    (uint32_t)out[2] << 8 | out[3];
+	return id == 0 ? 1 : id;
+}
+
+uint32_t
+wire_origin_id(const char *name, const struct prefix *p, size_t n)
+{
+	crypto_generichash_state st;
+
+	hash_origin(&st, name, p, n);
+	return hash_final(&st);
+}
+
+int
+wire_origin_has_policy(const struct wire_origin *o)
+{
+	return o->tier_mode != WIRE_TIER_SMART || o->tier_k != 0 ||
+	    o->ntiers != 0;
+}
+
+uint32_t
+wire_origin_full_id(const struct wire_origin *o)
+{
+	crypto_generichash_state st;
+	uint8_t b[4];
+	size_t i;
+
+	hash_origin(&st, o->name, o->prefixes, o->nprefixes);
+	if (wire_origin_has_policy(o)) {
+		b[0] = 't';	/* no prefix starts so: no v4 content hashes
+				   these bytes */
+		b[1] = o->tier_mode;
+		b[2] = o->tier_k;
+		b[3] = o->ntiers;
+		crypto_generichash_update(&st, b, 4);
+		for (i = 0; i < o->ntiers; i++) {
+			b[0] = (uint8_t)(o->tiers[i] >> 24);
+			b[1] = (uint8_t)(o->tiers[i] >> 16);
+			b[2] = (uint8_t)(o->tiers[i] >> 8);
+			b[3] = (uint8_t)o->tiers[i];
+			crypto_generichash_update(&st, b, 4);
+		}
+	}
+	return hash_final(&st);
+}
+
+void
+wire_origin_base(const struct wire_origin *o, struct wire_origin *b)
+{
+	*b = *o;
+	b->tier_mode = WIRE_TIER_SMART;
+	b->tier_k = 0;
+	b->ntiers = 0;
+	memset(b->tiers, 0, sizeof(b->tiers));
+	b->id = wire_origin_id(b->name, b->prefixes, b->nprefixes);
+}
+
+size_t
+wire_origin_len(const struct wire_origin *o, unsigned version)
+{
+	size_t n = 4 + 1 + strlen(o->name) + 1, i;
+
+	for (i = 0; i < o->nprefixes; i++)
+		n += 2 + (o->prefixes[i].len + 7u) / 8;
+	if (version >= 5)
+		n += 3 + 4 * (size_t)o->ntiers;
+	return n;
+}
+
+size_t
+wire_encode_origins(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
+    const struct wire_hdr *h, const struct wire_origin *o, size_t n)
+{
+	struct wbuf w;
+	size_t i, j, namelen;
+	unsigned version = hdr_version(h);
+
+	if (n > 0xffff)
+		return 0;
+	wbuf_init(&w, buf, cap);
+	wire_put_hdr(&w, h);
+	wbuf_put_u16(&w, (uint16_t)n);
+	wbuf_put_u16(&w, 0);
+	for (i = 0; i < n; i++) {
+		namelen = strlen(o[i].name);
+		if (namelen == 0 || namelen > WIRE_NAME_MAX ||
+		    o[i].nprefixes == 0 ||
+		    o[i].nprefixes > WIRE_ORIGIN_PREFIX_MAX ||
+		    o[i].ntiers > WIRE_TIERS_MAX ||
+		    (version < 5 && wire_origin_has_policy(&o[i])))
+			return 0;
+		wbuf_put_u32(&w, o[i].id);
+		wbuf_put_u8(&w, (uint8_t)namelen);
+		wbuf_put_bytes(&w, o[i].name, namelen);
+		wbuf_put_u8(&w, o[i].nprefixes);
+		for (j = 0; j < o[i].nprefixes; j++) {
+			const struct prefix *p = &o[i].prefixes[j];
+
+			wbuf_put_u8(&w, p->family == AF_INET ? 4 : 6);
+			wbuf_put_u8(&w, p->len);
+			wbuf_put_bytes(&w, p->addr, (p->len + 7u) / 8);
+		}
+		if (version >= 5) {
+			wbuf_put_u8(&w, o[i].tier_mode);
+			wbuf_put_u8(&w, o[i].tier_k);
+			wbuf_put_u8(&w, o[i].ntiers);
+			for (j = 0; j < o[i].ntiers; j++)
+				wbuf_put_u32(&w, o[i].tiers[j]);
+		}
+	}
+	return wire_finish(&w, key, h->receiver);
+}
+
+size_t
+wire_origins_room(void)
+{
+	return WIRE_MTU - WIRE_HDR_LEN - 4 - WIRE_MAC_LEN;
+}
+
 size_t
 wire_encode_probe(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
     const struct wire_hdr *h, const struct wire_probe *p)
@@ -481,9 +821,10 @@ wire_encode_lsa(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
     const struct wire_lsa_entry *e)
 {
 	struct wbuf w;
-	size_t namelen = strlen(l->name);
+	size_t namelen = strlen(l->name), cachelen = strlen(l->cache);
 
-	if (namelen == 0 || namelen > WIRE_NAME_MAX)
+	if (namelen == 0 || namelen > WIRE_NAME_MAX ||
+	    (hdr_version(h) >= 5 && wire_cache_ok(l->cache) == -1))
 		return 0;
 	put_row_start(&w, buf, cap, h, l);
 	wbuf_put_u16(&w, l->age);
@@ -491,6 +832,10 @@ wire_encode_lsa(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 	wbuf_put_u8(&w, l->nparts);
 	wbuf_put_u8(&w, (uint8_t)namelen);
 	wbuf_put_bytes(&w, l->name, namelen);
+	if (hdr_version(h) >= 5) {
+		wbuf_put_u8(&w, (uint8_t)cachelen);
+		wbuf_put_bytes(&w, l->cache, cachelen);
+	}
 	wbuf_put_u16(&w, l->nentries);
 	put_entries(&w, e, l->nentries);
 	return wire_finish(&w, key, h->receiver);
@@ -554,13 +899,21 @@ wire_encode_request(uint8_t *buf, size_t cap, const uint8_t key[WIRE_KEY_LEN],
 }
 
 size_t
-wire_lsa_max_entries(size_t namelen)
+wire_lsa_max_entries_v(unsigned version, size_t namelen, size_t cachelen)
 {
 	/* min_len already counts one byte of the (non-empty) name */
 	size_t fixed = WIRE_HDR_LEN + wire_types[WIRE_LSA].min_len - 1 +
 	    namelen + WIRE_MAC_LEN;
 
+	if (version >= 5)
+		fixed += 1 + cachelen;
 	return (WIRE_MTU - fixed) / WIRE_LSA_ENTRY_LEN;
+}
+
+size_t
+wire_lsa_max_entries(size_t namelen)
+{
+	return wire_lsa_max_entries_v(WIRE_VERSION, namelen, 0);
 }
 
 size_t

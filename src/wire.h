@@ -4,10 +4,10 @@
  *
  * Every datagram is
  *
- *	0      2   3    4        6        8          12         16         24
- *	+------+---+----+--------+--------+----------+----------+----------+
- *	|magic |ver|type| length |reserved| sender id| boot id  | sequence |
- *	+------+---+----+--------+--------+----------+----------+----------+
+ *	0      2   3    4        6   7   8          12         16         24
+ *	+------+---+----+--------+---+---+----------+----------+----------+
+ *	|magic |ver|type| length |max| 0 | sender id| boot id  | sequence |
+ *	+------+---+----+--------+---+---+----------+----------+----------+
  *	| body (type specific, at least wire_types[type].min_len bytes)    |
  *	+------------------------------------------------------------------+
  *	| MAC: keyed BLAKE2b-128 over the receiver's id and everything     |
@@ -23,6 +23,14 @@
  * Node ids are the first 32 bits of BLAKE2b(name), so every PoP derives the
  * same id from a name without coordination; configs with colliding names
  * are rejected.
+ *
+ * Versions (argod.8, "Wire versions"). A PoP of version N decodes the
+ * datagrams of versions N - 1 and N and rejects every other (bad_version).
+ * "max" is the highest version the sender speaks; version 4 wrote 0 there
+ * and never read it, so a version 5 PoP says "I speak 5" even inside the
+ * version 4 datagrams it sends to a peer it has not heard from yet. Only
+ * LSA and ORIGINS differ between 4 and 5 (below); everything else has one
+ * layout, whatever the version byte says.
  */
 #ifndef ARGO_WIRE_H
 #define ARGO_WIRE_H
@@ -30,9 +38,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "prefix.h"
+
 #define WIRE_MAGIC		0x4147	/* "AG" */
-#define WIRE_VERSION		3	/* 2: probes carry answers; 3: the
-					   receiver is bound into the MAC */
+#define WIRE_VERSION		5	/* 2: probes carry answers; 3: the
+					   receiver is bound into the MAC;
+					   4: origins in rows, ORIGINS;
+					   5: cache addresses in rows, tier
+					   policies in declarations */
+#define WIRE_VERSION_MIN	(WIRE_VERSION - 1)	/* oldest understood */
 #define WIRE_HDR_LEN		24
 #define WIRE_MAC_LEN		16
 #define WIRE_KEY_LEN		32
@@ -41,6 +55,8 @@
 #define WIRE_LSA_ENTRY_LEN	8
 #define WIRE_SUMMARY_ENTRY_LEN	12
 #define WIRE_RTT_UNKNOWN	0xffff	/* rtt field, units of 0.1 ms */
+#define WIRE_CACHE_MAX		127	/* a row's cache address, as text */
+#define WIRE_TIERS_MAX		32	/* upper tiers named by a policy */
 
 enum wire_type {
 	WIRE_PROBE = 1,
@@ -49,6 +65,8 @@ enum wire_type {
 	WIRE_SUMMARY,
 	WIRE_REQUEST,
 	WIRE_LSA_DELTA,
+	WIRE_ORIGINS,
+	WIRE_ORIGIN_REQUEST,
 	WIRE_TYPE_MAX
 };
 
@@ -70,6 +88,10 @@ enum wire_reject {
 	REJ_MAX
 };
 extern const char *const wire_reject_names[REJ_MAX];
+/* Message type names (index 0: "none"), for counters by type. */
+extern const char *const wire_type_names[WIRE_TYPE_MAX];
+/* The type of a datagram this node encoded (0 when it has none). */
+enum wire_type	wire_sent_type(const uint8_t *buf, size_t len);
 
 struct wire_hdr {
 	uint8_t		type;
@@ -77,6 +99,8 @@ struct wire_hdr {
 	uint32_t	boot;
 	uint64_t	seq;		/* per sender and receiver */
 	uint32_t	receiver;	/* not sent: bound into the MAC */
+	uint8_t		version;	/* encode: 0 is WIRE_VERSION */
+	uint8_t		maxver;		/* the sender's highest; 0: version */
 };
 
 /*
@@ -106,9 +130,78 @@ struct wire_lsa_entry {
 	uint8_t		state;		/* enum link_state */
 };
 
+/*
+ * Origins in rows (version 4). An egress PoP's row carries, besides one
+ * entry per link, one entry per origin it serves: peer is the origin's
+ * declaration id (below), state is WIRE_ENTRY_ORIGIN with the health in
+ * the low bits, rtt the advertised last-mile cost in 0.1 ms
+ * (WIRE_RTT_UNKNOWN: no check), loss 0. Such entries take part in deltas,
+ * parts and hashes like links, and are never links.
+ */
+#define WIRE_ENTRY_ORIGIN	0x80
+enum wire_origin_health {
+	WIRE_ORIGIN_UNKNOWN = 0,
+	WIRE_ORIGIN_HEALTHY,
+	WIRE_ORIGIN_UNHEALTHY,
+};
+
+/*
+ * Tier policies (version 5). A row of version 5 may carry entries with
+ * state WIRE_ENTRY_POLICY: peer is the id of a declaration that carries
+ * a tier policy (below) for one of the origins the row serves; rtt and
+ * loss are 0. Version 4 forms of a row leave them out (a version 4 PoP
+ * drops entries it does not know, so it could not pass them on anyway).
+ */
+#define WIRE_ENTRY_POLICY	0x40
+
+/* Tier modes, as engine.h's enum engine_tier_mode numbers them. */
+enum wire_tier_mode {
+	WIRE_TIER_SMART = 0,
+	WIRE_TIER_STATIC,
+	WIRE_TIER_REGIONAL,
+};
+
+/*
+ * An origin declaration: its name and prefixes. Its id is a hash of that
+ * content (wire_origin_id()), so a declaration names itself: rows refer
+ * to it by id, a PoP that lacks it asks for it (ORIGIN_REQUEST, laid out
+ * like REQUEST), any PoP that holds it answers (ORIGINS), and the
+ * receiver checks the id against the content. ORIGINS is
+ *
+ *	u16 count, u16 0, then count times:
+ *	u32 id, u8 name length, name, u8 prefix count,
+ *	prefix count times: u8 4 or 6, u8 length, ceil(length / 8) bytes
+ *
+ * and in version 5 each declaration goes on with its tier policy:
+ *
+ *	u8 mode (enum wire_tier_mode), u8 K (regional), u8 tier count,
+ *	tier count times: u32 node id (ascending, no repeats)
+ *
+ * smart has K 0 and no tiers, static at least one tier and K 0, regional
+ * K 1..WIRE_TIERS_MAX (tiers: the candidates, none for every PoP). The
+ * id covers the policy unless it is the default (smart), so a declaration
+ * with the default policy has the same id and content in both versions,
+ * and one with another policy is a declaration of its own, which a row
+ * names in a WIRE_ENTRY_POLICY entry beside the origin entry that names
+ * the policy-less declaration (wire_origin_base()). Version 4 PoPs see
+ * only the latter.
+ */
+#define WIRE_ORIGIN_PREFIX_MAX	64
+struct wire_origin {
+	uint32_t	id;
+	char		name[WIRE_NAME_MAX + 1];
+	uint8_t		nprefixes;
+	struct prefix	prefixes[WIRE_ORIGIN_PREFIX_MAX];
+	uint8_t		tier_mode;	/* enum wire_tier_mode */
+	uint8_t		tier_k;
+	uint8_t		ntiers;
+	uint32_t	tiers[WIRE_TIERS_MAX];
+};
+
 /* One part of an originator's row; a row larger than one datagram is sent
  * in nparts parts that all carry the same (boot, seq). */
 struct wire_lsa {
+	uint8_t		version;	/* decoded: the datagram's */
 	uint32_t	origin;
 	uint32_t	boot;
 	uint32_t	seq;
@@ -116,6 +209,9 @@ struct wire_lsa {
 	uint8_t		part;
 	uint8_t		nparts;
 	char		name[WIRE_NAME_MAX + 1];
+	char		cache[WIRE_CACHE_MAX + 1];	/* version 5 LSA:
+					   the originator's cache,
+					   ADDRESS:PORT; "" none */
 	uint16_t	nentries;
 	const uint8_t	*entries;	/* points into the datagram */
 	uint32_t	base_seq;	/* LSA_DELTA only */
@@ -123,11 +219,18 @@ struct wire_lsa {
 };
 
 /*
+ * LSA (version 5) carries, after the name, u8 cache length and the cache
+ * address (letters, digits and ".-:[]_" only: it is written into a cache's
+ * configuration); version 4 has neither. Every part carries it.
+ *
  * LSA_DELTA: row (origin, boot, seq) is row (origin, boot, base_seq) with
  * the listed entries replacing those to the same peers, or added, and
  * row_hash is a hash of the result's content. No name, no parts: whoever
  * lacks the base, or gets another hash, asks for the whole row. Decoded
- * into a wire_lsa with part 0 of 1 and an empty name.
+ * into a wire_lsa with part 0 of 1 and an empty name. Its layout is the
+ * same in both versions; the result keeps the base row's cache address,
+ * and the hash is lsdb_row_hash() of the row in the datagram's version's
+ * form (without what version 4 does not know, for version 4).
  */
 
 struct wire_summary_entry {
@@ -137,6 +240,7 @@ struct wire_summary_entry {
 };
 
 struct wire_list {
+	uint8_t		version;	/* decoded: the datagram's */
 	uint16_t	n;
 	const uint8_t	*p;		/* points into the datagram */
 };
@@ -146,7 +250,8 @@ struct wire_msg {
 	union {
 		struct wire_probe	probe;
 		struct wire_lsa		lsa;
-		struct wire_list	list;	/* SUMMARY, REQUEST */
+		struct wire_list	list;	/* SUMMARY, REQUEST, ORIGINS,
+						   ORIGIN_REQUEST */
 	} u;
 };
 
@@ -200,6 +305,28 @@ void	wire_lsa_entry(const struct wire_lsa *, size_t i,
 void	wire_summary_entry(const struct wire_list *, size_t i,
 	    struct wire_summary_entry *);
 uint32_t wire_request_entry(const struct wire_list *, size_t i);
+/*
+ * The declarations of an ORIGINS message, one after another, from an
+ * iterator that starts zeroed. wire_decode() has checked them all, so
+ * this cannot fail on a decoded message; it returns -1 past the last.
+ */
+struct wire_origin_iter {
+	size_t		i, off;
+};
+int	wire_origin_next(const struct wire_list *, struct wire_origin_iter *,
+	    struct wire_origin *);
+/* The id of a declaration: BLAKE2b over name and prefixes, never 0. */
+uint32_t wire_origin_id(const char *name, const struct prefix *, size_t n);
+/* The id of a whole declaration: wire_origin_id() for the default tier
+ * policy, else over the policy too. */
+uint32_t wire_origin_full_id(const struct wire_origin *);
+/* The declaration without its policy (the default), with its id. */
+void	wire_origin_base(const struct wire_origin *, struct wire_origin *);
+int	wire_origin_has_policy(const struct wire_origin *);
+/* Bytes one declaration takes in ORIGINS of a version. */
+size_t	wire_origin_len(const struct wire_origin *, unsigned version);
+/* A cache address a row may carry: 0, or -1. */
+int	wire_cache_ok(const char *);
 
 /* Encoders return the datagram length, or 0 if it does not fit in cap. */
 size_t	wire_encode_probe(uint8_t *buf, size_t cap,
@@ -214,12 +341,25 @@ size_t	wire_encode_lsa_delta(uint8_t *buf, size_t cap,
 size_t	wire_encode_summary(uint8_t *buf, size_t cap,
 	    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *,
 	    const struct wire_summary_entry *, size_t n);
+/* REQUEST, or ORIGIN_REQUEST by h->type. */
 size_t	wire_encode_request(uint8_t *buf, size_t cap,
 	    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *,
 	    const uint32_t *origins, size_t n);
 
+/*
+ * ORIGINS: n declarations; 0 if they do not fit in cap, or (version 4)
+ * one has a tier policy.
+ */
+size_t	wire_encode_origins(uint8_t *buf, size_t cap,
+	    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *,
+	    const struct wire_origin *, size_t n);
+/* The room for declarations in one ORIGINS datagram. */
+size_t	wire_origins_room(void);
+
 /* How many entries fit in one datagram of each kind. */
-size_t	wire_lsa_max_entries(size_t namelen);
+size_t	wire_lsa_max_entries(size_t namelen);	/* WIRE_VERSION, no cache */
+size_t	wire_lsa_max_entries_v(unsigned version, size_t namelen,
+	    size_t cachelen);
 size_t	wire_lsa_delta_max_entries(void);
 size_t	wire_summary_max_entries(void);
 size_t	wire_request_max_entries(void);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check a running argod's status socket against tests/ctl-schema.json.
+"""Check a running argod's status socket against src/ctl-schema.json.
 
 Owns the schema's two checks: that its member names, commands, events and
 values are exactly those of src/ctl-proto.h, and that real lines of a
@@ -88,6 +88,9 @@ def check_names(schema, proto):
     states = set(schema["$defs"]["link_state"]["enum"]) - {None}
     ok(states == proto.get("LINK", set()),
        "schema and ctl-proto.h name the same link states")
+    reasons = set(schema["$defs"]["change_reason"]["enum"])
+    ok(reasons == proto.get("CHANGE", set()),
+       "schema and ctl-proto.h name the same route change reasons")
 
 
 class Checker:
@@ -169,6 +172,25 @@ def main():
         ck.reply(r, cmd)
         if cmd == "matrix" and r.get("ok"):
             ok(square(r), "matrix is n x n")
+        if cmd == "changes" and r.get("ok"):
+            ok(any(x["reason"] == "reachable" and x["old"] is None and
+                   x["new"] is not None and x["new"]["reachable"]
+                   for x in r["entries"]),
+               "changes records the route coming up: %s" %
+               json.dumps(r["entries"])[:300])
+            ok(r["recorded"] >= len(r["entries"]) and
+               r["capacity"] >= len(r["entries"]),
+               "changes: recorded and capacity bound the entries")
+            one = r["entries"][0]["origin"] if r["entries"] else "web"
+            f = c.cmd("changes", origin=one)
+            ck.reply(f, "changes", "reply to changes of one origin")
+            ok(f.get("ok") and all(x["origin"] == one
+                                   for x in f["entries"]),
+               "changes of origin %s lists only it" % one)
+            bad = c.cmd("changes", origin=7)
+            ok(bad.get("ok") is False,
+               "changes with a non-string origin is an error")
+            ck.reply(bad, "changes", "changes with a non-string origin")
         if cmd == "help" and r.get("ok"):
             ok({x["cmd"] for x in r["commands"]} == proto["CMD"],
                "help lists the commands of ctl-proto.h")
@@ -209,6 +231,21 @@ def main():
         name = {"link": "event_link", "route": "event_route_change"}.get(
             e.get("event"), "event")
         ck.check(e, name, "%s event" % e.get("event"))
+    # the route lost is in the route log too, after the route coming up
+    def lost():
+        r = c.cmd("changes")
+        if r.get("ok") and any(x["reason"] == "unreachable" and
+                               x["new"] is None and x["old"] is not None
+                               for x in r["entries"]):
+            return r
+        return None
+    try:
+        r = wait_for(lost, 10, 0.1, "the lost route in changes")
+        ck.reply(r, "changes", "reply to changes with a lost route")
+        t = [x["time"] for x in r["entries"]]
+        ok(t == sorted(t), "changes are oldest first")
+    except WaitTimeout as e:
+        ok(False, str(e))
     for x in (c, ro, mon):
         x.close()
     return 0 if all(results) else 1

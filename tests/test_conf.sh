@@ -75,8 +75,12 @@ for conf in tests/conf/*.conf; do
 	# key cannot round-trip, by design: put the original key line back.
 	keyline=$(grep -m 1 -E '^[[:space:]]*key[[:space:]]' "$conf" |
 	    tr -d '\r')
-	KEYLINE=$keyline awk \
-	    '$0 == "key <elided>" { print ENVIRON["KEYLINE"]; next } { print }' \
+	nextline=$(grep -m 1 -E '^[[:space:]]*key-next[[:space:]]' "$conf" |
+	    tr -d '\r')
+	KEYLINE=$keyline NEXTLINE=$nextline awk \
+	    '$0 == "key <elided>" { print ENVIRON["KEYLINE"]; next }
+	    $0 == "key-next <elided>" { print ENVIRON["NEXTLINE"]; next }
+	    { print }' \
 	    "$tmp/out" >"$tmp/again.conf"
 	"$argod" -n -c "$tmp/again.conf" >"$tmp/again" 2>"$tmp/err"
 	rc=$?

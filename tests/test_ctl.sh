@@ -36,6 +36,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/argoctl.XXXXXX") || exit 1
 PID_A=
 PID_B=
 MONPID=
+MUTEPID=
 failed=0
 
 stop() {
@@ -67,6 +68,7 @@ reap() {
 }
 
 cleanup() {
+	stop "$MUTEPID"
 	stop "$MONPID"
 	stop "$PID_A"
 	stop "$PID_B"
@@ -103,7 +105,9 @@ control "$T/$1.sock"
 control-readonly "$T/$1-ro.sock"
 control-max-output 64k
 pidfile "$T/$1.pid"
-peer $3 address 127.0.0.1 port $4
+cache-include "$T/$1-tiers.conf"
+cache-reload "touch '$T/$1.reloaded'"
+peer $3 address 127.0.0.1 port $4 cache 127.0.0.1:8080
 origin web {
 	prefix 192.0.2.0/24
 	egress b
@@ -512,10 +516,31 @@ else
 	fail "argoctl peers shows b up"
 fi
 if "$ARGOCTL" -s "$T/a.sock" routes >"$T/routes.out" 2>&1 &&
-    grep -Eq '^web +192\.0\.2\.0/24 +b +b .* a>b' "$T/routes.out"; then
+    grep -Eq '^web +192\.0\.2\.0/24 +b +- +b .* a>b' "$T/routes.out"; then
 	pass "argoctl routes shows a>b"
 else
 	fail "argoctl routes shows a>b"
+fi
+if "$ARGOCTL" -s "$T/a.sock" tiers >"$T/tiers.out" 2>&1 &&
+    grep -Eq '^web +smart +b +lower +b ' "$T/tiers.out"; then
+	pass "argoctl tiers: a's cache asks b, the upper tier"
+else
+	fail "argoctl tiers: a's cache asks b, the upper tier"
+fi
+# the include file is written on the tier change, then the reload runs
+i=0
+while [ ! -e "$T/a.reloaded" ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -q '^upstream argo_web {' "$T/a-tiers.conf" 2>/dev/null &&
+    grep -q 'server 127\.0\.0\.1:8080;.*# parent b' "$T/a-tiers.conf" &&
+    [ -e "$T/a.reloaded" ] && grep -q '^# origin web: upper tier' \
+    "$T/b-tiers.conf" && ! ls "$T"/a-tiers.conf.tmp.* >/dev/null 2>&1; then
+	pass "cache-include written (parent b's cache), cache-reload run"
+else
+	fail "cache-include written (parent b's cache), cache-reload run"
+	cat "$T/a-tiers.conf" "$T/b-tiers.conf" 2>&1 | sed 's/^/#   /'
 fi
 for cmd in status matrix lsdb help; do
 	if "$ARGOCTL" -s "$T/a-ro.sock" $cmd >"$T/$cmd.out" 2>&1 &&
@@ -533,13 +558,108 @@ rc=$?
 "$ARGOCTL" -s "$T/nonexistent.sock" status >"$T/noconn.out" \
     2>"$T/noconn.err"
 rc=$?
-[ $rc -eq 2 ] && grep -q 'is argod running?' "$T/noconn.err" &&
-    pass "argoctl without a daemon: exit 2" ||
+[ $rc -eq 3 ] && grep -q 'is argod running?' "$T/noconn.err" &&
+    pass "argoctl without a daemon: exit 3" ||
     fail "argoctl without a daemon: exit $rc"
 "$ARGOCTL" -s "$T/a.sock" frobnicate >/dev/null 2>"$T/usage.err"
 rc=$?
 [ $rc -eq 2 ] && grep -q '^usage:' "$T/usage.err" &&
     pass "argoctl usage error: exit 2" || fail "argoctl usage: exit $rc"
+"$ARGOCTL" -s "$T/a.sock" status extra >/dev/null 2>&1
+rc=$?
+[ $rc -eq 2 ] && pass "argoctl status with an argument: exit 2" ||
+    fail "argoctl status with an argument: exit $rc"
+"$ARGOCTL" -t soon -s "$T/a.sock" status >/dev/null 2>&1
+rc=$?
+[ $rc -eq 2 ] && pass "argoctl -t soon: exit 2" || fail "argoctl -t soon: exit $rc"
+# a socket that accepts and never greets: no answer within -t, exit 3
+"$PY" -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$T/mute.sock" "$T/mute.ready" &
+MUTEPID=$!
+i=0
+while [ ! -e "$T/mute.ready" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$ARGOCTL" -t 0.3 -s "$T/mute.sock" status >/dev/null 2>"$T/mute.err"
+rc=$?
+stop "$MUTEPID"
+MUTEPID=
+[ $rc -eq 3 ] && grep -q 'no answer from argod within 300 ms' "$T/mute.err" &&
+    pass "argoctl on a mute socket: exit 3" ||
+    fail "argoctl on a mute socket: exit $rc: $(cat "$T/mute.err")"
+if [ -w /dev/full ]; then
+	"$ARGOCTL" -s "$T/a.sock" status >/dev/full 2>"$T/full.err"
+	rc=$?
+	[ $rc -eq 4 ] && grep -q 'stdout: No space left' "$T/full.err" &&
+	    pass "argoctl with stdout on /dev/full: exit 4" ||
+	    fail "argoctl with stdout on /dev/full: exit $rc"
+fi
+# names: peers and routes keep the items named, changes asks the daemon
+if "$ARGOCTL" -s "$T/a.sock" -j peers b >"$T/peer-b.out" 2>&1 &&
+    "$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert [p["name"] for p in d["peers"]] == ["b"], d' "$T/peer-b.out"; then
+	pass "argoctl -j peers b lists b alone"
+else
+	fail "argoctl -j peers b lists b alone"
+fi
+"$ARGOCTL" -s "$T/a.sock" peers nosuch >"$T/nosuch.out" 2>"$T/nosuch.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q '^argoctl: no peer "nosuch"$' "$T/nosuch.err" &&
+    [ ! -s "$T/nosuch.out" ] &&
+    pass "argoctl peers nosuch: exit 1, no peer" ||
+    fail "argoctl peers nosuch: exit $rc: $(cat "$T/nosuch.err")"
+if "$ARGOCTL" -s "$T/a.sock" routes web >"$T/routes-web.out" 2>&1 &&
+    grep -Eq '^web +192\.0\.2\.0/24 ' "$T/routes-web.out" &&
+    [ "$(wc -l <"$T/routes-web.out")" -eq 2 ]; then
+	pass "argoctl routes web"
+else
+	fail "argoctl routes web"
+fi
+if "$ARGOCTL" -s "$T/a-ro.sock" changes >"$T/changes.out" 2>&1 &&
+    grep -q '^ *AGO  *ORIGIN  *PREFIX  *CHANGE  *BEFORE  *AFTER$' \
+    "$T/changes.out" &&
+    grep -Eq ' web +192\.0\.2\.0/24 +reachable +none +a>b \(' \
+    "$T/changes.out" &&
+    "$ARGOCTL" -s "$T/a-ro.sock" changes nosuch >"$T/changes-none.out" &&
+    grep -q '^no route changes recorded$' "$T/changes-none.out"; then
+	pass "argoctl changes: web became reachable via a>b"
+else
+	fail "argoctl changes: web became reachable via a>b"
+	sed 's/^/#   /' "$T/changes.out"
+fi
+# argoctl -j prints lines the installed schema describes
+for cmd in status peers matrix routes changes lsdb origins tiers fib help; do
+	"$ARGOCTL" -s "$T/a.sock" -j $cmd >>"$T/j-all.out" 2>&1 ||
+	    fail "argoctl -j $cmd"
+done
+"$ARGOCTL" -s "$T/a-ro.sock" -j reload >>"$T/j-all.out" 2>/dev/null
+if "$PY" - "$top_srcdir/src/ctl-schema.json" "$T/j-all.out" <<'EOF'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+v = jsonschema.Draft202012Validator(schema)
+lines = [json.loads(x) for x in open(sys.argv[2])]
+assert len(lines) == 11, len(lines)
+cmds = [x["cmd"] for x in lines]
+assert cmds == ["status", "peers", "matrix", "routes", "changes", "lsdb",
+                "origins", "tiers", "fib", "help", "reload"], cmds
+assert lines[-1]["ok"] is False, lines[-1]
+for x in lines:
+    e = jsonschema.exceptions.best_match(v.iter_errors(x))
+    assert e is None, "%s: %s at %s" % (x["cmd"], e.message,
+                                        list(e.absolute_path))
+EOF
+then
+	pass "argoctl -j of every command validates against ctl-schema.json"
+else
+	fail "argoctl -j of every command validates against ctl-schema.json"
+fi
 
 # argoctl -j monitor records the events of the kill phase
 "$ARGOCTL" -s "$T/a-ro.sock" -j monitor >"$T/monitor.out" \
@@ -595,7 +715,7 @@ else
 	pass "no sanitizer reports"
 fi
 
-# The protocol against its JSON Schema (tests/ctl-schema.json): a fresh
+# The protocol against its JSON Schema (src/ctl-schema.json): a fresh
 # pair in dry run, so that nothing touches the kernel; every reply, error
 # replies, and the events of b coming and going, as argod sends them.
 # jsonschema is a test dependency (bootstrap.sh installs
@@ -607,7 +727,7 @@ done
 PID_A=$!
 # MONPID, so that the cleanup trap stops the checker too
 "$PY" "$top_srcdir/tests/ctl-schema-check.py" \
-    "$top_srcdir/tests/ctl-schema.json" "$top_srcdir/src/ctl-proto.h" \
+    "$top_srcdir/src/ctl-schema.json" "$top_srcdir/src/ctl-proto.h" \
     "$T/a.sock" "$T/a-ro.sock" "$T/b.pid" "$T/schema.ready" \
     >"$T/schema.out" 2>&1 &
 MONPID=$!

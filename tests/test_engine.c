@@ -24,6 +24,7 @@
 
 struct pkt {
 	uint64_t	at;
+	uint64_t	order;		/* sent: ties go in sending order */
 	int		from, to;
 	size_t		len;
 	uint8_t		buf[WIRE_MTU];
@@ -37,13 +38,17 @@ static int fifo[N][N];		/* no datagram overtakes an earlier one */
 static uint64_t fifo_last[N][N];
 static int drop_lsa[N][N];	/* drop rows (LSA, LSA_DELTA) this way */
 static int drop_summary[N][N];	/* drop summaries this way */
+static int drop_slow[N][N];	/* drop the next probe this way whose
+				   hold is an idle link's (> 1 s) */
 static struct pkt *q;
 static size_t qn;
+static uint64_t qorder;
 static uint64_t now;
 static int idx[N];
 static uint8_t key[WIRE_KEY_LEN];
 static const char *names[N] = { "ash", "cmh", "yyz", "dub", "mad" };
 static int route_events[N], link_down_events[N];
+static int pair_events[N][N], withdrawals[N];	/* per origin's PoP */
 static uint8_t captured[WIRE_MTU];
 static size_t captured_len;
 static int capture;
@@ -72,7 +77,18 @@ ev_send(void *arg, size_t peer, const void *buf, size_t len)
 		return;
 	if (drop_summary[from][to] && ((const uint8_t *)buf)[3] == WIRE_SUMMARY)
 		return;
+	if (drop_slow[from][to] && ((const uint8_t *)buf)[3] == WIRE_PROBE) {
+		struct wire_msg m;
+		enum wire_reject why;
+
+		if (wire_decode(key, C[to].id, buf, len, &m, &why) == 0 &&
+		    m.u.probe.hold_ms > 1000) {
+			drop_slow[from][to] = 0;
+			return;
+		}
+	}
 	p = &q[qn++];
+	p->order = qorder++;
 	p->at = now + (uint64_t)(owd[from][to] * MSEC);
 	if (fifo[from][to] && p->at < fifo_last[from][to])
 		p->at = fifo_last[from][to];
@@ -86,7 +102,16 @@ ev_send(void *arg, size_t peer, const void *buf, size_t len)
 static void
 ev_route(void *arg, const struct engine_route_event *ev)
 {
-	route_events[*(int *)arg]++;
+	const struct engine_route *r = ev->new != NULL ? ev->new : ev->old;
+	int at = *(int *)arg, o;
+
+	route_events[at]++;
+	if (ev->new == NULL && ev->old != NULL)
+		withdrawals[at]++;
+	for (o = 0; r != NULL && r->origin != NULL && o < N; o++)
+		if (strncmp(r->origin, "o-", 2) == 0 &&
+		    strcmp(r->origin + 2, names[o]) == 0)
+			pair_events[at][o]++;
 }
 
 static void
@@ -96,7 +121,8 @@ ev_link(void *arg, const struct engine_link_event *ev)
 		link_down_events[*(int *)arg]++;
 }
 
-static const struct engine_ops ops = { ev_send, ev_link, ev_route };
+static const struct engine_ops ops = { ev_send, ev_link, ev_route, NULL,
+    NULL };
 
 static long
 peer_index(int at, int from)
@@ -176,8 +202,14 @@ run_until(uint64_t t)
 		int ei = -1, i;
 		size_t k;
 
+		/*
+		 * Datagrams due at the same instant go in the order they
+		 * were sent: a FIFO link's burst (9e) arrives in order, as
+		 * on a real path, not in the order of this array.
+		 */
 		for (k = 0; k < qn; k++)
-			if (q[k].at <= next) {
+			if (q[k].at < next || (q[k].at == next && (pi < 0 ||
+			    q[k].order < q[pi].order))) {
 				next = q[k].at;
 				pi = (long)k;
 			}
@@ -281,10 +313,28 @@ offline(int src, int dst, int *path, int *len)
 	}
 }
 
+/*
+ * PoP at's route to the origin behind PoP o, by name: routes of the
+ * config come first in its order, those learnt from the database after.
+ */
+static const struct engine_route *
+route_to(int at, int o)
+{
+	char name[WIRE_NAME_MAX + 1];
+	size_t k;
+
+	snprintf(name, sizeof(name), "o-%s", names[o]);
+	for (k = 0; k < engine_nroutes(E[at]); k++)
+		if (strcmp(engine_route(E[at], k)->origin, name) == 0)
+			return engine_route(E[at], k);
+	printf("Bail out! %s has no route to %s\n", names[at], name);
+	exit(1);
+}
+
 static int
 route_path_is(int at, int origin, const int *want, int wlen)
 {
-	const struct engine_route *r = engine_route(E[at], (size_t)origin);
+	const struct engine_route *r = route_to(at, origin);
 	int i;
 
 	if (!r->reachable || (int)r->pathlen != wlen)
@@ -340,6 +390,39 @@ no_route_uses(int a, int b)
 		}
 	}
 	return 1;
+}
+
+/* The PoP index of a node id, or -1. */
+static int
+idx_of(uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < N; i++)
+		if (C[i].id == id)
+			return i;
+	return -1;
+}
+
+/*
+ * Follow next hops, engine by engine, from src towards origin dst: 1 if
+ * the walk gets there without coming back through src or looping.
+ */
+static int
+walk_reaches(int src, int dst)
+{
+	int at = src, k;
+
+	for (k = 0; k < N; k++) {
+		const struct engine_route *r = engine_route(E[at], (size_t)dst);
+
+		if (at == dst)
+			return 1;
+		if (!r->reachable || (at = idx_of(r->next_hop)) < 0 ||
+		    (at == src && k > 0) || !alive[at])
+			return 0;
+	}
+	return at == dst;
 }
 
 static enum link_state
@@ -453,7 +536,7 @@ main(void)
 	ok(all_routes_offline(), "every route equals offline Dijkstra");
 	engine_peer(E[0], 0, &pi);
 	ok(pi.rtt_ms > 11.9 && pi.rtt_ms < 12.1, "measured RTT %.3f ms", pi.rtt_ms);
-	r = engine_route(E[0], 4);	/* ash -> mad */
+	r = route_to(0, 4);	/* ash -> mad */
 	ok(r->reachable && r->has_runner_up, "route has a runner-up");
 	ok(r->direct_cost_ms > 103 && r->direct_cost_ms < 105,
 	    "direct cost recorded (%.1f)", r->direct_cost_ms);
@@ -470,7 +553,7 @@ main(void)
 	run_until(now + 10 * SEC);
 	ok(peer_state(1, 3) == LINK_CONGESTED, "cmh sees cmh-dub congested");
 	ok(no_route_uses(1, 3), "every route moved off the congested link");
-	r = engine_route(E[0], 3);
+	r = route_to(0, 3);
 	ok(r->reachable && r->pathlen == 2 && r->congested_hops == 0,
 	    "ash->dub now direct (%zu hops)", r->pathlen);
 	ok(converged(), "databases identical while congested");
@@ -499,7 +582,7 @@ main(void)
 	}
 	ok(t_detect && t_detect - t0 < 1 * SEC,
 	    "cmh marks yyz down after %.0f ms", (t_detect - t0) / 1e6);
-	ok(!engine_route(E[0], 2)->reachable, "yyz's origin unreachable");
+	ok(!route_to(0, 2)->reachable, "yyz's origin unreachable");
 	ok(all_routes_offline(), "routes around the dead PoP");
 
 	/* 5. Restart it with a newer boot: it rejoins. */
@@ -749,7 +832,8 @@ main(void)
 			ok(peer_state(a, b) == LINK_DOWN &&
 			    now - ts < 3500 * MSEC,
 			    "idle link down %.2f s after it went silent "
-			    "(2.2 s quiet + timeout + 4 fast probes)",
+			    "(2.2 s quiet + timeout, then 2 x 110 ms of silence "
+			    "at the fast rate)",
 			    (double)(now - ts) / SEC);
 			owd[a][b] = sa;
 			owd[b][a] = sb;
@@ -764,28 +848,125 @@ main(void)
 	 * the probes sent after the drop catch up with the last slow one
 	 * and reach cmh in one burst of about fifteen. Each must be
 	 * answered; those pushed out of the answer's 8-probe mask were
-	 * counted lost by ash. Some loss is left (5.4 %; the window
-	 * restarted when the slow link came back from down, so a probe
-	 * is 1.3 %), not yet explained: a slow ramp to 1.5 s and the same
-	 * drop leave 7 % with or without the early answer.
+	 * counted lost by ash. The loss that was left (4 to 8 %, moving
+	 * with unrelated timing) came from this harness: it delivered the
+	 * datagrams of a burst due at the same instant in the order of its
+	 * queue array, and probes reordered more than eight behind the
+	 * newest fall outside any answer's mask. Delivered in sending
+	 * order, as a FIFO path does, none is lost.
 	 */
 	{
 		double s01 = owd[0][1];
+		uint64_t sent0, rep0;
 
+		engine_peer(E[0], 0, &pi);
+		sent0 = pi.probes_sent;
+		rep0 = pi.replies_received;
 		fifo[0][1] = 1;
 		owd[0][1] = 1500;
 		run_until(now + 6 * SEC);
 		owd[0][1] = s01;
 		run_until(now + 3 * SEC);
 		engine_peer(E[0], 0, &pi);
-		ok(pi.state != LINK_DOWN && pi.loss_pct < 7,
-		    "a burst of probes after a delay drop: answered (loss "
-		    "%.1f %% of a window restarted 6 s before; 9.3 %% when "
-		    "the mask overflowed)", pi.loss_pct);
+		ok(pi.state != LINK_DOWN && pi.loss_pct < 2 &&
+		    pi.replies_received - rep0 + 2 >= pi.probes_sent - sent0,
+		    "a burst of probes after a delay drop: answered (%llu "
+		    "of %llu; loss %.1f %%; 9.3 %% when the mask overflowed)",
+		    (unsigned long long)(pi.replies_received - rep0),
+		    (unsigned long long)(pi.probes_sent - sent0),
+		    pi.loss_pct);
 		fifo[0][1] = 0;
 		run_until(now + 40 * SEC);
 		ok(converged() && all_routes_offline(),
 		    "after the burst: routes back to offline Dijkstra");
+	}
+
+	/*
+	 * 9f. A cut on a path: ash reaches dub via cmh (12 + 70 < 84). Cut
+	 * ash-cmh silently. The end that notices first moves its routes at
+	 * once to a loop-free alternate (RFC 5286: for ash -> dub, dub
+	 * itself and yyz qualify; dub direct is cheaper) and floods the
+	 * news in the same step; dub, whose route to ash ran over cmh, moves
+	 * the moment the first row saying so arrives (no spf delay).
+	 */
+	{
+		double s01 = owd[0][1], s10 = owd[1][0];
+		uint64_t t_cut, t_ash = 0, t_cmh = 0, t_dub = 0, lfa0, detect;
+		double rx_loss;
+		unsigned rows0 = 0, rows1 = 0;
+		int a, lfa_ok = 0, walk_ok = 0, rows_now = 0;
+
+		ok(engine_route(E[0], 3)->next_hop == C[1].id &&
+		    engine_route(E[3], 0)->next_hop == C[1].id,
+		    "ash -> dub and dub -> ash via cmh before the cut");
+		lfa0 = engine_counters(E[0])->lfa_repairs;
+		/* 2 x 110 ms on a clean link; more where cmh's probes were
+		 * lost on the way (engine-nbr.c, nbr_detect_time()) */
+		{
+			struct engine_peer_info pi0;
+
+			engine_peer(E[0], (size_t)peer_index(0, 1), &pi0);
+			detect = pi0.detect;
+			rx_loss = pi0.rx_loss_pct;
+		}
+		owd[0][1] = owd[1][0] = -1;
+		t_cut = now;
+		while (now < t_cut + 2 * SEC && (!t_ash || !t_dub)) {
+			for (a = 0; a < N; a++)
+				rows0 += sent[0][a][WIRE_LSA] +
+				    sent[0][a][WIRE_LSA_DELTA];
+			run_until(now + 1 * MSEC);
+			for (a = 0, rows1 = 0; a < N; a++)
+				rows1 += sent[0][a][WIRE_LSA] +
+				    sent[0][a][WIRE_LSA_DELTA];
+			if (!t_ash && peer_state(0, 1) == LINK_DOWN) {
+				t_ash = now;
+				r = engine_route(E[0], 3);
+				lfa_ok = r->reachable &&
+				    r->next_hop != C[1].id &&
+				    engine_counters(E[0])->lfa_repairs > lfa0;
+				walk_ok = walk_reaches(0, 3);
+				rows_now = rows1 > rows0;
+			}
+			rows0 = rows1 = 0;
+			if (!t_cmh && peer_state(1, 0) == LINK_DOWN)
+				t_cmh = now;
+			if (!t_dub && engine_route(E[3], 0)->next_hop !=
+			    C[1].id)
+				t_dub = now;
+		}
+		ok(detect >= 220 * MSEC && detect <= 330 * MSEC,
+		    "cut: ash's detection time for cmh %.0f ms: 2 or 3 x "
+		    "110 ms (cmh's probes lost %.2f %%)", (double)detect /
+		    MSEC, rx_loss);
+		ok(t_ash && t_ash - t_cut <= detect + 10 * MSEC,
+		    "cut: ash declares cmh down after %.0f ms (<= %.0f ms "
+		    "after it last heard cmh)", (double)(t_ash - t_cut) / MSEC,
+		    (double)detect / MSEC);
+		ok(lfa_ok, "cut: ash -> dub on a loop-free alternate at once "
+		    "(%s)", names[idx_of(engine_route(E[0], 3)->next_hop) < 0 ?
+		    0 : idx_of(engine_route(E[0], 3)->next_hop)]);
+		ok(walk_ok, "cut: next hops from ash reach dub on the old "
+		    "databases of the others (no loop back)");
+		ok(rows_now, "cut: ash's row left in the step it noticed");
+		{
+			uint64_t first = t_ash + 42 * MSEC;
+
+			if (t_cmh && t_cmh + 35 * MSEC < first)
+				first = t_cmh + 35 * MSEC;
+			ok(t_dub && t_dub <= first + 1 * MSEC,
+			    "cut: dub moved %.0f ms after the first row saying "
+			    "so reached it (SPF at once)",
+			    t_dub ? ((double)t_dub - (double)first) / MSEC :
+			    -1);
+		}
+		run_until(now + 3 * SEC);
+		ok(no_route_uses(0, 1) && all_routes_offline(),
+		    "cut: every route off ash-cmh, routes == offline");
+		owd[0][1] = s01;
+		owd[1][0] = s10;
+		run_until(now + 15 * SEC);
+		ok(converged() && all_routes_offline(), "cut: restored");
 	}
 
 	/* 10. Reconfigure keeps link state. */
@@ -795,7 +976,7 @@ main(void)
 	ok(engine_reconfigure(E[0], &C[0], now) == 0, "reconfigure");
 	engine_peer(E[0], 0, &pi);
 	ok(pi.state == LINK_UP && pi.rtt_ms > 0, "link state kept across reload");
-	r = engine_route(E[0], 4);
+	r = route_to(0, 4);
 	ok(r->reachable && r->egress_name != NULL &&
 	    strcmp(r->egress_name, "mad") == 0, "routes kept across reload");
 	ok(strcmp(r->prefix, "10.4.0.0/16") == 0 &&
@@ -805,15 +986,129 @@ main(void)
 	is_int(route_events[0], before, "reload caused no route change");
 
 	/* A reload that drops origins, and one that brings them back. */
+	/*
+	 * Every PoP here serves the origin named after it, so the routes
+	 * of the origins dropped from the file stay: learnt from the
+	 * database, no longer static, with no change.
+	 */
+	before = route_events[0];
 	C[0].norigins = 2;
 	ok(engine_reconfigure(E[0], &C[0], now) == 0, "reload: 2 origins");
 	run_until(now + 2 * SEC);
-	is_int(engine_nroutes(E[0]), 2, "reload: 2 routes left");
+	{
+		size_t nstatic = 0;
+
+		for (i = 0; i < (int)engine_nroutes(E[0]); i++)
+			nstatic += engine_route(E[0], (size_t)i)->is_static;
+		ok(engine_nroutes(E[0]) == N && nstatic == 2 &&
+		    all_routes_offline(), "reload: 2 routes static, the "
+		    "others learnt from the database (%zu static of %zu)",
+		    nstatic, engine_nroutes(E[0]));
+	}
+	is_int(route_events[0], before, "... and none changed");
 	C[0].norigins = N;
 	ok(engine_reconfigure(E[0], &C[0], now) == 0, "reload: all again");
 	run_until(now + 3 * SEC);
 	ok(engine_nroutes(E[0]) == N && all_routes_offline(),
 	    "reload: every route back");
+
+	/*
+	 * 10. Partition {ash, cmh} | {yyz, dub, mad}, all six links at once,
+	 * then heal (argod.8, "Partitions"): while it is detected each route
+	 * changes at most twice (it moved, then its new path broke too and
+	 * it is withdrawn until the database settles); on heal no route is
+	 * withdrawn (the rows of the other side, not refreshed meanwhile,
+	 * are left out until fresh ones come).
+	 */
+	{
+		double saved[N][N];
+		int a, b, most = 0, cross = 1, inside = 1;
+
+		run_until(now + 10 * SEC);
+		ok(converged() && all_routes_offline(),
+		    "partition: healthy before");
+		memcpy(saved, owd, sizeof(saved));
+		memset(pair_events, 0, sizeof(pair_events));
+		memset(withdrawals, 0, sizeof(withdrawals));
+		for (a = 0; a < 2; a++)
+			for (b = 2; b < N; b++)
+				owd[a][b] = owd[b][a] = -1;
+		run_until(now + 3 * SEC);
+		for (a = 0; a < N; a++)
+			for (b = 0; b < N; b++) {
+				if (a == b)
+					continue;
+				if (pair_events[a][b] > most)
+					most = pair_events[a][b];
+				if ((a < 2) != (b < 2))
+					cross &= !route_to(a, b)->reachable;
+				else
+					inside &= route_to(a, b)->reachable;
+			}
+		ok(most <= 2, "partition: at most 2 route changes per route "
+		    "(%d)", most);
+		ok(cross && inside, "partition: routes across withdrawn, "
+		    "routes within each side kept");
+		memcpy(owd, saved, sizeof(saved));
+		memset(withdrawals, 0, sizeof(withdrawals));
+		run_until(now + 10 * SEC);
+		ok(converged() && all_routes_offline(),
+		    "heal: databases identical, routes offline Dijkstra's");
+		for (a = 1; a < N; a++)
+			withdrawals[0] += withdrawals[a];
+		is_int(withdrawals[0], 0, "heal: no route withdrawn");
+	}
+
+	/*
+	 * 11. A link stops carrying routes, both ends slow their probes to
+	 * the idle interval, and the first probe of each that says so is
+	 * lost. The peer judges silence by the interval the last probe it
+	 * heard announced (110 ms); without the old pace kept until it is
+	 * answered (engine-nbr.c, SLOW_ANNOUNCE), the link went down 220 ms
+	 * later (argosim: once per 5 minutes in 6 runs of 24 at 1.5 % loss).
+	 */
+	{
+		double s01 = owd[0][1], s10 = owd[1][0];
+		int downs = link_down_events[0] + link_down_events[1], k;
+		struct engine_peer_info p01, p10;
+
+		run_until(now + 5 * SEC);
+		engine_peer(E[0], (size_t)peer_index(0, 1), &p01);
+		ok(p01.probe_interval == 50 * MSEC || p01.probe_interval ==
+		    100 * MSEC, "slow: ash probes cmh fast before (%.0f ms)",
+		    p01.probe_interval / 1e6);
+		drop_slow[0][1] = drop_slow[1][0] = 1;
+		/*
+		 * To 60 ms, slowly (a step that size reads as loss): the
+		 * detour through yyz (39 ms) wins. The rise reads as
+		 * queueing, and a congested link is probed fast, until
+		 * baseline-shift (30 s) takes the new level as the link's.
+		 */
+		for (k = 0; k < 8; k++) {
+			owd[0][1] += 3;
+			owd[1][0] += 3;
+			run_until(now + 1 * SEC);
+		}
+		run_until(now + 60 * SEC);
+		engine_peer(E[0], (size_t)peer_index(0, 1), &p01);
+		engine_peer(E[1], (size_t)peer_index(1, 0), &p10);
+		ok(!drop_slow[0][1] && !drop_slow[1][0], "slow: both ends' "
+		    "first idle-paced probe was dropped");
+		ok(p01.probe_interval == 2 * SEC && p10.probe_interval ==
+		    2 * SEC, "slow: the link is probed at the idle interval "
+		    "(%.0f, %.0f ms)", p01.probe_interval / 1e6,
+		    p10.probe_interval / 1e6);
+		is_int(link_down_events[0] + link_down_events[1] - downs, 0,
+		    "slow: the link did not go down");
+		ok(p01.detect > 2 * SEC && p10.detect > 2 * SEC,
+		    "slow: each end judges the other by the idle gap now "
+		    "(%.0f, %.0f ms)", p01.detect / 1e6, p10.detect / 1e6);
+		owd[0][1] = s01;
+		owd[1][0] = s10;
+		run_until(now + 10 * SEC);
+		ok(converged() && all_routes_offline(),
+		    "slow: routes back over ash-cmh");
+	}
 
 	/* host drops: counted, and the window the probe side asks about */
 	{

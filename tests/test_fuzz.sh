@@ -24,7 +24,7 @@ OUT="$T/out" CONFIG_DIR="$(cd "$OLDPWD" && cd "$top_builddir" && pwd)" \
 }
 rc=0
 n=0
-for f in wire lsa conf; do
+for f in wire lsa conf ctl; do
 	n=$((n + 1))
 	files=$(find fuzz/corpus/$f fuzz/crashes -type f 2>/dev/null |
 	    grep -E "corpus/$f/|crashes/$f-" | sort)

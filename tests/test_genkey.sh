@@ -45,18 +45,18 @@ ok $? "without a warning about its mode"
 cp "$T/key" "$T/key.before"
 "$ARGOCTL" genkey "$T/key" 2> "$T/err"
 rc=$?
-[ $rc -eq 2 ] && grep -q "exists; not overwriting a key" "$T/err" &&
+[ $rc -eq 4 ] && grep -q "exists; not overwriting a key" "$T/err" &&
     cmp -s "$T/key" "$T/key.before"
 ok $? "an existing file is kept, exit $rc: $(cat "$T/err")"
 
 ln -s "$T/target" "$T/link"
 "$ARGOCTL" genkey "$T/link" 2>/dev/null
-[ $? -eq 2 ] && [ ! -e "$T/target" ]
+[ $? -eq 4 ] && [ ! -e "$T/target" ]
 ok $? "a symbolic link is not followed"
 
 "$ARGOCTL" genkey "$T/no/such/dir/key" 2> "$T/err"
-[ $? -eq 2 ] && grep -q "no/such/dir/key: No such file" "$T/err"
-ok $? "a bad path: $(cat "$T/err")"
+[ $? -eq 4 ] && grep -q "no/such/dir/key: No such file" "$T/err"
+ok $? "a bad path, exit 4: $(cat "$T/err")"
 
 "$ARGOCTL" genkey a b 2> "$T/err"
 [ $? -eq 2 ] && grep -q "usage: argoctl genkey" "$T/err"

@@ -42,7 +42,7 @@ need_cmd openssl
 
 ARGOD=$(cd "$top_builddir" && pwd)/argod
 ARGOCTL=$(cd "$top_builddir" && pwd)/argoctl
-SCHEMA=$(cd "$top_srcdir" && pwd)/tests/ctl-schema.json
+SCHEMA=$(cd "$top_srcdir" && pwd)/src/ctl-schema.json
 PY=$PYTHON3
 
 NS_POP=argod-lm-pop-$$
@@ -373,7 +373,7 @@ for e in errs:
     print("# %s at %s" % (e.message, "/".join(map(str, e.absolute_path))))
 sys.exit(1 if errs else 0)
 EOF
-ok $? "the origins reply is valid by tests/ctl-schema.json"
+ok $? "the origins reply is valid by src/ctl-schema.json"
 
 # A monitor stream, in JSON, for the origin events.
 "$ARGOCTL" -j -s "$T/argod.sock" monitor >"$T/monitor.json" 2>&1 &

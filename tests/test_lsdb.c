@@ -722,10 +722,109 @@ test_random(void)
 	lsdb_free(&db);
 }
 
+/*
+ * Rows in the two wire forms (lsdb.h; argod.8, "Wire versions"): what the
+ * version 4 form of a version 5 row holds and hashes to, a relayed
+ * version 4 copy keeping the newer content, one from the originator
+ * dropping it, and the same version in form 5 replacing form 4 only.
+ */
+static void
+test_forms(void)
+{
+	struct lsdb db;
+	struct lsdb_node *n;
+	struct wire_lsa_entry e[4], *out;
+	struct wire_lsa l;
+	uint8_t buf[8 * WIRE_LSA_ENTRY_LEN];
+	uint64_t d0, h4, h5;
+	size_t k;
+
+	lsdb_init(&db);
+	memset(e, 0, sizeof(e));
+	e[0].peer = 2;
+	e[0].rtt = 100;
+	e[0].state = LINK_UP;
+	e[1].peer = 0x5000;			/* an origin served */
+	e[1].rtt = 50;
+	e[1].state = WIRE_ENTRY_ORIGIN | WIRE_ORIGIN_HEALTHY;
+	e[2].peer = 0x6000;			/* its tier policy */
+	e[2].state = WIRE_ENTRY_POLICY;
+	is_int(lsdb_install_row_v(&db, 1, "a", 1, 1, 0, e, 3, T0, MAXAGE, 5,
+	    "10.0.0.1:80", 0), LSDB_INSTALLED, "forms: a version 5 row");
+	n = lsdb_find(&db, 1);
+	ok(n->npolicies == 1 && n->policies[0] == 0x6000 &&
+	    strcmp(n->cache, "10.0.0.1:80") == 0 && n->form == 5 &&
+	    n->nlinks == 1 && n->norigins == 1,
+	    "forms: links, origins, policies and cache address held apart");
+	lsdb_row_entries_v(n, 4, &out, &k);
+	ok(k == 2 && lsdb_entry_kind(&out[0]) == 0 &&
+	    lsdb_entry_kind(&out[1]) == 1,
+	    "forms: its version 4 form has the link and the origin only");
+	free(out);
+	lsdb_row_entries_v(n, 5, &out, &k);
+	ok(k == 3 && lsdb_entry_kind(&out[2]) == 2,
+	    "forms: its version 5 form the policy too");
+	free(out);
+	h4 = lsdb_row_hash_v(n, 4);
+	h5 = lsdb_row_hash_v(n, 5);
+	ok(h4 == lsdb_entries_hash_v(1, e, 2, NULL, 4) &&
+	    h4 == lsdb_entries_hash_v(1, e, 3, "10.0.0.1:80", 4) && h5 != h4,
+	    "forms: the version 4 hash is of what version 4 sees");
+	ok(h5 == lsdb_entries_hash_v(1, e, 3, "10.0.0.1:80", 5) &&
+	    h5 != lsdb_entries_hash_v(1, e, 3, "10.0.0.2:80", 5) &&
+	    h5 != lsdb_entries_hash_v(1, e, 2, "10.0.0.1:80", 5),
+	    "forms: the version 5 hash covers cache address and policies");
+	ok(lsdb_entries_hash_v(1, e, 2, "", 5) ==
+	    lsdb_entries_hash_v(1, e, 2, NULL, 4),
+	    "forms: without version 5 content both hashes agree");
+	d0 = db.digest;
+
+	/* the same version in form 4: nothing new */
+	mkpart(&l, buf, 1, 1, 1, 0, 0, 1, e, 2);
+	l.version = 4;
+	is_int(lsdb_install_part_v(&db, &l, T0, MAXAGE, 1), LSDB_SAME,
+	    "forms: the same version in form 4 is not news");
+	/* a newer one through a relay: keeps cache address and policy */
+	e[0].rtt = 120;
+	mkpart(&l, buf, 1, 1, 2, 0, 0, 1, e, 2);
+	l.version = 4;
+	is_int(lsdb_install_part_v(&db, &l, T0, MAXAGE, 1), LSDB_INSTALLED,
+	    "forms: a newer row in form 4 from a relay");
+	n = lsdb_find(&db, 1);
+	ok(n->links[0].rtt == 120 && n->npolicies == 1 &&
+	    strcmp(n->cache, "10.0.0.1:80") == 0 && n->form == 4,
+	    "forms: it keeps the cache address and policy, and is of form 4");
+	/* the same version in form 5 from the originator replaces it */
+	mkpart(&l, buf, 1, 1, 2, 0, 0, 1, e, 3);
+	snprintf(l.cache, sizeof(l.cache), "10.0.0.9:80");
+	l.version = 5;
+	d0 = db.digest;
+	is_int(lsdb_install_part_v(&db, &l, T0, MAXAGE, 0), LSDB_INSTALLED,
+	    "forms: the same version in form 5 is news");
+	n = lsdb_find(&db, 1);
+	ok(strcmp(n->cache, "10.0.0.9:80") == 0 && n->form == 5 &&
+	    db.digest == d0 && db.nrows == 1,
+	    "forms: it replaces form 4, the digest unchanged");
+	is_int(lsdb_install_part_v(&db, &l, T0, MAXAGE, 0), LSDB_SAME,
+	    "forms: and once there, the same again is not");
+	/* form 4 from the originator itself: it speaks 4, drop the rest */
+	mkpart(&l, buf, 1, 1, 3, 0, 0, 1, e, 3);	/* a policy entry too */
+	l.version = 4;
+	is_int(lsdb_install_part_v(&db, &l, T0, MAXAGE, 0), LSDB_INSTALLED,
+	    "forms: a newer row in form 4 from its originator");
+	n = lsdb_find(&db, 1);
+	ok(n->npolicies == 0 && n->cache[0] == '\0' && n->norigins == 1,
+	    "forms: no policy, no cache address (a policy entry in a "
+	    "version 4 datagram is not one)");
+	is_int(check_db(&db), 0, "forms: database invariants hold");
+	lsdb_free(&db);
+}
+
 int
 main(void)
 {
 	test_versions();
+	test_forms();
 	test_digest();
 	test_multipart();
 	test_slots();

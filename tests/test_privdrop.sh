@@ -5,8 +5,10 @@
 # nobody with CAP_NET_ADMIN alone (effective, permitted and bounding sets)
 # and no_new_privs; status and reload still work; in a network namespace
 # in forwarding mode it still changes the kernel's policy rules after the
-# drop. An unknown user fails before anything is bound. Exit 0 pass, 77
-# skip, anything else fail.
+# drop. An unknown user fails before anything is bound; so does one that
+# a seccomp filter would stop (the packaged systemd unit's), and started
+# as the user already, argod says there is nothing to drop. Exit 0 pass,
+# 77 skip, anything else fail.
 
 set -u
 
@@ -182,6 +184,38 @@ if ip netns add "$NS" 2>/dev/null; then
 else
 	echo "# no network namespaces here: forwarding part not run"
 fi
+
+# 4. Root under a filter that refuses changing user (systemd's
+# SystemCallFilter=~@privileged, as in the packaged unit, with a drop-in
+# User=root): refused at start, before binding, with the way out.
+conf sc nobody yes
+"$PY" "$top_srcdir/tests/lib/seccomp_deny.py" "$ARGOD" -d -c "$T/sc.conf" \
+    >"$T/sc.err" 2>&1
+rc=$?
+if [ $rc -eq 77 ]; then
+	echo "# no seccomp filter here: the filtered start not run"
+elif [ $rc -eq 1 ] && grep -q 'user nobody: setresuid is refused (EPERM) by a system call filter.*remove the user statement' \
+    "$T/sc.err" && [ ! -e "$T/sc.sock" ]; then
+	pass "under a seccomp filter, user is refused at start with the reason"
+else
+	fail "under a seccomp filter, user is refused at start (exit $rc)"
+fi
+
+# 5. Started unprivileged as the user itself (as systemd's User= does):
+# argod says there is nothing to drop, and runs.
+mkdir "$T/u" && chown nobody "$T/u"
+conf u5 nobody yes
+sed -i -e "s|\"$T/u5\.|\"$T/u/u5.|" "$T/u5.conf"
+setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+    "$ARGOD" -d -c "$T/u5.conf" >"$T/u5.log" 2>&1 &
+PID=$!
+if wait_for 10 grep -q 'user nobody: already running as nobody' "$T/u5.log" &&
+    wait_for 10 "$ARGOCTL" -s "$T/u/u5.sock" status; then
+	pass "started as the user: nothing to drop, and it runs"
+else
+	fail "started as the user: nothing to drop, and it runs"
+fi
+stop
 
 if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$T"/*.log; then
 	fail "sanitizer reports"

@@ -308,7 +308,8 @@ burst_send(void *arg, size_t peer, const void *buf, size_t len)
 static void
 test_engine_burst(void)
 {
-	static const struct engine_ops ops = { burst_send, NULL, NULL };
+	static const struct engine_ops ops = { burst_send, NULL, NULL, NULL,
+	    NULL };
 	struct engine_conf sc, rc;
 	struct engine *s, *r;
 	const struct engine_counters *c;

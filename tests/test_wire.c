@@ -121,14 +121,19 @@ check_body_truncations(const char *what, const uint8_t *pkt, size_t len)
 	    what);
 }
 
-/* Expected reason when byte i of a valid packet is corrupted. */
+/*
+ * Expected reason when byte i of a valid packet is corrupted to v: a
+ * version byte that lands on the other version understood passes the
+ * shape checks and fails the MAC.
+ */
 static enum wire_reject
-flip_reason(size_t i)
+flip_reason(size_t i, uint8_t v)
 {
 	if (i < 2)
 		return REJ_MAGIC;
 	if (i == 2)
-		return REJ_VERSION;
+		return v >= WIRE_VERSION_MIN && v <= WIRE_VERSION ? REJ_MAC :
+		    REJ_VERSION;
 	if (i == 4 || i == 5)
 		return REJ_LENGTH;
 	return REJ_MAC;	/* type, reserved, ids, body and MAC itself */
@@ -148,7 +153,7 @@ check_flips(const char *what, const uint8_t *pkt, size_t len)
 		h[i] ^= 0xff;
 		if (decode(h, len, &m, &why) == 0)
 			accepted++;
-		else if (why != flip_reason(i)) {
+		else if (why != flip_reason(i, h[i])) {
 			wrong++;
 			printf("# %s: byte %zu flipped: reason %s\n", what, i,
 			    valid_reason(why) ? wire_reject_names[why] : "?");
@@ -158,7 +163,7 @@ check_flips(const char *what, const uint8_t *pkt, size_t len)
 			h[i] ^= (uint8_t)(1 << bit);
 			if (decode(h, len, &m, &why) == 0)
 				bit_accepted++;
-			else if (why != flip_reason(i))
+			else if (why != flip_reason(i, h[i]))
 				bit_wrong++;
 		}
 	}
@@ -464,7 +469,8 @@ test_lsa(void)
 		e[i].state = (uint8_t)(i % 3);
 	}
 	len = wire_encode_lsa(buf, sizeof(buf), key, &h, &l, e);
-	is_int(len, WIRE_HDR_LEN + 19 + 13 + 5 * WIRE_LSA_ENTRY_LEN +
+	/* version 5: one byte more, the (empty) cache address's length */
+	is_int(len, WIRE_HDR_LEN + 19 + 13 + 1 + 5 * WIRE_LSA_ENTRY_LEN +
 	    WIRE_MAC_LEN, "lsa: encoded length");
 	is_int(decode(buf, len, &m, &why), 0, "lsa: decodes");
 	check_hdr("lsa", &m, WIRE_LSA);
@@ -891,8 +897,18 @@ test_header_crafts(void)
 	memcpy(b2, buf, len);
 	b2[2] = WIRE_VERSION + 1;
 	remac(b2, len, key);
-	is_int(decode(b2, len, &m, &why), -1, "craft: version 2");
-	is_int(why, REJ_VERSION, "craft: version 2 REJ_VERSION");
+	is_int(decode(b2, len, &m, &why), -1, "craft: version N+1");
+	is_int(why, REJ_VERSION, "craft: version N+1 REJ_VERSION");
+	memcpy(b2, buf, len);
+	b2[2] = WIRE_VERSION_MIN - 1;
+	remac(b2, len, key);
+	is_int(decode(b2, len, &m, &why), -1, "craft: version N-2");
+	is_int(why, REJ_VERSION, "craft: version N-2 REJ_VERSION");
+	memcpy(b2, buf, len);
+	b2[2] = WIRE_VERSION_MIN;
+	remac(b2, len, key);
+	is_int(decode(b2, len, &m, &why), 0, "craft: version N-1 accepted");
+	is_int(m.hdr.version, WIRE_VERSION_MIN, "craft: version N-1 decoded");
 
 	/* length field mismatch, MAC recomputed */
 	memcpy(b2, buf, len);
@@ -946,6 +962,7 @@ test_header_crafts(void)
 	remac(b2, len, key);
 	is_int(decode(b2, len, &m, &why), 0,
 	    "craft: nonzero reserved accepted when MAC matches");
+	is_int(m.hdr.maxver, 0xab, "craft: byte 6 is the sender's max version");
 
 	/* encoders refuse a buffer that cannot hold the header + MAC */
 	is_int(wire_encode_probe(b2, 10, key, &h, &p), 0,
@@ -967,6 +984,238 @@ test_header_crafts(void)
 	}
 }
 
+/*
+ * Versions 4 and 5 (wire.h, "Versions"): the same row and declarations
+ * in both forms, what each carries, and the checks of what 5 adds.
+ */
+static void
+test_versions(void)
+{
+	uint8_t buf[WIRE_MTU], b4[WIRE_MTU], b2[WIRE_MTU];
+	struct wire_hdr h = mkhdr(WIRE_LSA);
+	struct wire_lsa l;
+	struct wire_lsa_entry e[3], got;
+	struct wire_origin o[2], d, base;
+	struct wire_origin_iter it;
+	struct wire_msg m;
+	enum wire_reject why;
+	size_t len, len4, i, off;
+	char err[160];
+	int same = 1;
+
+	memset(&l, 0, sizeof(l));
+	l.origin = 0x0a0b0c0d;
+	l.boot = 9;
+	l.seq = 10;
+	l.nparts = 1;
+	snprintf(l.name, sizeof(l.name), "fra");
+	snprintf(l.cache, sizeof(l.cache), "[2001:db8::7]:8080");
+	l.nentries = 3;
+	for (i = 0; i < 3; i++) {
+		e[i].peer = 100 + (uint32_t)i;
+		e[i].rtt = (uint16_t)(10 * i + 1);
+		e[i].loss = 0;
+		e[i].state = i == 2 ? WIRE_ENTRY_POLICY : 1;	/* up */
+	}
+	h.maxver = WIRE_VERSION;
+	len = wire_encode_lsa(buf, sizeof(buf), key, &h, &l, e);
+	is_int(buf[2], WIRE_VERSION, "v5 lsa: version byte 5");
+	is_int(buf[6], WIRE_VERSION, "v5 lsa: max version byte 5");
+	is_int(decode(buf, len, &m, &why), 0, "v5 lsa: decodes");
+	is_int(m.hdr.version, 5, "v5 lsa: header version 5");
+	is_int(m.hdr.maxver, 5, "v5 lsa: header max 5");
+	is_int(m.u.lsa.version, 5, "v5 lsa: row version 5");
+	ok(strcmp(m.u.lsa.cache, "[2001:db8::7]:8080") == 0,
+	    "v5 lsa: the cache address round trips (%s)", m.u.lsa.cache);
+	for (i = 0; i < 3; i++) {
+		wire_lsa_entry(&m.u.lsa, i, &got);
+		same &= got.peer == e[i].peer && got.state == e[i].state;
+	}
+	ok(same, "v5 lsa: entries, a policy entry among them, round trip");
+	abuse("lsa-v5-cache", buf, len);
+
+	/* the same row in version 4 form: no cache address */
+	h.version = 4;
+	len4 = wire_encode_lsa(b4, sizeof(b4), key, &h, &l, e);
+	is_int(len4, len - 1 - strlen(l.cache),
+	    "v4 lsa: shorter by the cache address and its length byte");
+	is_int(b4[2], 4, "v4 lsa: version byte 4");
+	is_int(b4[6], WIRE_VERSION, "v4 lsa: max version byte still 5");
+	is_int(decode(b4, len4, &m, &why), 0, "v4 lsa: decodes");
+	ok(m.hdr.version == 4 && m.u.lsa.version == 4 &&
+	    m.u.lsa.cache[0] == '\0' && m.u.lsa.nentries == 3 &&
+	    strcmp(m.u.lsa.name, "fra") == 0,
+	    "v4 lsa: version 4, name and entries, no cache address");
+	ok(memcmp(b4 + WIRE_HDR_LEN, buf + WIRE_HDR_LEN, 16 + 3) == 0 &&
+	    memcmp(b4 + len4 - WIRE_MAC_LEN - 2 - 3 * WIRE_LSA_ENTRY_LEN,
+	    buf + len - WIRE_MAC_LEN - 2 - 3 * WIRE_LSA_ENTRY_LEN,
+	    2 + 3 * WIRE_LSA_ENTRY_LEN) == 0,
+	    "v4 lsa: the layout of version 4, the same bytes around the "
+	    "cache address");
+	abuse("lsa-v4", b4, len4);
+	/* a v4 datagram read as v5 (or the reverse) does not parse */
+	memcpy(b2, b4, len4);
+	b2[2] = 5;
+	remac(b2, len4, key);
+	ok(decode(b2, len4, &m, &why) == -1, "v4 lsa relabelled 5 rejected "
+	    "(%s)", valid_reason(why) ? wire_reject_names[why] : "?");
+	memcpy(b2, buf, len);
+	b2[2] = 4;
+	remac(b2, len, key);
+	ok(decode(b2, len, &m, &why) == -1, "v5 lsa relabelled 4 rejected "
+	    "(%s)", valid_reason(why) ? wire_reject_names[why] : "?");
+	h.version = 0;
+
+	/* cache addresses a row may carry */
+	ok(wire_cache_ok("10.0.0.1:80") == 0 && wire_cache_ok("") == 0 &&
+	    wire_cache_ok("cache-1.example_net:8080") == 0,
+	    "cache: addresses and host names pass");
+	ok(wire_cache_ok("a;b") == -1 && wire_cache_ok("a b") == -1 &&
+	    wire_cache_ok("a}") == -1 && wire_cache_ok("x\n") == -1,
+	    "cache: ; space } newline refused (they would reach nginx)");
+	snprintf(l.cache, sizeof(l.cache), "evil;x");
+	is_int(wire_encode_lsa(b2, sizeof(b2), key, &h, &l, e), 0,
+	    "cache: the encoder refuses one");
+	/* patched in, MAC right: malformed */
+	off = WIRE_HDR_LEN + 16 + 1 + 3 + 1;	/* first cache byte */
+	memcpy(b2, buf, len);
+	b2[off + 3] = ';';
+	remac(b2, len, key);
+	is_int(decode(b2, len, &m, &why), -1, "cache: ';' in a datagram");
+	is_int(why, REJ_MALFORMED, "cache: ';' is REJ_MALFORMED");
+	memcpy(b2, buf, len);
+	b2[off + 3] = '\0';
+	remac(b2, len, key);
+	is_int(decode(b2, len, &m, &why), -1, "cache: NUL in a datagram");
+	is_int(why, REJ_MALFORMED, "cache: NUL is REJ_MALFORMED");
+	memcpy(b2, buf, len);
+	b2[off - 1] = WIRE_CACHE_MAX + 1;
+	remac(b2, len, key);
+	is_int(decode(b2, len, &m, &why), -1, "cache: length 128");
+	is_int(why, REJ_MALFORMED, "cache: length 128 is REJ_MALFORMED");
+	l.cache[0] = '\0';
+
+	/* declarations: the default policy has one form in both versions */
+	memset(o, 0, sizeof(o));
+	snprintf(o[0].name, sizeof(o[0].name), "web");
+	prefix_parse("203.0.113.0/24", &o[0].prefixes[0], err, sizeof(err));
+	o[0].nprefixes = 1;
+	o[0].id = wire_origin_id(o[0].name, o[0].prefixes, 1);
+	ok(wire_origin_full_id(&o[0]) == o[0].id && !wire_origin_has_policy(
+	    &o[0]), "decl: the default policy keeps version 4's id");
+	o[1] = o[0];
+	o[1].tier_mode = WIRE_TIER_STATIC;
+	o[1].ntiers = 2;
+	o[1].tiers[0] = 7;
+	o[1].tiers[1] = 9;
+	o[1].id = wire_origin_full_id(&o[1]);
+	ok(o[1].id != o[0].id, "decl: a static policy has an id of its own");
+	wire_origin_base(&o[1], &base);
+	ok(base.id == o[0].id && !wire_origin_has_policy(&base),
+	    "decl: its base is the policy-less declaration");
+	h.type = WIRE_ORIGINS;
+	len = wire_encode_origins(buf, sizeof(buf), key, &h, o, 2);
+	ok(len > 0 && decode(buf, len, &m, &why) == 0 &&
+	    m.u.list.version == 5, "v5 origins: both decode");
+	memset(&it, 0, sizeof(it));
+	ok(wire_origin_next(&m.u.list, &it, &d) == 0 && d.id == o[0].id &&
+	    d.tier_mode == WIRE_TIER_SMART, "v5 origins: the default one");
+	ok(wire_origin_next(&m.u.list, &it, &d) == 0 && d.id == o[1].id &&
+	    d.tier_mode == WIRE_TIER_STATIC && d.ntiers == 2 &&
+	    d.tiers[0] == 7 && d.tiers[1] == 9 && d.tier_k == 0,
+	    "v5 origins: the static policy round trips");
+	is_int(len, WIRE_HDR_LEN + 4 + wire_origin_len(&o[0], 5) +
+	    wire_origin_len(&o[1], 5) + WIRE_MAC_LEN, "v5 origins: length");
+	abuse("origins-v5", buf, len);
+	h.version = 4;
+	is_int(wire_encode_origins(b2, sizeof(b2), key, &h, o, 2), 0,
+	    "v4 origins: a policy cannot be said in version 4: refused");
+	len4 = wire_encode_origins(b4, sizeof(b4), key, &h, o, 1);
+	ok(len4 > 0 && decode(b4, len4, &m, &why) == 0 &&
+	    m.u.list.version == 4, "v4 origins: the default one encodes, "
+	    "and this version decodes it");
+	memset(&it, 0, sizeof(it));
+	ok(wire_origin_next(&m.u.list, &it, &d) == 0 && d.id == o[0].id &&
+	    wire_origin_len(&d, 4) + 3 == wire_origin_len(&d, 5),
+	    "v4 origins: the same declaration, 3 bytes shorter");
+	h.version = 0;
+
+	/* policies out of shape, ids right: malformed */
+	{
+		static const struct {
+			uint8_t mode, k, n;
+			uint32_t t0, t1;
+			const char *what;
+		} bad[] = {
+			{ WIRE_TIER_SMART, 1, 0, 0, 0, "smart with K" },
+			{ WIRE_TIER_SMART, 0, 1, 5, 0, "smart with tiers" },
+			{ WIRE_TIER_STATIC, 0, 0, 0, 0, "static without tiers" },
+			{ WIRE_TIER_STATIC, 1, 1, 5, 0, "static with K" },
+			{ WIRE_TIER_STATIC, 0, 2, 9, 7, "tiers not ascending" },
+			{ WIRE_TIER_STATIC, 0, 2, 7, 7, "a tier twice" },
+			{ WIRE_TIER_STATIC, 0, 1, 0, 0, "tier id 0" },
+			{ WIRE_TIER_REGIONAL, 0, 0, 0, 0, "regional K 0" },
+			{ WIRE_TIER_REGIONAL, 33, 0, 0, 0, "regional K 33" },
+			{ 3, 0, 0, 0, 0, "mode 3" },
+		};
+		int wrong = 0;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			d = o[0];
+			d.tier_mode = bad[i].mode;
+			d.tier_k = bad[i].k;
+			d.ntiers = bad[i].n;
+			d.tiers[0] = bad[i].t0;
+			d.tiers[1] = bad[i].t1;
+			d.id = wire_origin_full_id(&d);
+			len = wire_encode_origins(buf, sizeof(buf), key, &h,
+			    &d, 1);
+			if (len == 0 || decode(buf, len, &m, &why) != -1 ||
+			    why != REJ_MALFORMED) {
+				printf("# %s: not REJ_MALFORMED\n",
+				    bad[i].what);
+				wrong++;
+			}
+		}
+		is_int(wrong, 0, "v5 origins: each policy out of shape is "
+		    "REJ_MALFORMED");
+		/* a policy changed under the same id */
+		d = o[1];
+		d.tiers[1] = 10;
+		len = wire_encode_origins(buf, sizeof(buf), key, &h, &d, 1);
+		ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
+		    "v5 origins: a policy that is not its id's rejected");
+		d = o[1];
+		d.id = o[0].id;
+		len = wire_encode_origins(buf, sizeof(buf), key, &h, &d, 1);
+		ok(decode(buf, len, &m, &why) == -1 && why == REJ_MALFORMED,
+		    "v5 origins: a policy under the base's id rejected");
+	}
+
+	/* header versions: only N - 1 and N */
+	{
+		struct wire_probe p;
+		int v, bad_rc = 0;
+
+		memset(&p, 0, sizeof(p));
+		p.ask_seq = 1;
+		h = mkhdr(WIRE_PROBE);
+		for (v = 0; v < 256; v++) {
+			h.version = (uint8_t)v;
+			len = wire_encode_probe(buf, sizeof(buf), key, &h, &p);
+			buf[2] = (uint8_t)v;	/* 0 encodes as WIRE_VERSION */
+			remac(buf, len, key);
+			if ((decode(buf, len, &m, &why) == 0) !=
+			    (v == WIRE_VERSION || v == WIRE_VERSION_MIN) ||
+			    (v != WIRE_VERSION && v != WIRE_VERSION_MIN &&
+			    why != REJ_VERSION))
+				bad_rc++;
+		}
+		is_int(bad_rc, 0, "versions %d and %d decode, the 254 others "
+		    "are REJ_VERSION", WIRE_VERSION_MIN, WIRE_VERSION);
+	}
+}
+
 int
 main(void)
 {
@@ -982,5 +1231,6 @@ main(void)
 	test_lists();
 	test_lsa_max();
 	test_header_crafts();
+	test_versions();
 	return done_testing();
 }

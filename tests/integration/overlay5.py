@@ -196,6 +196,46 @@ def main():
             c.close()
         del base
 
+        # 3b. Cut the same link silently (every packet lost, both ways).
+        # Every route that crossed it, at any PoP, must have moved within
+        # CUT_BOUND by the daemons' own clocks (route events carry
+        # CLOCK_MONOTONIC, this script's clock): detection from the
+        # peer's silence (2 x 110 ms), the row flooded at once, SPF at
+        # once on it. Generous for a loaded machine; the tight figure is
+        # bench/bench_failover.py's.
+        CUT_BOUND = 2.0
+        affected = [(i, pfx) for i in range(ov.n)
+                    for pfx, p in ov.routes(i).items() if uses_link(p, a, b)]
+        mons = [argolab.Ctl(ov.sock(i)) for i in range(ov.n)]
+        for c in mons:
+            c.cmd("monitor")
+        t0 = time.monotonic()
+        ov.lab.fail_link(ia, ib)
+        try:
+            wait_for(lambda: not any(uses_link(p, a, b)
+                                     for i in range(ov.n)
+                                     for p in ov.routes(i).values()),
+                     20, interval=0.1, what="routes off the cut link")
+            moved_all = True
+        except argolab.WaitTimeout:
+            moved_all = False
+        time.sleep(0.5)
+        last, moved = 0.0, set()
+        for i, c in enumerate(mons):
+            for ev in c.events():
+                if ev.get("event") == "route" and \
+                        (i, ev["prefix"]) in affected:
+                    moved.add((i, ev["prefix"]))
+                    last = max(last, ev["time"] - t0)
+            c.close()
+        check(moved_all and moved == set(affected) and last < CUT_BOUND,
+              "cut %s-%s: all %d routes over it moved, the last %.0f ms "
+              "after the cut (bound %.0f ms)" % (
+                  a, b, len(affected), last * 1000, CUT_BOUND * 1000))
+        ov.lab.restore_link(ia, ib)
+        converge(ov, "routes back after the cut is repaired", timeout=40)
+        time.sleep(6)   # past the settled-RTT advertisement of the link
+
         # 4. Kill a PoP. Links that carry a route of their end are probed
         # every probe-interval, the others every probe-idle-interval
         # (argod.conf(5)): note which is which just before.
@@ -218,11 +258,14 @@ def main():
             check(False, "every peer marks %s down" % dead_name)
         # Detection latency by the daemons' own clocks: from the last
         # reply they got to the moment they declared the link down.
-        # A fast link: down_after (4) answers missed at 100 ms, each given
-        # its timeout and the 110 ms the peer may hold its answer: < 1 s.
+        # A fast link: 2 x 110 ms of silence (detect-multiplier), or
+        # down_after (4) answers missed at 100 ms at worst: < 1 s.
         # An idle link goes fast once the peer has been quiet for one idle
         # interval (2 s + 10 % jitter) and a probe timeout, then as a fast
-        # one: about 3 s, < 4 s.
+        # one: about 3 s. An idle link has heard few of the peer's probes,
+        # and one with little history counts as slightly lossy, so its
+        # silence multiplier is 3 or 4, not 2 (engine-nbr.c, rx_q_high()):
+        # up to 4.4 s on a loaded machine, < 5 s.
         worst = {True: 0.0, False: 0.0}
         for i in ov.live():
             for p in ov.ctl(i, "peers")["peers"]:
@@ -234,7 +277,7 @@ def main():
               "down detected %.0f ms after the last reply (worst of %d "
               "peers probing it fast; default timers)"
               % (worst[True] * 1000, nfast))
-        check(worst[False] < 4.0,
+        check(worst[False] < 5.0,
               "down detected %.0f ms after the last reply (worst of %d "
               "peers probing it at the idle rate)"
               % (worst[False] * 1000, len(fast) - nfast))

@@ -352,8 +352,26 @@ def run(ov, tm):
     out = r.stdout
     check(r.returncode == 0 and all(
         re.search(r"^%s$" % v, out, re.M)
-        for v in ("Peers", "Matrix", "Routes", "Events")),
+        for v in ("Peers", "Matrix", "Routes", "Events", "Tiers")),
         "batch: exit 0, every view printed (rc %d)" % r.returncode)
+    # every origin has one egress: this PoP asks it, or is it (once the
+    # daemon, restarted above, has its routes again)
+    def tiers_shown():
+        r = batch(ov, w, "-v", "tiers", "-w", "120")
+        lower = [ln for ln in r.stdout.splitlines()
+                 if re.match(r"^o-(\S+) +smart +\1 +lower +\1 ", ln)]
+        return (r.returncode == 0 and len(lower) == len(others) and
+                re.search(r"^o-%s +smart +%s +upper " % (NAMES[w],
+                                                         NAMES[w]),
+                          r.stdout, re.M))
+    try:
+        wait_for(tiers_shown, 15, interval=0.5, what="batch tiers")
+        check(True, "batch: -v tiers shows this PoP upper for its own "
+              "origin, lower (asking the egress) for the others")
+    except WaitTimeout:
+        check(False, "batch: -v tiers shows this PoP upper for its own "
+              "origin, lower (asking the egress) for the others",
+              batch(ov, w, "-v", "tiers", "-w", "120").stdout)
     check(peers_up(out, others), "batch: every peer up")
     # a route may move between the two looks: look again, a few times
     try:

@@ -74,8 +74,8 @@ def write_key(path, key):
 def argod_conf(node, listen, control, control_ro, pidfile, peers, origins,
                key=None, key_file=None, extra=(), comment=None):
     """The text of an argod.conf(5). peers: [(name, address)]; origins:
-    [(name, prefix, [egress PoP names])]; key or key_file; extra: more
-    lines, written before the peers."""
+    [(name, prefix, [egress PoP names][, [more lines of the block]])];
+    key or key_file; extra: more lines, written before the peers."""
     lines = ["# " + comment] if comment else []
     lines += ["node %s" % node, "listen %s" % listen,
               'key-file "%s"' % key_file if key_file else 'key "%s"' % key,
@@ -84,9 +84,11 @@ def argod_conf(node, listen, control, control_ro, pidfile, peers, origins,
               'pidfile "%s"' % pidfile]
     lines += list(extra)
     lines += ["peer %s address %s" % p for p in peers]
-    for (name, prefix, egress) in origins:
+    for o in origins:
+        (name, prefix, egress), more = o[:3], (o[3] if len(o) > 3 else ())
         lines += ["origin %s {" % name, "\tprefix %s" % prefix,
-                  "\tegress %s" % " ".join(egress), "}"]
+                  "\tegress %s" % " ".join(egress)]
+        lines += ["\t" + m for m in more] + ["}"]
     return "\n".join(lines) + "\n"
 
 
@@ -256,10 +258,15 @@ class Pops:
 class Overlay(Pops):
     """A netlab.Lab, full mesh, with one argod per PoP."""
 
-    def __init__(self, names, rtt, origins=None, extra_conf="", **labkw):
+    def __init__(self, names, rtt, origins=None, extra_conf="",
+                 advertised=False, **labkw):
         """names: PoP names; rtt[i][j]: directed RTT in ms (the one-way
         delay i->j is rtt[i][j]/2). origins: list of (name, prefix,
-        [egress indices]); default one 10.100.i.0/24 behind each PoP."""
+        [egress indices][, [more lines of the block]]); default one
+        10.100.i.0/24 behind each PoP. advertised: an origin's block is
+        written only in its egresses' files (the others learn it from the
+        database), not in every file."""
+        self.advertised = advertised
         self.names = list(names)
         self.n = len(names)
         self.rtt = [list(r) for r in rtt]
@@ -271,10 +278,16 @@ class Overlay(Pops):
         self.key = new_key()
         self.argod = [None] * self.n
         self.pop_extra = {}     # i -> extra config lines for PoP i
+        self.peer_host = {}     # (i, j) -> host name PoP i gives for j
+        self.pop_key = {}       # i -> PoP i's key, instead of self.key
         self.dir = None
 
-    def start(self):
+    def start(self, before_pops=None):
+        """Builds the lab and starts every PoP; before_pops(), if given,
+        runs once the namespaces exist and before any argod starts."""
         self.lab.start()
+        if before_pops is not None:
+            before_pops()
         self.dir = os.path.join(self.lab._tmp, "argod")
         os.makedirs(self.dir, exist_ok=True)
         for i in range(self.n):
@@ -298,11 +311,14 @@ class Overlay(Pops):
                 name, self.lab.pop_addr(i), self.sock(i),
                 self.sock(i) + ".ro",
                 os.path.join(self.dir, "%s.pid" % name),
-                [(self.names[j], self.lab.pop_addr(j))
+                [(self.names[j], self.peer_host.get((i, j),
+                                                     self.lab.pop_addr(j)))
                  for j in self.lab.neighbours(i)],
-                [(o, prefix, [self.names[e] for e in egress])
-                 for (o, prefix, egress) in self.origins],
-                key=self.key, extra=self.extra_conf.splitlines() +
+                [(o[0], o[1], [self.names[e] for e in o[2]]) + tuple(o[3:])
+                 for o in self.origins
+                 if not self.advertised or i in o[2]],
+                key=self.pop_key.get(i, self.key),
+                extra=self.extra_conf.splitlines() +
                 self.pop_extra.get(i, "").splitlines()))
 
     def start_pop(self, i, wrapper=()):

@@ -1,6 +1,7 @@
 """tap: the Test Anything Protocol lines of the Python tests.
 
-One stream per process: check() numbers the results, expect() polls with
+One stream per process: check() numbers the results, skip() records one that cannot be judged
+here, expect() polls with
 a deadline before it checks, done() prints the plan (at the end, as TAP
 allows) and a summary, and returns the exit status.
 """
@@ -25,6 +26,23 @@ def check(cond, what, detail=None):
                 print("#   " + line)
     sys.stdout.flush()
     return cond
+
+
+def skip(what, why):
+    """A result that cannot be judged here: ok, with TAP's SKIP and why."""
+    global n
+    n += 1
+    print("ok %d - %s # SKIP %s" % (n, what, why))
+    sys.stdout.flush()
+    return True
+
+
+def sanitized():
+    """True when the programs under test are built with AddressSanitizer
+    (configure --enable-asan): their RSS then counts the allocator's
+    quarantine and shadow memory, so memory bounds mean nothing."""
+    import os
+    return os.environ.get("ARGOD_SANITIZED") == "1"
 
 
 def expect(pred, timeout, what, interval=0.2):

@@ -5,7 +5,8 @@
     udpstream.py recv PORT SECONDS OUTFILE     (writes JSON: received seqs)
 
 The sender paces by the monotonic clock (no drift); the receiver stops
-SECONDS after its start and reports what it got.
+SECONDS after its start, or later while packets still come, and reports
+what it got and what its socket dropped.
 """
 import json
 import socket
@@ -27,25 +28,43 @@ def send(dst, port, rate, seconds):
     print(json.dumps({"sent": n}))
 
 
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)
+
+
 def recv(port, seconds, out):
+    """Receives for SECONDS, and on past them while packets keep coming
+    (a sender slow to start on a loaded machine ends late): stops after
+    1 s without one. Reports the sequence numbers and the datagrams the
+    socket itself dropped (its buffer full: the host's loss, not the
+    path's)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", port))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    s.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
     end = time.monotonic() + seconds
     got = []
+    ovfl = 0
     while True:
         left = end - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
+        s.settimeout(left if left > 1 else 1)
         try:
-            b = s.recv(2048)
+            b, anc, _, _ = s.recvmsg(2048, socket.CMSG_SPACE(4))
         except socket.timeout:
-            break
+            if time.monotonic() >= end:
+                break
+            continue
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == SO_RXQ_OVFL and \
+                    len(data) >= 4:
+                ovfl = struct.unpack("=I", data[:4])[0]
         if len(b) >= 8:
             got.append(struct.unpack("!Q", b[:8])[0])
     with open(out, "w") as f:
-        json.dump({"received": got}, f)
+        json.dump({"received": got, "socket_dropped": ovfl}, f)
 
 
 if __name__ == "__main__":
