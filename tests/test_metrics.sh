@@ -218,6 +218,12 @@ def converged():
             return None
         if get(m, "argod_lsdb_rows") != 3:
             return None
+        # a and b hear of the c link at their own pace: a route through
+        # the other PoP until then is right, but not the settled state
+        if n != "c" and get(m, "argod_route_next_hop", next_hop="c",
+                            egress="c", origin="web",
+                            prefix="192.0.2.0/24") != 1:
+            return None
     if get(pages["c"], "argod_origin_health", origin="web",
            health="healthy") != 1:
         return None
