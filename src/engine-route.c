@@ -37,6 +37,19 @@
  * ROUTE_SETTLE_MAX after it first moved.
  */
 #define ROUTE_SETTLE_MIN	(750 * MSEC)
+/*
+ * Suspects. The settled route may still come back over a link not yet
+ * found dead: an idle one, probed every probe-idle-interval, is found up
+ * to about 2 s after a cut (test_engine, a partition: yyz took its route
+ * to ash back through dub 750 ms after it first moved, and lost it again
+ * 6 ms later when dub found dub-ash dead: four changes). What the
+ * database already says: two other PoPs lost their links to ash within a
+ * second, and ash's own row, which would say whether ash still stands,
+ * is older than that. Such a PoP is a suspect; a route withdrawn to
+ * settle does not come back through or to one until its row is newer
+ * than the losses, or ROUTE_SUSPECT_MAX after the first of them.
+ */
+#define ROUTE_SUSPECT_MAX	(2500 * MSEC)
 #define ROUTE_SETTLE_QUIET	(250 * MSEC)
 #define ROUTE_SETTLE_MAX	(1 * SEC)
 
@@ -111,6 +124,33 @@ settle_end(const struct engine *e, const struct eroute *er)
 	if (q < lo)
 		q = lo;
 	return q < hi ? q : hi;
+}
+
+/*
+ * The first suspect on the route's path (past the root), or -1; *until
+ * gets when it stops being one.
+ */
+static long
+path_suspect(const struct engine *e, const struct engine_route *r,
+    uint64_t now, uint64_t *until)
+{
+	const struct lsdb_node *x;
+	size_t k;
+	long s;
+
+	if (!r->reachable)
+		return -1;
+	for (k = 1; k < r->pathlen; k++) {
+		if ((s = lsdb_slot(&e->db, r->path[k])) < 0)
+			continue;
+		x = &e->db.slots[s];
+		if (x->lost_n >= 2 && x->installed < x->lost_last &&
+		    now < x->lost_first + ROUTE_SUSPECT_MAX) {
+			*until = x->lost_first + ROUTE_SUSPECT_MAX;
+			return s;
+		}
+	}
+	return -1;
 }
 
 /* SPF runs again when the route may come back. */
@@ -620,10 +660,21 @@ routes_run_spf(struct engine *e, uint64_t now)
 		if (er->held) {
 			uint64_t at = settle_end(e, er);
 
+			uint64_t until;
+
 			if (now < at) {
 				/* withdrawn until the database settles */
 				route_clear(&er->r);
 				settle_schedule(e, er);
+				continue;
+			}
+			if (path_suspect(e, &er->r, now, &until) >= 0) {
+				/* ... and until its path is past suspicion */
+				route_clear(&er->r);
+				if (!e->spf_pending || until < e->spf_at) {
+					e->spf_pending = 1;
+					e->spf_at = until;
+				}
 				continue;
 			}
 			er->held = 0;

@@ -383,12 +383,30 @@ lsdb_row_hash(const struct lsdb_node *node)
 	return lsdb_row_hash_v(node, WIRE_VERSION);
 }
 
-/* Does the row e[k] (normalized: sorted by peer) lose a live link of n? */
+/* A row lost its link to slot ps: one more report about that node. */
+static void
+lost_report(struct lsdb *db, uint32_t ps, uint64_t now)
+{
+	struct lsdb_node *y = &db->slots[ps];
+
+	if (y->lost_n == 0 || now - y->lost_last > LSDB_LOST_SPAN) {
+		y->lost_first = now;
+		y->lost_n = 0;
+	}
+	y->lost_n++;
+	y->lost_last = now;
+}
+
+/*
+ * Does the row e[k] (normalized: sorted by peer) lose a live link of n?
+ * Each node a link is lost to gets a report (lost_report()).
+ */
 static int
-links_lost(const struct lsdb_node *n, const struct wire_lsa_entry *e,
-    size_t k)
+links_lost(struct lsdb *db, const struct lsdb_node *n,
+    const struct wire_lsa_entry *e, size_t k, uint64_t now)
 {
 	size_t i, j = 0;
+	int lost = 0;
 
 	for (i = 0; i < n->nlinks; i++) {
 		if (n->links[i].state == LINK_DOWN)
@@ -396,10 +414,12 @@ links_lost(const struct lsdb_node *n, const struct wire_lsa_entry *e,
 		while (j < k && e[j].peer < n->links[i].peer)
 			j++;
 		if (j == k || e[j].peer != n->links[i].peer ||
-		    e[j].state == LINK_DOWN)
-			return 1;
+		    e[j].state == LINK_DOWN) {
+			lost_report(db, n->links[i].slot, now);
+			lost = 1;
+		}
 	}
-	return 0;
+	return lost;
 }
 
 enum lsdb_result
@@ -525,7 +545,7 @@ lsdb_install_row_v(struct lsdb *db, uint32_t origin, const char *name,
 	/* a new cache address changes no route, but the tiers' file */
 	db->same_links = db->same_links && same_origins &&
 	    strcmp(node->cache, keep) == 0;
-	db->link_lost = node->has_row && links_lost(node, e, nl);
+	db->link_lost = node->has_row && links_lost(db, node, e, nl, now);
 	if (node->has_row && strcmp(node->cache, keep) != 0)
 		db->cache_generation++;
 	else if (!node->has_row && keep[0] != '\0')

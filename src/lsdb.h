@@ -72,6 +72,15 @@ struct lsdb_node {
 	 */
 	int		 stale;
 	uint64_t	 stale_seen;	/* a reachable row claims a link to it */
+	/*
+	 * Links to this node that other rows lost (up before, down or gone
+	 * in the row installed): how many since lost_first, within
+	 * LSDB_LOST_SPAN of each other, and the last at lost_last. With its
+	 * own row older than that, the node may be going or cut off
+	 * (engine-route.c, "Suspects").
+	 */
+	uint64_t	 lost_first, lost_last;	/* ns */
+	unsigned	 lost_n;
 	/* reassembly of a multi-part row */
 	uint32_t	 asm_boot, asm_seq;
 	uint8_t		 asm_nparts;
@@ -94,6 +103,7 @@ struct lsdb {
 					   SPF can skip */
 	int		 link_lost;	/* last install: a link up before
 					   is down or gone: SPF at once */
+#define LSDB_LOST_SPAN	(1000000000ULL)	/* ns: reports of one event */
 	uint64_t	 maxage;	/* last maxage given, ns */
 	uint64_t	 origins_generation;	/* bumped when a row's
 						   origins change */
