@@ -677,8 +677,14 @@ flood_request(struct engine *e, size_t from, const struct wire_list *l,
  * every SYNC_INTERVAL (1 Mbit/s per PoP during one refresh wave). Under
  * such churn a lost row comes back with its next refresh.
  */
+/*
+ * A compact probe carries the high 32 bits of the digest (mask): those
+ * are compared, and a difference in the rest waits for a full probe, or
+ * for a difference that shows in those bits.
+ */
 void
-flood_note_digest(struct engine *e, size_t i, uint64_t digest, uint64_t now)
+flood_note_digest(struct engine *e, size_t i, uint64_t digest, uint64_t mask,
+    uint64_t now)
 {
 	struct peer *p = &e->peers[i];
 
@@ -690,7 +696,7 @@ flood_note_digest(struct engine *e, size_t i, uint64_t digest, uint64_t now)
 		p->peer_digest = digest;
 		p->peer_digest_since = now;
 	}
-	if (digest == e->db.digest)
+	if (digest == (e->db.digest & mask))
 		p->mismatch_since = 0;
 	else if (p->mismatch_since == 0)
 		p->mismatch_since = now;

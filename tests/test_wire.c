@@ -1017,13 +1017,16 @@ test_versions(void)
 		e[i].loss = 0;
 		e[i].state = i == 2 ? WIRE_ENTRY_POLICY : 1;	/* up */
 	}
+	h.version = 5;
 	h.maxver = WIRE_VERSION;
 	len = wire_encode_lsa(buf, sizeof(buf), key, &h, &l, e);
-	is_int(buf[2], WIRE_VERSION, "v5 lsa: version byte 5");
-	is_int(buf[6], WIRE_VERSION, "v5 lsa: max version byte 5");
+	is_int(buf[2], 5, "v5 lsa: version byte 5");
+	is_int(buf[6], WIRE_VERSION, "v5 lsa: max version byte %d",
+	    WIRE_VERSION);
 	is_int(decode(buf, len, &m, &why), 0, "v5 lsa: decodes");
 	is_int(m.hdr.version, 5, "v5 lsa: header version 5");
-	is_int(m.hdr.maxver, 5, "v5 lsa: header max 5");
+	is_int(m.hdr.maxver, WIRE_VERSION, "v5 lsa: header max %d",
+	    WIRE_VERSION);
 	is_int(m.u.lsa.version, 5, "v5 lsa: row version 5");
 	ok(strcmp(m.u.lsa.cache, "[2001:db8::7]:8080") == 0,
 	    "v5 lsa: the cache address round trips (%s)", m.u.lsa.cache);
@@ -1040,7 +1043,8 @@ test_versions(void)
 	is_int(len4, len - 1 - strlen(l.cache),
 	    "v4 lsa: shorter by the cache address and its length byte");
 	is_int(b4[2], 4, "v4 lsa: version byte 4");
-	is_int(b4[6], WIRE_VERSION, "v4 lsa: max version byte still 5");
+	is_int(b4[6], WIRE_VERSION, "v4 lsa: max version byte still %d",
+	    WIRE_VERSION);
 	is_int(decode(b4, len4, &m, &why), 0, "v4 lsa: decodes");
 	ok(m.hdr.version == 4 && m.u.lsa.version == 4 &&
 	    m.u.lsa.cache[0] == '\0' && m.u.lsa.nentries == 3 &&
@@ -1116,7 +1120,8 @@ test_versions(void)
 	h.type = WIRE_ORIGINS;
 	len = wire_encode_origins(buf, sizeof(buf), key, &h, o, 2);
 	ok(len > 0 && decode(buf, len, &m, &why) == 0 &&
-	    m.u.list.version == 5, "v5 origins: both decode");
+	    m.u.list.version == WIRE_VERSION, "v5 origins: both decode "
+	    "(version %d has 5's form)", WIRE_VERSION);
 	memset(&it, 0, sizeof(it));
 	ok(wire_origin_next(&m.u.list, &it, &d) == 0 && d.id == o[0].id &&
 	    d.tier_mode == WIRE_TIER_SMART, "v5 origins: the default one");
@@ -1192,7 +1197,7 @@ test_versions(void)
 		    "v5 origins: a policy under the base's id rejected");
 	}
 
-	/* header versions: only N - 1 and N */
+	/* header versions: only WIRE_VERSION_MIN to WIRE_VERSION */
 	{
 		struct wire_probe p;
 		int v, bad_rc = 0;
@@ -1205,14 +1210,15 @@ test_versions(void)
 			len = wire_encode_probe(buf, sizeof(buf), key, &h, &p);
 			buf[2] = (uint8_t)v;	/* 0 encodes as WIRE_VERSION */
 			remac(buf, len, key);
-			if ((decode(buf, len, &m, &why) == 0) !=
-			    (v == WIRE_VERSION || v == WIRE_VERSION_MIN) ||
-			    (v != WIRE_VERSION && v != WIRE_VERSION_MIN &&
-			    why != REJ_VERSION))
+			int in = v >= WIRE_VERSION_MIN && v <= WIRE_VERSION;
+
+			if ((decode(buf, len, &m, &why) == 0) != in ||
+			    (!in && why != REJ_VERSION))
 				bad_rc++;
 		}
-		is_int(bad_rc, 0, "versions %d and %d decode, the 254 others "
-		    "are REJ_VERSION", WIRE_VERSION_MIN, WIRE_VERSION);
+		is_int(bad_rc, 0, "versions %d to %d decode, the %d others "
+		    "are REJ_VERSION", WIRE_VERSION_MIN, WIRE_VERSION,
+		    256 - (WIRE_VERSION - WIRE_VERSION_MIN + 1));
 	}
 }
 
