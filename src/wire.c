@@ -974,6 +974,8 @@ hold_code(unsigned ms, uint8_t *code)
 		*code = (uint8_t)ms;
 		return 0;
 	}
+	if (ms > WIRE_COMPACT_HOLD_MAX)
+		return -1;
 	for (e = 1; e <= HOLD_EXP_MAX; e++) {
 		m = (ms + (1u << (e - 1)) - 1) >> (e - 1);	/* round up */
 		if (m < 32) {
@@ -1007,13 +1009,13 @@ wire_compact_hold(unsigned ms)
 static int
 turn_code(uint32_t us, uint16_t *code)
 {
-	uint32_t u = (us + TURN_FINE / 2) / TURN_FINE;
+	uint64_t u = ((uint64_t)us + TURN_FINE / 2) / TURN_FINE;
 
 	if (u < TURN_FLAG) {
 		*code = (uint16_t)u;
 		return 0;
 	}
-	u = (us + TURN_COARSE / 2) / TURN_COARSE;
+	u = ((uint64_t)us + TURN_COARSE / 2) / TURN_COARSE;
 	if (u > 0x7fff)
 		return -1;
 	*code = (uint16_t)(TURN_FLAG | u);
