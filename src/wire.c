@@ -996,39 +996,6 @@ wire_compact_hold(unsigned ms)
 	return hold_value(code);
 }
 
-/*
- * The turnaround in 16 bits: 8 us units up to 262 ms, which covers every
- * answer held at the fast rate, 256 us units above, up to 8.4 s: an
- * answer held for the idle rate's 2.2 s is off by 128 us at most, and
- * the RTT with it.
- */
-#define TURN_FINE	8u
-#define TURN_COARSE	256u
-#define TURN_FLAG	0x8000u
-
-static int
-turn_code(uint32_t us, uint16_t *code)
-{
-	uint64_t u = ((uint64_t)us + TURN_FINE / 2) / TURN_FINE;
-
-	if (u < TURN_FLAG) {
-		*code = (uint16_t)u;
-		return 0;
-	}
-	u = ((uint64_t)us + TURN_COARSE / 2) / TURN_COARSE;
-	if (u > 0x7fff)
-		return -1;
-	*code = (uint16_t)(TURN_FLAG | u);
-	return 0;
-}
-
-static uint32_t
-turn_value(uint16_t code)
-{
-	return code & TURN_FLAG ? (code & 0x7fffu) * TURN_COARSE :
-	    code * TURN_FINE;
-}
-
 int
 wire_is_compact(const uint8_t *buf, size_t len)
 {
@@ -1082,12 +1049,11 @@ wire_encode_probe_compact(uint8_t *buf, size_t cap,
 {
 	struct wbuf w;
 	uint8_t hold;
-	uint16_t turn;
 
 	if ((h->type != WIRE_PROBE && h->type != WIRE_PROBE_REPLY) ||
 	    (p->flags & ~WIRE_PROBE_F_ANSWER) != 0 ||
 	    hold_code(p->hold_ms, &hold) == -1 ||
-	    turn_code(p->turnaround_us, &turn) == -1 ||
+	    p->turnaround_us > WIRE_COMPACT_TURN_MAX ||
 	    cap < WIRE_COMPACT_LEN)
 		return 0;
 	wbuf_init(&w, buf, cap);
@@ -1098,10 +1064,11 @@ wire_encode_probe_compact(uint8_t *buf, size_t cap,
 	wbuf_put_u32(&w, h->boot);
 	wbuf_put_u32(&w, (uint32_t)h->seq);
 	wbuf_put_u16(&w, (uint16_t)p->ask_seq);
-	wbuf_put_u16(&w, (uint16_t)p->ans_seq);
+	wbuf_put_u8(&w, (uint8_t)p->ans_seq);
 	wbuf_put_u8(&w, p->ans_mask);
 	wbuf_put_u8(&w, hold);
-	wbuf_put_u16(&w, turn);
+	wbuf_put_u8(&w, (uint8_t)(p->turnaround_us >> 16));
+	wbuf_put_u16(&w, (uint16_t)p->turnaround_us);
 	wbuf_put_u32(&w, (uint32_t)(p->digest >> 32));
 	if (w.err)
 		return 0;
@@ -1112,7 +1079,9 @@ wire_encode_probe_compact(uint8_t *buf, size_t cap,
 /*
  * Asks are expanded at or above the last one seen less ASK_BEHIND (a
  * probe reordered that far is older than the answer's mask reaches);
- * answers at or below our latest ask, which they never pass.
+ * answers at or below our latest ask, which they never pass: 8 bits
+ * name every ask an answer can still match (the prober remembers the
+ * last PROBE_OUTSTANDING, 64, and matches all 32 bits).
  */
 #define ASK_BEHIND	64u
 
@@ -1123,8 +1092,9 @@ wire_decode_compact(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 {
 	struct rbuf r;
 	struct wire_probe *p = &m->u.probe;
-	uint8_t mac[WIRE_MAC_LEN], version = 0, tf = 0, hold = 0;
-	uint16_t magic = 0, ask = 0, ans = 0, turn = 0;
+	uint8_t mac[WIRE_MAC_LEN], version = 0, tf = 0, hold = 0, ans = 0;
+	uint8_t turn_hi = 0;
+	uint16_t magic = 0, ask = 0, turn = 0;
 	uint32_t low = 0, dig = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -1139,9 +1109,10 @@ wire_decode_compact(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 	rbuf_get_u32(&r, &m->hdr.boot);
 	rbuf_get_u32(&r, &low);
 	rbuf_get_u16(&r, &ask);
-	rbuf_get_u16(&r, &ans);
+	rbuf_get_u8(&r, &ans);
 	rbuf_get_u8(&r, &p->ans_mask);
 	rbuf_get_u8(&r, &hold);
+	rbuf_get_u8(&r, &turn_hi);
 	rbuf_get_u16(&r, &turn);
 	rbuf_get_u32(&r, &dig);
 	if (magic != WIRE_COMPACT_MAGIC) {
@@ -1177,9 +1148,9 @@ wire_decode_compact(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 		p->ask_seq = c->ask_ref == 0 ? ask :
 		    wire_expand16(c->ask_ref, ask, ASK_BEHIND);
 	if (p->flags & WIRE_PROBE_F_ANSWER)
-		p->ans_seq = wire_expand16(c->ans_ref, ans, 0xffff);
+		p->ans_seq = c->ans_ref - (uint8_t)((uint8_t)c->ans_ref - ans);
 	p->hold_ms = (uint16_t)hold_value(hold);
-	p->turnaround_us = turn_value(turn);
+	p->turnaround_us = (uint32_t)turn_hi << 16 | turn;
 	p->digest = (uint64_t)dig << 32;
 	p->digest_mask = 0xffffffff00000000ULL;
 	/* as wire_decode(): a probe asks, a reply answers and only that */
@@ -1188,7 +1159,7 @@ wire_decode_compact(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 	    (m->hdr.type == WIRE_PROBE_REPLY &&
 	    (!(p->flags & WIRE_PROBE_F_ANSWER) || ask != 0 || hold != 0)) ||
 	    (!(p->flags & WIRE_PROBE_F_ANSWER) && (ans != 0 ||
-	    p->ans_mask != 0 || turn != 0)) ||
+	    p->ans_mask != 0 || turn_hi != 0 || turn != 0)) ||
 	    ((p->flags & WIRE_PROBE_F_ANSWER) && p->ans_seq == 0)) {
 		*why = REJ_MALFORMED;
 		return -1;

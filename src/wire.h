@@ -37,21 +37,24 @@
  * speak 6 is 40 bytes instead of 64 (68 on the wire instead of 92; the
  * probes of idle links are most of a quiet mesh's control bytes):
  *
- *	0      2   3    4          8          12   14   16  17  18   20
- *	+------+---+----+----------+----------+----+----+---+---+----+
- *	|magic |ver|type| boot id  | seq, low | ask| ans|msk|hld|turn|
- *	+------+---+----+----------+----------+----+----+---+---+----+
+ *	0      2   3    4          8          12   14  15  16  17     20
+ *	+------+---+----+----------+----------+----+---+---+---+------+
+ *	|magic |ver|type| boot id  | seq, low | ask|ans|msk|hld| turn |
+ *	+------+---+----+----------+----------+----+---+---+---+------+
  *	20             24                                           40
  *	+--------------+--------------------------------------------+
  *	| digest, high | MAC (16 bytes)                             |
  *	+--------------+--------------------------------------------+
  *
  * magic is "AP", which every older decoder rejects as bad_magic; type is
- * the message type in the low 4 bits and WIRE_COMPACT_F_ANSWER; ask and
- * ans the low 16 bits of ask_seq and ans_seq; hld the hold (ms, a
- * 4-bit exponent and a 4-bit mantissa, wire_compact_hold()); turn the
- * turnaround (below 0x8000: units of 8 us; else the low 15 bits in
- * units of 256 us); digest the high 32 bits of the LSDB digest. What is
+ * the message type in the low 4 bits and WIRE_COMPACT_F_ANSWER; ask the
+ * low 16 bits of ask_seq, ans the low 8 of ans_seq (an answer can only
+ * match one of the asker's last 64 probes, probe.h); hld the hold (ms,
+ * a 4-bit exponent and a 4-bit mantissa, wire_compact_hold()); turn the
+ * turnaround in us, 24 bits, as exact as the full form's (argosim: 16
+ * bits in coarser units above 262 ms put 0.2 ms errors into idle links'
+ * RTTs and re-advertised rows in a static network); digest the high 32
+ * bits of the LSDB digest. What is
  * not sent the receiver knows or expands (wire_compact_ctx): the sender
  * from the source address, the high half of the sequence from its replay
  * guard (RFC 4303 appendix A2.1: the candidate at or above the bottom of
@@ -83,7 +86,7 @@
 #define WIRE_COMPACT_LEN	40	/* 24 bytes and the MAC */
 #define WIRE_COMPACT_F_ANSWER	0x80	/* in the type byte */
 #define WIRE_COMPACT_HOLD_MAX	63488	/* ms: (16 | 15) << 11 */
-#define WIRE_COMPACT_TURN_MAX	(0x7fffu * 256)	/* us */
+#define WIRE_COMPACT_TURN_MAX	0xffffffu	/* us, 16.8 s */
 #define WIRE_HDR_LEN		24
 #define WIRE_MAC_LEN		16
 #define WIRE_KEY_LEN		32
@@ -368,8 +371,8 @@ uint32_t wire_expand16(uint32_t ref, uint16_t low, uint32_t behind);
 unsigned wire_compact_hold(unsigned ms);
 /*
  * A compact PROBE or PROBE_REPLY (h->type); 0 if cap is short or a value
- * does not fit: the hold is rounded up, the turnaround to the nearest,
- * and either past its maximum is 0 (send the full form then).
+ * does not fit: the hold is rounded up, and either it or the turnaround
+ * past its maximum is 0 (send the full form then).
  */
 size_t	wire_encode_probe_compact(uint8_t *buf, size_t cap,
 	    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *,

@@ -56,11 +56,11 @@ static unsigned sent[N][N][WIRE_TYPE_MAX];	/* datagrams by type */
 
 static unsigned probe_len[2];	/* probes sent full, compact */
 
-/* A compact probe's hold (wire.h: byte 17, exponent and mantissa). */
+/* A compact probe's hold (wire.h: byte 16, exponent and mantissa). */
 static unsigned
 compact_hold_ms(const uint8_t *buf)
 {
-	unsigned e = buf[17] >> 4, m = buf[17] & 0xf;
+	unsigned e = buf[16] >> 4, m = buf[16] & 0xf;
 
 	return e == 0 ? m : (16 | m) << (e - 1);
 }
