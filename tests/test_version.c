@@ -366,6 +366,46 @@ test_probe_forms(void)
 	    engine_counters(PE[1])->rejected[REJ_MAC] == rej + 1,
 	    "forms: a compact probe replayed is rejected");
 
+	/*
+	 * Key rollover (argod.8, "Keys") on compact probes: y accepts K2
+	 * as its next key, then x sends with K2 and accepts K from y.
+	 */
+	{
+		uint64_t ky = engine_counters(PE[1])->rx_key_next,
+		    kx = engine_counters(PE[0])->rx_key_next, macs = 0;
+
+		for (i = 1; i < PN; i++) {
+			PC[i].has_key_next = 1;
+			for (k = 0; k < WIRE_KEY_LEN; k++)
+				PC[i].key_next[k] = (uint8_t)(key[k] ^ 0x5a);
+		}
+		memcpy(PC[0].key_next, PC[0].key, WIRE_KEY_LEN);
+		PC[0].has_key_next = 1;
+		memcpy(PC[0].key, PC[1].key_next, WIRE_KEY_LEN);
+		ok(engine_reconfigure(PE[1], &PC[1], pnet.now) == 0 &&
+		    engine_reconfigure(PE[2], &PC[2], pnet.now) == 0 &&
+		    engine_reconfigure(PE[0], &PC[0], pnet.now) == 0,
+		    "forms: y and z take K2 as key-next, x sends with K2");
+		memset(psize, 0, sizeof(psize));
+		enet_run_until(&pnet, pnet.now + 3 * SEC);
+		pstate(0, 1, &pi);
+		up = pi.state == LINK_UP;
+		pstate(1, 0, &pi);
+		up &= pi.state == LINK_UP;
+		for (i = 0; i < 2; i++)
+			macs += engine_counters(PE[i])->rejected[REJ_MAC];
+		ok(up && psize[0][1][1] > 0 && psize[0][1][0] == 0 &&
+		    engine_counters(PE[1])->rx_key_next > ky &&
+		    engine_counters(PE[0])->rx_key_next > kx && macs == 0,
+		    "forms: x-y stays up on compact probes through the "
+		    "rollover (key-next accepted %llu and %llu times, bad_mac "
+		    "%llu)", (unsigned long long)
+		    (engine_counters(PE[1])->rx_key_next - ky),
+		    (unsigned long long)
+		    (engine_counters(PE[0])->rx_key_next - kx),
+		    (unsigned long long)macs);
+	}
+
 	/* cut x-y (compact) and x-z (full): x takes both down as fast */
 	pcut[0][1] = pcut[1][0] = pcut[0][2] = pcut[2][0] = 1;
 	t0 = pnet.now;
