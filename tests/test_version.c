@@ -265,7 +265,7 @@ test_probe_forms(void)
 	struct engine_peer_info pi;
 	uint64_t t0, rej, mag;
 	int i, j, k, bad, up;
-	uint64_t down_at[2];
+	uint64_t down_at[2], sums[PN];
 
 	for (i = 0; i < PN; i++)
 		for (j = 0; j < PN; j++)
@@ -297,7 +297,20 @@ test_probe_forms(void)
 		    7000 + (uint32_t)i, (uint64_t)i + 11);
 	enet_run_until(&pnet, 10 * SEC);
 	memset(psize, 0, sizeof(psize));
+	for (i = 0; i < PN; i++)
+		sums[i] = engine_counters(PE[i])->summaries_sent;
 	enet_run_until(&pnet, 20 * SEC);
+	/*
+	 * A compact probe's digest is the high half (wire.h): compared as
+	 * such, one database is no gap, and no summaries go out (compared
+	 * whole, every probe would read as a gap and x and y would send
+	 * each other a summary every SYNC_INTERVAL).
+	 */
+	for (i = 0, bad = 0; i < PN; i++)
+		bad += engine_counters(PE[i])->summaries_sent != sums[i];
+	is_int(bad, 0, "forms: 10 quiet s, no PoP sends a summary (x %llu)",
+	    (unsigned long long)(engine_counters(PE[0])->summaries_sent -
+	    sums[0]));
 
 	ok(psize[0][1][1] > 0 && psize[1][0][1] > 0 &&
 	    psize[0][1][0] == 0 && psize[1][0][0] == 0,
