@@ -71,4 +71,24 @@ fuzz_seal(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver, uint8_t *d,
 	crypto_generichash_final(&st, d + len - WIRE_MAC_LEN, WIRE_MAC_LEN);
 }
 
+/* A compact probe's (wire.h): receiver, the 24 bytes sent, sender, the
+ * expanded 64-bit sequence, into bytes 24..39. */
+static inline void
+fuzz_seal_compact(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
+    uint32_t sender, uint64_t seq, uint8_t *d)
+{
+	crypto_generichash_state st;
+	uint8_t rcv[4], q[12];
+
+	put32(rcv, receiver);
+	put32(q, sender);
+	put64(q + 4, seq);
+	crypto_generichash_init(&st, key, WIRE_KEY_LEN, WIRE_MAC_LEN);
+	crypto_generichash_update(&st, rcv, sizeof(rcv));
+	crypto_generichash_update(&st, d, WIRE_COMPACT_LEN - WIRE_MAC_LEN);
+	crypto_generichash_update(&st, q, sizeof(q));
+	crypto_generichash_final(&st, d + WIRE_COMPACT_LEN - WIRE_MAC_LEN,
+	    WIRE_MAC_LEN);
+}
+
 #endif

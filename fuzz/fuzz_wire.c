@@ -1,11 +1,18 @@
 /*
- * libFuzzer harness for the datagram decoder, wire_decode() (src/wire.h).
+ * libFuzzer harness for the datagram decoders, wire_decode() and
+ * wire_decode_compact() (src/wire.h).
  *
  * Random bytes almost never carry a valid MAC, so a plain harness would
  * only ever see the header checks. The first input byte picks a mode:
  *
- *	0x00-0x3f  raw: the rest of the input is the datagram, as received
- *	           from the network (header checks, MAC rejection);
+ *	0x00-0x2f  raw: the rest of the input is the datagram, as received
+ *	           from the network (header checks, MAC rejection); one
+ *	           with the compact magic goes to the compact decoder, with
+ *	           the fixed context below, as engine_input() does;
+ *	0x30-0x3f  forged compact: the rest, cut or padded with zeros to
+ *	           24 bytes, is a compact probe before its MAC, which the
+ *	           harness appends (expanding the sequence as the context
+ *	           says), so the compact checks past the MAC see it;
  *	0x40-0xff  forged: the rest is a message body; the harness puts a
  *	           valid header of type (byte & 15) in front of it (0 and 9
  *	           to 15 are unknown types) and appends the MAC computed with the
@@ -263,16 +270,95 @@ check_decoded(const uint8_t *d, size_t len, const struct wire_msg *m)
 		die("header changed in round trip");
 }
 
+/* What the receiver knows of the sender of a compact probe. */
+static const struct wire_compact_ctx cctx = {
+	.sender = 0x01020304, .have_boot = 1, .boot = 7, .top = 42,
+	.window = 64, .ask_ref = 9, .ans_ref = 9,
+};
+
+static void
+check_compact(const uint8_t *d, size_t len, const struct wire_msg *m,
+    const struct wire_compact_ctx *c)
+{
+	static uint8_t again[WIRE_MTU];
+	const struct wire_probe *p = &m->u.probe;
+	struct wire_msg m2;
+	enum wire_reject why;
+	size_t n;
+
+	if (len != WIRE_COMPACT_LEN)
+		die("compact probe of another length accepted");
+	if (m->hdr.type != WIRE_PROBE && m->hdr.type != WIRE_PROBE_REPLY)
+		die("compact datagram of another type accepted");
+	if ((m->hdr.type == WIRE_PROBE) != (p->ask_seq != 0))
+		die("compact ask_seq accepted inconsistent with type");
+	if ((p->flags & WIRE_PROBE_F_ANSWER) && p->ans_seq == 0)
+		die("compact answer to probe seq 0 accepted");
+	if (m->hdr.sender != c->sender || (uint32_t)m->hdr.seq != get32(d + 8))
+		die("compact sender or sequence not the context's");
+	if (p->digest_mask != 0xffffffff00000000ULL ||
+	    (p->digest & ~p->digest_mask) != 0)
+		die("compact digest has bits it did not carry");
+	if (p->hold_ms > WIRE_COMPACT_HOLD_MAX ||
+	    wire_compact_hold(p->hold_ms) != p->hold_ms)
+		die("compact hold not one the form carries");
+	/* it re-encodes to itself, and decodes again to the same */
+	n = wire_encode_probe_compact(again, sizeof(again), key, &m->hdr, p);
+	if (n != len || memcmp(again, d, len) != 0)
+		die("compact re-encoding differs from the datagram");
+	if (wire_decode_compact(key, 0, c, again, n, &m2, &why) != 0 ||
+	    memcmp(&m2.hdr, &m->hdr, sizeof(m->hdr)) != 0 ||
+	    memcmp(&m2.u.probe, p, sizeof(*p)) != 0)
+		die("compact round trip changed the message");
+}
+
 static void
 one(const uint8_t *d, size_t len)
 {
 	struct wire_msg m;
+	struct wire_compact_ctx c = cctx;
 	enum wire_reject why = REJ_MAX;
 
+	if (wire_is_compact(d, len)) {
+		if (wire_decode_compact(key, 0, &c, d, len, &m, &why) == 0)
+			check_compact(d, len, &m, &c);
+		else if ((unsigned)why >= REJ_MAX)
+			die("compact rejected without a reason");
+		/* the same bytes with nothing heard of the sender */
+		c.have_boot = 0;
+		c.ask_ref = 0;
+		why = REJ_MAX;
+		if (wire_decode_compact(key, 0, &c, d, len, &m, &why) == 0)
+			check_compact(d, len, &m, &c);
+		else if ((unsigned)why >= REJ_MAX)
+			die("compact rejected without a reason");
+		/* the full decoder never takes one */
+		if (wire_decode(key, 0, d, len, &m, &why) == 0 ||
+		    why != (len < WIRE_HDR_LEN + WIRE_MAC_LEN ? REJ_SHORT :
+		    REJ_MAGIC))
+			die("full decoder took a compact datagram");
+		return;
+	}
 	if (wire_decode(key, 0, d, len, &m, &why) == 0)
 		check_decoded(d, len, &m);
 	else if ((unsigned)why >= REJ_MAX)
 		die("rejected without a reason");
+}
+
+/* 24 bytes of the input (padded with zeros), sealed as compact. */
+static uint8_t *
+forge_compact(const uint8_t *p, size_t n, size_t *lenp)
+{
+	uint8_t *d;
+
+	if ((d = calloc(1, WIRE_COMPACT_LEN)) == NULL)
+		abort();
+	memcpy(d, p, n < WIRE_COMPACT_LEN - WIRE_MAC_LEN ? n :
+	    WIRE_COMPACT_LEN - WIRE_MAC_LEN);
+	fuzz_seal_compact(key, 0, cctx.sender, wire_compact_seq(&cctx,
+	    get32(d + 4), get32(d + 8)), d);
+	*lenp = WIRE_COMPACT_LEN;
+	return d;
 }
 
 int
@@ -283,7 +369,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (data[0] < 0x40) {
+	if (data[0] >= 0x30 && data[0] < 0x40)
+		d = forge_compact(data + 1, size - 1, &len);
+	else if (data[0] < 0x40) {
 		len = size - 1;
 		if ((d = malloc(len ? len : 1)) == NULL)
 			abort();
@@ -352,6 +440,19 @@ write_seeds(const char *dir)
 	h.type = WIRE_PROBE;
 	seed_pair(dir, "probe", dg, wire_encode_probe(dg, sizeof(dg), key,
 	    &h, &pr));
+	/* compact (version 6), as cctx expects: raw, and before its MAC */
+	h.seq = 43;
+	pr.ans_seq = 9;
+	pr.hold_ms = 112;
+	pr.ask_seq = 10;
+	write_seed(dir, "raw-probe-compact", 0x00, dg,
+	    wire_encode_probe_compact(dg, sizeof(dg), key, &h, &pr));
+	write_seed(dir, "body-probe-compact", 0x30, dg,
+	    WIRE_COMPACT_LEN - WIRE_MAC_LEN);
+	h.seq = 42;
+	pr.ans_seq = 8;
+	pr.hold_ms = 110;
+	pr.ask_seq = 9;
 	h.type = WIRE_PROBE_REPLY;
 	pr.ask_seq = 0;
 	pr.hold_ms = 0;

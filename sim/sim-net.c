@@ -576,9 +576,7 @@ ev_send(void *arg, size_t peer, const void *buf, size_t len)
 	if (peer >= nd->conf.npeers || len > WIRE_MTU || len < 4)
 		fatalx("engine %s sent %zu bytes to peer %zu", nd->conf.name,
 		    len, peer);
-	type = ((const uint8_t *)buf)[3];
-	if (type >= WIRE_TYPE_MAX)
-		type = 0;
+	type = (uint8_t)wire_sent_type(buf, len);
 	nd->t.pkts[type]++;
 	nd->t.bytes[type] += len + NET_IPUDP_OVERHEAD;
 	to = nd->peer_node[peer];

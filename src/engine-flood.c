@@ -676,9 +676,15 @@ flood_request(struct engine *e, size_t from, const struct wire_list *l,
  * long, and "differs for SYNC_DELAY" sent a 3.6 kB summary to every peer
  * every SYNC_INTERVAL (1 Mbit/s per PoP during one refresh wave). Under
  * such churn a lost row comes back with its next refresh.
+ *
+ * A compact probe (wire.h) carries the high 32 bits of the digest, which
+ * mask says: only those are compared. Two databases whose digests differ
+ * in the low half alone (one chance in 2^32 per change) look the same
+ * until a full probe or the next change of either.
  */
 void
-flood_note_digest(struct engine *e, size_t i, uint64_t digest, uint64_t now)
+flood_note_digest(struct engine *e, size_t i, uint64_t digest, uint64_t mask,
+    uint64_t now)
 {
 	struct peer *p = &e->peers[i];
 
@@ -690,7 +696,7 @@ flood_note_digest(struct engine *e, size_t i, uint64_t digest, uint64_t now)
 		p->peer_digest = digest;
 		p->peer_digest_since = now;
 	}
-	if (digest == e->db.digest)
+	if (digest == (e->db.digest & mask))
 		p->mismatch_since = 0;
 	else if (p->mismatch_since == 0)
 		p->mismatch_since = now;

@@ -290,7 +290,7 @@ void	flood_summary(struct engine *e, size_t from,
 void	flood_request(struct engine *e, size_t from,
 	    const struct wire_list *l, uint64_t now);
 void	flood_note_digest(struct engine *e, size_t i, uint64_t digest,
-	    uint64_t now);
+	    uint64_t mask, uint64_t now);
 void	flood_originate_now(struct engine *e);
 void	flood_peer_upgraded(struct engine *e, size_t peer, uint64_t now);
 

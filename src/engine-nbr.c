@@ -472,11 +472,21 @@ nbr_send_probe(struct engine *e, size_t i, uint64_t now)
 	struct wire_probe pr;
 	struct wire_hdr h;
 	uint64_t interval = peer_interval(e, p, now), hold, held;
+	int compact = engine_tx_version(e, i) >= WIRE_COMPACT_VERSION;
+	size_t len = 0;
 
 	hold = interval + interval / 10;
 	hold = (hold + MSEC - 1) / MSEC;
 	if (hold > UINT16_MAX)
 		hold = UINT16_MAX;
+	/*
+	 * A compact probe (wire.h) carries the hold rounded up, by 1/16 at
+	 * most; the probe's deadline must allow what the peer is told.
+	 */
+	if (compact && wire_compact_hold((unsigned)hold) != 0)
+		hold = wire_compact_hold((unsigned)hold);
+	else
+		compact = 0;
 	memset(&pr, 0, sizeof(pr));
 	pr.hold_ms = (uint16_t)hold;
 	pr.ask_seq = probe_sent(&p->pl, &e->conf.p, now, hold * MSEC);
@@ -518,8 +528,14 @@ nbr_send_probe(struct engine *e, size_t i, uint64_t now)
 		p->slow_keep = p->interval;
 	}
 	engine_hdr(e, i, &h, WIRE_PROBE);
-	engine_xmit(e, i, wire_encode_probe(e->pkt, sizeof(e->pkt),
-	    e->conf.key, &h, &pr));
+	/* the full form when a value does not fit the compact one */
+	if (compact)
+		len = wire_encode_probe_compact(e->pkt, sizeof(e->pkt),
+		    e->conf.key, &h, &pr);
+	if (len == 0)
+		len = wire_encode_probe(e->pkt, sizeof(e->pkt), e->conf.key,
+		    &h, &pr);
+	engine_xmit(e, i, len);
 	if (p->slow_seq != 0 && p->slow_left > 0 && p->slow_keep < interval) {
 		p->slow_left--;
 		p->next_probe = now + engine_jitter(e, p->slow_keep, 10);
@@ -607,15 +623,25 @@ rx_sample(struct peer *p, int lost)
 	p->rx_q_long += ((double)lost - p->rx_q_long) / nl;
 }
 
+/*
+ * Probe numbers more than RX_BEHIND below the last are not reordering
+ * but another numbering: a compact probe's 16 bits of ask_seq (wire.h)
+ * expanded while we had no number of the peer's to expand against, and
+ * the full 32 bits after. They start the count afresh; read as
+ * "reordered" they would stop it until the numbers caught up.
+ */
+#define RX_BEHIND	64
+
 static void
 rx_gap(struct peer *p, uint32_t seq, uint64_t rx)
 {
 	int32_t d = (int32_t)(seq - p->rx_ask);
 
-	if (p->rx_ask != 0 && d <= 0)
+	if (p->rx_ask != 0 && d <= 0 && d >= -RX_BEHIND)
 		return;		/* reordered or repeated */
 	/* not across a change of state: the gap may be an outage */
-	if (p->rx_ask != 0 && d <= RX_GAP_MAX && p->pl.state != LINK_DOWN &&
+	if (p->rx_ask != 0 && d > 0 && d <= RX_GAP_MAX &&
+	    p->pl.state != LINK_DOWN &&
 	    p->pl.state_since <= p->rx_ask_at) {
 		while (--d > 0)
 			rx_sample(p, 1);
@@ -670,7 +696,7 @@ nbr_probe_input(struct engine *e, size_t i, const struct wire_msg *m,
 	unsigned k;
 	int r;
 
-	flood_note_digest(e, i, pr->digest, now);
+	flood_note_digest(e, i, pr->digest, pr->digest_mask, now);
 	p->last_rx = rx_ts;
 	/* a peer that only answers keeps no schedule of its own */
 	p->peer_hold = m->hdr.type == WIRE_PROBE ?

@@ -314,6 +314,41 @@ engine_host_drop_window(const struct engine *e, uint64_t *from,
 	*to = e->host_drop_to;
 }
 
+/*
+ * A compact probe (wire.h) leaves out what we know of its sender: who it
+ * is (the source address said), the high half of its sequence (the
+ * replay guard has the latest), and of its probe numbers (the last ask
+ * it sent, our last to it). A PoP acting as an older release knows no
+ * such datagram: to it the magic is wrong.
+ */
+static int
+decode_compact(struct engine *e, const struct peer *p, const uint8_t *buf,
+    size_t len, struct wire_msg *m, enum wire_reject *why)
+{
+	struct wire_compact_ctx c;
+
+	if (engine_version(e) < WIRE_COMPACT_VERSION) {
+		*why = REJ_MAGIC;
+		return -1;
+	}
+	c.sender = p->conf.id;
+	c.have_boot = p->rp.init;
+	c.boot = p->rp.boot;
+	c.top = p->rp.top;
+	c.window = REPLAY_WINDOW;
+	c.ask_ref = p->rx_ask;
+	c.ans_ref = probe_last_seq(&p->pl);
+	if (wire_decode_compact(e->conf.key, e->conf.id, &c, buf, len, m,
+	    why) == 0)
+		return 0;
+	if (*why != REJ_MAC || !e->conf.has_key_next ||
+	    wire_decode_compact(e->conf.key_next, e->conf.id, &c, buf, len, m,
+	    why) == -1)
+		return -1;
+	e->c.rx_key_next++;
+	return 0;
+}
+
 void
 engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
     size_t len, uint64_t rx_ts)
@@ -337,7 +372,13 @@ engine_input(struct engine *e, uint64_t now, long peer, const uint8_t *buf,
 	 * with our key may carry the next one, which peers that have
 	 * already switched send with.
 	 */
-	if (wire_decode(e->conf.key, e->conf.id, buf, len, &m, &why) == -1) {
+	if (wire_is_compact(buf, len)) {
+		if (decode_compact(e, p, buf, len, &m, &why) == -1) {
+			e->c.rejected[why]++;
+			return;
+		}
+	} else if (wire_decode(e->conf.key, e->conf.id, buf, len, &m,
+	    &why) == -1) {
 		if (why != REJ_MAC || !e->conf.has_key_next ||
 		    wire_decode(e->conf.key_next, e->conf.id, buf, len, &m,
 		    &why) == -1) {

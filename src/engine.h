@@ -70,10 +70,11 @@ struct engine_conf {
 	char				cache[WIRE_CACHE_MAX + 1];
 	/*
 	 * The highest wire version to speak, WIRE_VERSION_MIN..WIRE_VERSION
-	 * (0: WIRE_VERSION). WIRE_VERSION_MIN makes the engine a PoP of the
-	 * previous release on the wire: it sends that version's forms only,
-	 * rejects newer datagrams, and ignores what it does not know (tests
-	 * of mixed fleets; argod.8, "Wire versions").
+	 * (0: WIRE_VERSION). A lower one makes the engine a PoP of that
+	 * release on the wire: it sends that version's forms only, rejects
+	 * newer datagrams (compact probes below 6 as bad_magic, as the old
+	 * decoder does), and ignores what it does not know (tests of mixed
+	 * fleets; argod.8, "Wire versions").
 	 */
 	unsigned			wire_version;
 };

@@ -52,6 +52,12 @@ probe_timeout(const struct probe_link *l, const struct engine_params *p)
 }
 
 uint32_t
+probe_last_seq(const struct probe_link *l)
+{
+	return l->next_seq == 1 ? UINT32_MAX : l->next_seq - 1;
+}
+
+uint32_t
 probe_sent(struct probe_link *l, const struct engine_params *p, uint64_t now,
     uint64_t hold)
 {

@@ -104,6 +104,8 @@ void	probe_init(struct probe_link *, uint64_t now);
  */
 uint32_t probe_sent(struct probe_link *, const struct engine_params *,
 	    uint64_t now, uint64_t hold);
+/* The sequence number of the latest probe sent (0 is never one). */
+uint32_t probe_last_seq(const struct probe_link *);
 /*
  * A reply for seq arrived at rx (kernel timestamp); the peer held the
  * probe for turnaround. Returns 1 if the link state changed, -1 if the

@@ -5,8 +5,10 @@
  * version, length), then the MAC over the whole datagram, and only then is
  * the body parsed, through the bounded reader, against the per-type
  * minimum length in wire_types[]. Nothing unauthenticated is interpreted.
- * Versions WIRE_VERSION_MIN and WIRE_VERSION decode; which of the two
- * forms an encoder writes is the header's version.
+ * Versions WIRE_VERSION_MIN to WIRE_VERSION decode; which form an
+ * encoder writes is the header's version. Compact probes (version 6)
+ * have a decoder of their own, wire_decode_compact(), because what they
+ * leave out is expanded from what the receiver knows of the sender.
  */
 #include "config.h"
 
@@ -44,13 +46,23 @@ const char *const wire_type_names[WIRE_TYPE_MAX] = {
 	[WIRE_ORIGIN_REQUEST] = "origin_request",
 };
 
-/* The header is magic (2), version (1), type (1): wire_put_hdr(). */
+/*
+ * The header is magic (2), version (1), type (1): wire_put_hdr(); a
+ * compact probe's type byte carries a flag too.
+ */
 enum wire_type
 wire_sent_type(const uint8_t *buf, size_t len)
 {
-	if (len < 4 || buf[3] >= WIRE_TYPE_MAX)
+	uint8_t t;
+
+	if (len < 4)
 		return 0;
-	return (enum wire_type)buf[3];
+	t = buf[3];
+	if (wire_is_compact(buf, len))
+		t &= (uint8_t)~WIRE_COMPACT_F_ANSWER;
+	if (t >= WIRE_TYPE_MAX)
+		return 0;
+	return (enum wire_type)t;
 }
 
 /* Minimum body length per type (BIRD's tlv_data[] pattern). */
@@ -378,6 +390,7 @@ wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 		rbuf_get_u32(&r, &m->u.probe.ans_seq);
 		rbuf_get_u32(&r, &m->u.probe.turnaround_us);
 		rbuf_get_u64(&r, &m->u.probe.digest);
+		m->u.probe.digest_mask = UINT64_MAX;
 		/* A probe asks; a reply answers and does not ask. */
 		if ((m->u.probe.flags & ~WIRE_PROBE_F_ANSWER) != 0 ||
 		    (m->hdr.type == WIRE_PROBE && m->u.probe.ask_seq == 0) ||
@@ -934,4 +947,222 @@ wire_lsa_delta_max_entries(void)
 {
 	return (WIRE_MTU - WIRE_HDR_LEN - wire_types[WIRE_LSA_DELTA].min_len -
 	    WIRE_MAC_LEN) / WIRE_LSA_ENTRY_LEN;
+}
+
+/*
+ * Compact probes (wire.h). The hold byte is a small float: a 4-bit
+ * exponent e and a 4-bit mantissa m, m ms for e 0, (16 | m) << (e - 1)
+ * ms above, at most 1/16 above the hold asked for (110 ms goes as 112,
+ * 2200 as 2304); e past 12 would not fit hold_ms and is malformed.
+ */
+#define HOLD_EXP_MAX	12
+
+static unsigned
+hold_value(uint8_t code)
+{
+	unsigned e = code >> 4, m = code & 0xf;
+
+	return e == 0 ? m : (16 | m) << (e - 1);
+}
+
+static int
+hold_code(unsigned ms, uint8_t *code)
+{
+	unsigned e, m;
+
+	if (ms < 16) {
+		*code = (uint8_t)ms;
+		return 0;
+	}
+	if (ms > WIRE_COMPACT_HOLD_MAX)
+		return -1;
+	for (e = 1; e <= HOLD_EXP_MAX; e++) {
+		m = (ms + (1u << (e - 1)) - 1) >> (e - 1);	/* round up */
+		if (m < 32) {
+			*code = (uint8_t)(e << 4 | (m & 0xf));
+			return 0;
+		}
+	}
+	return -1;
+}
+
+unsigned
+wire_compact_hold(unsigned ms)
+{
+	uint8_t code;
+
+	if (hold_code(ms, &code) == -1)
+		return 0;
+	return hold_value(code);
+}
+
+int
+wire_is_compact(const uint8_t *buf, size_t len)
+{
+	return len >= 2 && (buf[0] << 8 | buf[1]) == WIRE_COMPACT_MAGIC;
+}
+
+uint64_t
+wire_compact_seq(const struct wire_compact_ctx *c, uint32_t boot,
+    uint32_t low)
+{
+	uint64_t base;
+
+	if (!c->have_boot || boot != c->boot)
+		return low;	/* a new boot counts from 0 */
+	base = c->top >= c->window ? c->top - c->window + 1 : 0;
+	return base + (uint32_t)(low - (uint32_t)base);
+}
+
+uint32_t
+wire_expand16(uint32_t ref, uint16_t low, uint32_t behind)
+{
+	uint32_t base = ref - behind;
+
+	return base + (uint16_t)(low - (uint16_t)base);
+}
+
+/* The compact MAC (wire.h): receiver, the bytes sent, sender, sequence. */
+static void
+compact_mac(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
+    const uint8_t *buf, uint32_t sender, uint64_t seq,
+    uint8_t mac[WIRE_MAC_LEN])
+{
+	crypto_generichash_state st;
+	uint8_t b[4 + WIRE_COMPACT_LEN - WIRE_MAC_LEN + 4 + 8];
+	struct wbuf w;
+
+	wbuf_init(&w, b, sizeof(b));
+	wbuf_put_u32(&w, receiver);
+	wbuf_put_bytes(&w, buf, WIRE_COMPACT_LEN - WIRE_MAC_LEN);
+	wbuf_put_u32(&w, sender);
+	wbuf_put_u64(&w, seq);
+	crypto_generichash_init(&st, key, WIRE_KEY_LEN, WIRE_MAC_LEN);
+	crypto_generichash_update(&st, b, w.len);
+	crypto_generichash_final(&st, mac, WIRE_MAC_LEN);
+}
+
+size_t
+wire_encode_probe_compact(uint8_t *buf, size_t cap,
+    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *h,
+    const struct wire_probe *p)
+{
+	struct wbuf w;
+	uint8_t hold;
+
+	if ((h->type != WIRE_PROBE && h->type != WIRE_PROBE_REPLY) ||
+	    (p->flags & ~WIRE_PROBE_F_ANSWER) != 0 ||
+	    hold_code(p->hold_ms, &hold) == -1 ||
+	    p->turnaround_us > WIRE_COMPACT_TURN_MAX ||
+	    cap < WIRE_COMPACT_LEN)
+		return 0;
+	wbuf_init(&w, buf, cap);
+	wbuf_put_u16(&w, WIRE_COMPACT_MAGIC);
+	wbuf_put_u8(&w, WIRE_COMPACT_VERSION);
+	wbuf_put_u8(&w, (uint8_t)(h->type |
+	    (p->flags & WIRE_PROBE_F_ANSWER ? WIRE_COMPACT_F_ANSWER : 0)));
+	wbuf_put_u32(&w, h->boot);
+	wbuf_put_u32(&w, (uint32_t)h->seq);
+	wbuf_put_u16(&w, (uint16_t)p->ask_seq);
+	wbuf_put_u8(&w, (uint8_t)p->ans_seq);
+	wbuf_put_u8(&w, p->ans_mask);
+	wbuf_put_u8(&w, hold);
+	wbuf_put_u8(&w, (uint8_t)(p->turnaround_us >> 16));
+	wbuf_put_u16(&w, (uint16_t)p->turnaround_us);
+	wbuf_put_u32(&w, (uint32_t)(p->digest >> 32));
+	if (w.err)
+		return 0;
+	compact_mac(key, h->receiver, buf, h->sender, h->seq, buf + w.len);
+	return WIRE_COMPACT_LEN;
+}
+
+/*
+ * Asks are expanded at or above the last one seen less ASK_BEHIND (a
+ * probe reordered that far is older than the answer's mask reaches);
+ * answers at or below our latest ask, which they never pass: 8 bits
+ * name every ask an answer can still match (the prober remembers the
+ * last PROBE_OUTSTANDING, 64, and matches all 32 bits).
+ */
+#define ASK_BEHIND	64u
+
+int
+wire_decode_compact(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
+    const struct wire_compact_ctx *c, const uint8_t *buf, size_t len,
+    struct wire_msg *m, enum wire_reject *why)
+{
+	struct rbuf r;
+	struct wire_probe *p = &m->u.probe;
+	uint8_t mac[WIRE_MAC_LEN], version = 0, tf = 0, hold = 0, ans = 0;
+	uint8_t turn_hi = 0;
+	uint16_t magic = 0, ask = 0, turn = 0;
+	uint32_t low = 0, dig = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (len < WIRE_COMPACT_LEN) {
+		*why = REJ_SHORT;
+		return -1;
+	}
+	rbuf_init(&r, buf, WIRE_COMPACT_LEN - WIRE_MAC_LEN);
+	rbuf_get_u16(&r, &magic);
+	rbuf_get_u8(&r, &version);
+	rbuf_get_u8(&r, &tf);
+	rbuf_get_u32(&r, &m->hdr.boot);
+	rbuf_get_u32(&r, &low);
+	rbuf_get_u16(&r, &ask);
+	rbuf_get_u8(&r, &ans);
+	rbuf_get_u8(&r, &p->ans_mask);
+	rbuf_get_u8(&r, &hold);
+	rbuf_get_u8(&r, &turn_hi);
+	rbuf_get_u16(&r, &turn);
+	rbuf_get_u32(&r, &dig);
+	if (magic != WIRE_COMPACT_MAGIC) {
+		*why = REJ_MAGIC;
+		return -1;
+	}
+	if (version < WIRE_COMPACT_VERSION || version > WIRE_VERSION) {
+		*why = REJ_VERSION;
+		return -1;
+	}
+	if (len != WIRE_COMPACT_LEN) {
+		*why = REJ_LENGTH;
+		return -1;
+	}
+	m->hdr.version = version;
+	m->hdr.maxver = version;
+	m->hdr.sender = c->sender;
+	m->hdr.receiver = receiver;
+	m->hdr.seq = wire_compact_seq(c, m->hdr.boot, low);
+	compact_mac(key, receiver, buf, c->sender, m->hdr.seq, mac);
+	if (sodium_memcmp(mac, buf + WIRE_COMPACT_LEN - WIRE_MAC_LEN,
+	    WIRE_MAC_LEN) != 0) {
+		*why = REJ_MAC;
+		return -1;
+	}
+	m->hdr.type = tf & ~WIRE_COMPACT_F_ANSWER;
+	if (m->hdr.type != WIRE_PROBE && m->hdr.type != WIRE_PROBE_REPLY) {
+		*why = REJ_TYPE;
+		return -1;
+	}
+	p->flags = tf & WIRE_COMPACT_F_ANSWER ? WIRE_PROBE_F_ANSWER : 0;
+	if (m->hdr.type == WIRE_PROBE)
+		p->ask_seq = c->ask_ref == 0 ? ask :
+		    wire_expand16(c->ask_ref, ask, ASK_BEHIND);
+	if (p->flags & WIRE_PROBE_F_ANSWER)
+		p->ans_seq = c->ans_ref - (uint8_t)((uint8_t)c->ans_ref - ans);
+	p->hold_ms = (uint16_t)hold_value(hold);
+	p->turnaround_us = (uint32_t)turn_hi << 16 | turn;
+	p->digest = (uint64_t)dig << 32;
+	p->digest_mask = 0xffffffff00000000ULL;
+	/* as wire_decode(): a probe asks, a reply answers and only that */
+	if ((hold >> 4) > HOLD_EXP_MAX ||
+	    (m->hdr.type == WIRE_PROBE && p->ask_seq == 0) ||
+	    (m->hdr.type == WIRE_PROBE_REPLY &&
+	    (!(p->flags & WIRE_PROBE_F_ANSWER) || ask != 0 || hold != 0)) ||
+	    (!(p->flags & WIRE_PROBE_F_ANSWER) && (ans != 0 ||
+	    p->ans_mask != 0 || turn_hi != 0 || turn != 0)) ||
+	    ((p->flags & WIRE_PROBE_F_ANSWER) && p->ans_seq == 0)) {
+		*why = REJ_MALFORMED;
+		return -1;
+	}
+	return 0;
 }

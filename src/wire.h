@@ -24,13 +24,46 @@
  * same id from a name without coordination; configs with colliding names
  * are rejected.
  *
- * Versions (argod.8, "Wire versions"). A PoP of version N decodes the
- * datagrams of versions N - 1 and N and rejects every other (bad_version).
- * "max" is the highest version the sender speaks; version 4 wrote 0 there
- * and never read it, so a version 5 PoP says "I speak 5" even inside the
- * version 4 datagrams it sends to a peer it has not heard from yet. Only
- * LSA and ORIGINS differ between 4 and 5 (below); everything else has one
- * layout, whatever the version byte says.
+ * Versions (argod.8, "Wire versions"). A PoP decodes the datagrams of
+ * versions WIRE_VERSION_MIN (4) to WIRE_VERSION (6) and rejects every
+ * other (bad_version). "max" is the highest version the sender speaks;
+ * version 4 wrote 0 there and never read it, so a newer PoP says "I speak
+ * 6" even inside the version 4 datagrams it sends to a peer it has not
+ * heard from yet. Only LSA and ORIGINS differ between 4 and 5 (below);
+ * version 6 adds the compact probe (below) and changes nothing else, so
+ * everything else has one layout, whatever the version byte says.
+ *
+ * Compact probes (version 6). A PROBE or PROBE_REPLY to a peer known to
+ * speak 6 is 40 bytes instead of 64 (68 on the wire instead of 92; the
+ * probes of idle links are most of a quiet mesh's control bytes):
+ *
+ *	0      2   3    4          8          12   14  15  16  17     20
+ *	+------+---+----+----------+----------+----+---+---+---+------+
+ *	|magic |ver|type| boot id  | seq, low | ask|ans|msk|hld| turn |
+ *	+------+---+----+----------+----------+----+---+---+---+------+
+ *	20             24                                           40
+ *	+--------------+--------------------------------------------+
+ *	| digest, high | MAC (16 bytes)                             |
+ *	+--------------+--------------------------------------------+
+ *
+ * magic is "AP", which every older decoder rejects as bad_magic; type is
+ * the message type in the low 4 bits and WIRE_COMPACT_F_ANSWER; ask the
+ * low 16 bits of ask_seq, ans the low 8 of ans_seq (an answer can only
+ * match one of the asker's last 64 probes, probe.h); hld the hold (ms,
+ * a 4-bit exponent and a 4-bit mantissa, wire_compact_hold()); turn the
+ * turnaround in us, 24 bits, as exact as the full form's (argosim: 16
+ * bits in coarser units above 262 ms put 0.2 ms errors into idle links'
+ * RTTs and re-advertised rows in a static network); digest the high 32
+ * bits of the LSDB digest. What is
+ * not sent the receiver knows or expands (wire_compact_ctx): the sender
+ * from the source address, the high half of the sequence from its replay
+ * guard (RFC 4303 appendix A2.1: the candidate at or above the bottom of
+ * the window; a new boot counts from 0), ask and ans against the asks it
+ * has seen and sent. The MAC covers the receiver id, the 24 bytes sent,
+ * then the sender id and the expanded 64-bit sequence, so what is not
+ * sent is authenticated all the same, and a wrong expansion fails it.
+ * The receiver id comes first, then the magic, as in the full form, whose
+ * MAC input therefore never equals a compact one.
  */
 #ifndef ARGO_WIRE_H
 #define ARGO_WIRE_H
@@ -41,12 +74,19 @@
 #include "prefix.h"
 
 #define WIRE_MAGIC		0x4147	/* "AG" */
-#define WIRE_VERSION		5	/* 2: probes carry answers; 3: the
+#define WIRE_VERSION		6	/* 2: probes carry answers; 3: the
 					   receiver is bound into the MAC;
 					   4: origins in rows, ORIGINS;
 					   5: cache addresses in rows, tier
-					   policies in declarations */
-#define WIRE_VERSION_MIN	(WIRE_VERSION - 1)	/* oldest understood */
+					   policies in declarations;
+					   6: compact probes */
+#define WIRE_VERSION_MIN	4	/* oldest understood */
+#define WIRE_COMPACT_MAGIC	0x4150	/* "AP" */
+#define WIRE_COMPACT_VERSION	6	/* the first with compact probes */
+#define WIRE_COMPACT_LEN	40	/* 24 bytes and the MAC */
+#define WIRE_COMPACT_F_ANSWER	0x80	/* in the type byte */
+#define WIRE_COMPACT_HOLD_MAX	63488	/* ms: (16 | 15) << 11 */
+#define WIRE_COMPACT_TURN_MAX	0xffffffu	/* us, 16.8 s */
 #define WIRE_HDR_LEN		24
 #define WIRE_MAC_LEN		16
 #define WIRE_KEY_LEN		32
@@ -121,6 +161,8 @@ struct wire_probe {
 	uint32_t	ans_seq;
 	uint32_t	turnaround_us;	/* answerer's rx-to-tx time */
 	uint64_t	digest;		/* sender's LSDB digest */
+	uint64_t	digest_mask;	/* decoded: the bits of it sent (all;
+					   compact: the high 32) */
 };
 
 struct wire_lsa_entry {
@@ -296,6 +338,45 @@ uint32_t wire_node_id(const char *name);
 int	wire_decode(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 	    const uint8_t *buf, size_t len, struct wire_msg *msg,
 	    enum wire_reject *why);
+/*
+ * What a receiver knows of the sender of a compact probe and uses to
+ * expand what it does not send (above). The engine fills it from its
+ * state for the peer the source address names; this module keeps none.
+ */
+struct wire_compact_ctx {
+	uint32_t	sender;		/* the peer's node id */
+	int		have_boot;	/* the replay guard has one: */
+	uint32_t	boot;		/* ... the peer's boot id, */
+	uint64_t	top;		/* ... highest sequence seen under it */
+	uint64_t	window;		/* its width (REPLAY_WINDOW) */
+	uint32_t	ask_ref;	/* the peer's last ask seen, 0 none */
+	uint32_t	ans_ref;	/* our latest ask to it */
+};
+/* A compact probe, by its magic (nothing is checked). */
+int	wire_is_compact(const uint8_t *buf, size_t len);
+/*
+ * Decode and authenticate a compact probe sent to receiver, as
+ * wire_decode() does; it decodes as version 6 from ctx->sender, with
+ * the expanded seq, ask_seq and ans_seq.
+ */
+int	wire_decode_compact(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
+	    const struct wire_compact_ctx *, const uint8_t *buf, size_t len,
+	    struct wire_msg *msg, enum wire_reject *why);
+/* The 64-bit sequence whose low 32 bits are low (RFC 4303 A2.1). */
+uint64_t wire_compact_seq(const struct wire_compact_ctx *, uint32_t boot,
+	    uint32_t low);
+/* The 32-bit number whose low 16 bits are low, at or above ref - behind. */
+uint32_t wire_expand16(uint32_t ref, uint16_t low, uint32_t behind);
+/* The smallest hold the compact form carries that is >= ms; 0: none. */
+unsigned wire_compact_hold(unsigned ms);
+/*
+ * A compact PROBE or PROBE_REPLY (h->type); 0 if cap is short or a value
+ * does not fit: the hold is rounded up, and either it or the turnaround
+ * past its maximum is 0 (send the full form then).
+ */
+size_t	wire_encode_probe_compact(uint8_t *buf, size_t cap,
+	    const uint8_t key[WIRE_KEY_LEN], const struct wire_hdr *,
+	    const struct wire_probe *);
 /* The MAC of a datagram of len bytes (MAC excluded) sent to receiver. */
 void	wire_mac(const uint8_t key[WIRE_KEY_LEN], uint32_t receiver,
 	    const uint8_t *buf, size_t len, uint8_t mac[WIRE_MAC_LEN]);

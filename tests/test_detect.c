@@ -4,8 +4,11 @@
  * test writes: one real engine "a" with peers "b" (scripted: probes on a
  * schedule, or only answers, or late) and "c" (scripted, always alive,
  * to see what "a" floods). Virtual clock in 1 ms steps; nothing here
- * depends on the machine's speed.
+ * depends on the machine's speed. The scripted peers speak version 5,
+ * so "a" sends them full probes, which they decode without the state a
+ * compact one needs (wire.h); test_engine has compact ones.
  */
+#define SCRIPT_VERSION	5
 #include "config.h"
 
 #include <stdio.h>
@@ -126,6 +129,7 @@ script_send(struct script *s, int idx, int reply)
 	h.boot = 1;
 	h.seq = ++s->seq;
 	h.receiver = a_id;
+	h.version = h.maxver = SCRIPT_VERSION;
 	if (!reply) {
 		pr.hold_ms = 110;
 		pr.ask_seq = ++s->ask;
@@ -177,6 +181,7 @@ script_row_of(int idx, const char *name, uint32_t seq, const char **peers,
 	h.boot = 1;
 	h.seq = ++s->seq;
 	h.receiver = a_id;
+	h.version = h.maxver = SCRIPT_VERSION;
 	len = wire_encode_lsa(buf, sizeof(buf), key, &h, &l, ent);
 	push(idx, 0, buf, len, now + OWD);
 }

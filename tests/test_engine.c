@@ -54,35 +54,49 @@ static size_t captured_len;
 static int capture;
 static unsigned sent[N][N][WIRE_TYPE_MAX];	/* datagrams by type */
 
+static unsigned probe_len[2];	/* probes sent full, compact */
+
+/* A compact probe's hold (wire.h: byte 16, exponent and mantissa). */
+static unsigned
+compact_hold_ms(const uint8_t *buf)
+{
+	unsigned e = buf[16] >> 4, m = buf[16] & 0xf;
+
+	return e == 0 ? m : (16 | m) << (e - 1);
+}
+
 static void
 ev_send(void *arg, size_t peer, const void *buf, size_t len)
 {
 	int from = *(int *)arg, to;
+	enum wire_type type = wire_sent_type(buf, len);
 	struct pkt *p;
 
 	/* peers are configured in index order, skipping self */
 	to = (int)peer >= from ? (int)peer + 1 : (int)peer;
-	if (((const uint8_t *)buf)[3] < WIRE_TYPE_MAX)
-		sent[from][to][((const uint8_t *)buf)[3]]++;
-	if (capture && from == 0 && to == 1 && ((const uint8_t *)buf)[3] ==
-	    WIRE_PROBE) {
+	sent[from][to][type]++;
+	if (type == WIRE_PROBE || type == WIRE_PROBE_REPLY)
+		probe_len[len == WIRE_COMPACT_LEN]++;
+	if (capture && from == 0 && to == 1 && type == WIRE_PROBE) {
 		memcpy(captured, buf, len);
 		captured_len = len;
 		capture = 0;
 	}
 	if (owd[from][to] < 0 || qn == QMAX)
 		return;
-	if (drop_lsa[from][to] && (((const uint8_t *)buf)[3] == WIRE_LSA ||
-	    ((const uint8_t *)buf)[3] == WIRE_LSA_DELTA))
+	if (drop_lsa[from][to] && (type == WIRE_LSA ||
+	    type == WIRE_LSA_DELTA))
 		return;
-	if (drop_summary[from][to] && ((const uint8_t *)buf)[3] == WIRE_SUMMARY)
+	if (drop_summary[from][to] && type == WIRE_SUMMARY)
 		return;
-	if (drop_slow[from][to] && ((const uint8_t *)buf)[3] == WIRE_PROBE) {
+	if (drop_slow[from][to] && type == WIRE_PROBE) {
 		struct wire_msg m;
 		enum wire_reject why;
 
-		if (wire_decode(key, C[to].id, buf, len, &m, &why) == 0 &&
-		    m.u.probe.hold_ms > 1000) {
+		if ((wire_is_compact(buf, len) &&
+		    compact_hold_ms(buf) > 1000) ||
+		    (wire_decode(key, C[to].id, buf, len, &m, &why) == 0 &&
+		    m.u.probe.hold_ms > 1000)) {
 			drop_slow[from][to] = 0;
 			return;
 		}
@@ -648,9 +662,17 @@ main(void)
 		engine_input(E[1], now, -1, captured, captured_len, now);
 		is_int(c1->rejected[REJ_UNKNOWN_PEER], unk + 1,
 		    "unknown source rejected");
+		/*
+		 * A compact probe does not name its sender: the source
+		 * address does, and the MAC covers the id it implies.
+		 */
 		engine_input(E[1], now, 1, captured, captured_len, now);
-		is_int(c1->rejected[REJ_SENDER], snd + 1,
-		    "packet from the wrong peer's address rejected");
+		if (wire_is_compact(captured, captured_len))
+			is_int(c1->rejected[REJ_MAC], mac + 2, "compact "
+			    "packet from the wrong peer's address rejected");
+		else
+			is_int(c1->rejected[REJ_SENDER], snd + 1,
+			    "packet from the wrong peer's address rejected");
 	}
 	run_until(now + 2 * SEC);
 	ok(converged() && all_routes_offline(), "still healthy afterwards");
@@ -726,7 +748,23 @@ main(void)
 	 * RTT measured through held answers is still exact.
 	 */
 	memset(sent, 0, sizeof(sent));
-	run_until(now + 5 * SEC);
+	memset(probe_len, 0, sizeof(probe_len));
+	{
+		const struct engine_counters *c0 = engine_counters(E[0]);
+		uint64_t pk = c0->tx_type_packets[WIRE_PROBE],
+		    by = c0->tx_type_bytes[WIRE_PROBE];
+
+		run_until(now + 5 * SEC);
+		pk = c0->tx_type_packets[WIRE_PROBE] - pk;
+		by = c0->tx_type_bytes[WIRE_PROBE] - by;
+		/* version 6 on both ends: compact probes (wire.h) */
+		ok(pk > 0 && by == pk * WIRE_COMPACT_LEN, "steady: ash's "
+		    "probes are %d bytes (%llu in %llu)", WIRE_COMPACT_LEN,
+		    (unsigned long long)by, (unsigned long long)pk);
+		ok(probe_len[0] == 0 && probe_len[1] > 0, "steady: every "
+		    "probe compact (%u full, %u compact)", probe_len[0],
+		    probe_len[1]);
+	}
 	{
 		unsigned replies = 0, hot = 0, idle = 0, other = 0, n;
 		int a, b;

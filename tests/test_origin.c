@@ -42,7 +42,7 @@ static void
 ev_send(void *arg, size_t peer, const void *buf, size_t len)
 {
 	int from = *(int *)arg, to = enet_node(from, peer);
-	uint8_t type = ((const uint8_t *)buf)[3];
+	uint8_t type = (uint8_t)wire_sent_type(buf, len);
 
 	if (type < WIRE_TYPE_MAX && drop_type[from][to][type])
 		return;

@@ -1017,13 +1017,16 @@ test_versions(void)
 		e[i].loss = 0;
 		e[i].state = i == 2 ? WIRE_ENTRY_POLICY : 1;	/* up */
 	}
+	h.version = 5;
 	h.maxver = WIRE_VERSION;
 	len = wire_encode_lsa(buf, sizeof(buf), key, &h, &l, e);
-	is_int(buf[2], WIRE_VERSION, "v5 lsa: version byte 5");
-	is_int(buf[6], WIRE_VERSION, "v5 lsa: max version byte 5");
+	is_int(buf[2], 5, "v5 lsa: version byte 5");
+	is_int(buf[6], WIRE_VERSION, "v5 lsa: max version byte %d",
+	    WIRE_VERSION);
 	is_int(decode(buf, len, &m, &why), 0, "v5 lsa: decodes");
 	is_int(m.hdr.version, 5, "v5 lsa: header version 5");
-	is_int(m.hdr.maxver, 5, "v5 lsa: header max 5");
+	is_int(m.hdr.maxver, WIRE_VERSION, "v5 lsa: header max %d",
+	    WIRE_VERSION);
 	is_int(m.u.lsa.version, 5, "v5 lsa: row version 5");
 	ok(strcmp(m.u.lsa.cache, "[2001:db8::7]:8080") == 0,
 	    "v5 lsa: the cache address round trips (%s)", m.u.lsa.cache);
@@ -1040,7 +1043,8 @@ test_versions(void)
 	is_int(len4, len - 1 - strlen(l.cache),
 	    "v4 lsa: shorter by the cache address and its length byte");
 	is_int(b4[2], 4, "v4 lsa: version byte 4");
-	is_int(b4[6], WIRE_VERSION, "v4 lsa: max version byte still 5");
+	is_int(b4[6], WIRE_VERSION, "v4 lsa: max version byte still %d",
+	    WIRE_VERSION);
 	is_int(decode(b4, len4, &m, &why), 0, "v4 lsa: decodes");
 	ok(m.hdr.version == 4 && m.u.lsa.version == 4 &&
 	    m.u.lsa.cache[0] == '\0' && m.u.lsa.nentries == 3 &&
@@ -1116,7 +1120,8 @@ test_versions(void)
 	h.type = WIRE_ORIGINS;
 	len = wire_encode_origins(buf, sizeof(buf), key, &h, o, 2);
 	ok(len > 0 && decode(buf, len, &m, &why) == 0 &&
-	    m.u.list.version == 5, "v5 origins: both decode");
+	    m.u.list.version == WIRE_VERSION, "v5 origins: both decode "
+	    "(version %d has 5's form)", WIRE_VERSION);
 	memset(&it, 0, sizeof(it));
 	ok(wire_origin_next(&m.u.list, &it, &d) == 0 && d.id == o[0].id &&
 	    d.tier_mode == WIRE_TIER_SMART, "v5 origins: the default one");
@@ -1192,7 +1197,7 @@ test_versions(void)
 		    "v5 origins: a policy under the base's id rejected");
 	}
 
-	/* header versions: only N - 1 and N */
+	/* header versions: only WIRE_VERSION_MIN to WIRE_VERSION */
 	{
 		struct wire_probe p;
 		int v, bad_rc = 0;
@@ -1205,15 +1210,428 @@ test_versions(void)
 			len = wire_encode_probe(buf, sizeof(buf), key, &h, &p);
 			buf[2] = (uint8_t)v;	/* 0 encodes as WIRE_VERSION */
 			remac(buf, len, key);
-			if ((decode(buf, len, &m, &why) == 0) !=
-			    (v == WIRE_VERSION || v == WIRE_VERSION_MIN) ||
-			    (v != WIRE_VERSION && v != WIRE_VERSION_MIN &&
-			    why != REJ_VERSION))
+			int in = v >= WIRE_VERSION_MIN && v <= WIRE_VERSION;
+
+			if ((decode(buf, len, &m, &why) == 0) != in ||
+			    (!in && why != REJ_VERSION))
 				bad_rc++;
 		}
-		is_int(bad_rc, 0, "versions %d and %d decode, the 254 others "
-		    "are REJ_VERSION", WIRE_VERSION_MIN, WIRE_VERSION);
+		is_int(bad_rc, 0, "versions %d to %d decode, the %d others "
+		    "are REJ_VERSION", WIRE_VERSION_MIN, WIRE_VERSION,
+		    256 - (WIRE_VERSION - WIRE_VERSION_MIN + 1));
 	}
+}
+
+/*
+ * Compact probes (wire.h, version 6). remac_compact() computes the MAC
+ * as wire.h documents it, apart from wire.c: receiver, the 24 bytes
+ * sent, sender, the 64-bit sequence.
+ */
+#define C_RECEIVER	0x01020304u
+#define C_SENDER	0xdeadbeefu
+
+static void
+remac_compact(uint8_t *buf, const uint8_t *k, uint32_t sender, uint64_t seq)
+{
+	crypto_generichash_state st;
+	uint8_t b[4], q[12];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		b[i] = (uint8_t)(C_RECEIVER >> (24 - 8 * i));
+	for (i = 0; i < 4; i++)
+		q[i] = (uint8_t)(sender >> (24 - 8 * i));
+	for (i = 0; i < 8; i++)
+		q[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
+	crypto_generichash_init(&st, k, WIRE_KEY_LEN, WIRE_MAC_LEN);
+	crypto_generichash_update(&st, b, 4);
+	crypto_generichash_update(&st, buf, WIRE_COMPACT_LEN - WIRE_MAC_LEN);
+	crypto_generichash_update(&st, q, sizeof(q));
+	crypto_generichash_final(&st, buf + WIRE_COMPACT_LEN - WIRE_MAC_LEN,
+	    WIRE_MAC_LEN);
+}
+
+static struct wire_compact_ctx
+mkctx(void)
+{
+	struct wire_compact_ctx c;
+
+	memset(&c, 0, sizeof(c));
+	c.sender = C_SENDER;
+	c.have_boot = 1;
+	c.boot = 0x80000001;
+	c.top = 0x0102030405060700ULL;
+	c.window = 64;
+	c.ask_ref = 0x1234fff0;
+	c.ans_ref = 0x5678abcd;
+	return c;
+}
+
+static int
+cdecode(const struct wire_compact_ctx *c, const uint8_t *buf, size_t len,
+    struct wire_msg *m, enum wire_reject *why)
+{
+	*why = REJ_MAX;
+	return wire_decode_compact(key, C_RECEIVER, c, buf, len, m, why);
+}
+
+static size_t
+cencode(uint8_t *buf, const struct wire_hdr *h, const struct wire_probe *p)
+{
+	struct wire_hdr hh = *h;
+
+	hh.receiver = C_RECEIVER;
+	return wire_encode_probe_compact(buf, WIRE_MTU, key, &hh, p);
+}
+
+static void
+test_compact_roundtrip(uint8_t type, const char *what)
+{
+	struct wire_compact_ctx c = mkctx();
+	struct wire_hdr h = mkhdr(type);
+	struct wire_probe p, *q;
+	struct wire_msg m;
+	enum wire_reject why;
+	uint8_t buf[WIRE_MTU];
+	size_t len;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = WIRE_PROBE_F_ANSWER;
+	p.ans_mask = 0xa5;
+	p.ans_seq = 0x5678abc0;		/* 13 below our latest ask */
+	p.turnaround_us = 1234 * 8;
+	p.digest = 0x1122334455667788ULL;
+	if (type == WIRE_PROBE) {
+		p.hold_ms = 112;
+		p.ask_seq = 0x12350003;	/* 19 past the last seen */
+	}
+	h.seq = 0x0102030405060708ULL;
+	len = cencode(buf, &h, &p);
+	is_int(len, WIRE_COMPACT_LEN, "%s compact: %d bytes", what,
+	    WIRE_COMPACT_LEN);
+	ok(buf[0] == 'A' && buf[1] == 'P' && buf[2] == 6 &&
+	    buf[3] == (type | WIRE_COMPACT_F_ANSWER), "%s compact: magic AP, "
+	    "version 6, type and answer flag", what);
+	ok(be32(buf + 4) == 0x80000001 && be32(buf + 8) == 0x05060708 &&
+	    be32(buf + 20) == 0x11223344, "%s compact: boot, low sequence, "
+	    "high digest at their offsets", what);
+	is_int(cdecode(&c, buf, len, &m, &why), 0, "%s compact: decodes",
+	    what);
+	q = &m.u.probe;
+	ok(m.hdr.type == type && m.hdr.sender == C_SENDER &&
+	    m.hdr.boot == 0x80000001 && m.hdr.seq == 0x0102030405060708ULL &&
+	    m.hdr.version == 6 && m.hdr.receiver == C_RECEIVER,
+	    "%s compact: header, sender from the context, 64-bit seq", what);
+	ok(q->flags == WIRE_PROBE_F_ANSWER && q->ans_mask == 0xa5 &&
+	    q->ans_seq == 0x5678abc0 && q->turnaround_us == 1234 * 8,
+	    "%s compact: answer fields", what);
+	ok(q->digest == 0x1122334400000000ULL &&
+	    q->digest_mask == 0xffffffff00000000ULL,
+	    "%s compact: the digest's high half and its mask", what);
+	if (type == WIRE_PROBE)
+		ok(q->ask_seq == 0x12350003 && q->hold_ms == 112,
+		    "%s compact: ask expanded across 16 bits, hold", what);
+	else
+		ok(q->ask_seq == 0 && q->hold_ms == 0,
+		    "%s compact: no ask, no hold", what);
+}
+
+static void
+test_compact_fields(void)
+{
+	struct wire_compact_ctx c = mkctx();
+	struct wire_hdr h = mkhdr(WIRE_PROBE);
+	struct wire_probe p;
+	struct wire_msg m;
+	enum wire_reject why;
+	uint8_t buf[WIRE_MTU];
+	unsigned ms, v, prev = 0;
+	uint32_t us;
+	int bad = 0, bad_rt = 0;
+
+	/* hold: rounded up by 1/16 at most, monotonic, exact round trip */
+	for (ms = 0; ms <= WIRE_COMPACT_HOLD_MAX; ms++) {
+		v = wire_compact_hold(ms);
+		if (v < ms || v > ms + ms / 16 || v < prev ||
+		    wire_compact_hold(v) != v)
+			bad++;
+		prev = v;
+	}
+	is_int(bad, 0, "compact hold: 0..%u ms rounded up by 1/16 at most",
+	    WIRE_COMPACT_HOLD_MAX);
+	ok(wire_compact_hold(110) == 112 && wire_compact_hold(2200) == 2304 &&
+	    wire_compact_hold(15) == 15 && wire_compact_hold(16) == 16,
+	    "compact hold: 110 -> 112, 2200 -> 2304 ms, small values exact");
+	ok(wire_compact_hold(WIRE_COMPACT_HOLD_MAX) == WIRE_COMPACT_HOLD_MAX &&
+	    wire_compact_hold(WIRE_COMPACT_HOLD_MAX + 1) == 0 &&
+	    wire_compact_hold(65535) == 0 && wire_compact_hold(UINT32_MAX) == 0,
+	    "compact hold: %u the largest",
+	    WIRE_COMPACT_HOLD_MAX);
+	memset(&p, 0, sizeof(p));
+	p.ask_seq = 0x12340001;
+	for (ms = 0; ms <= WIRE_COMPACT_HOLD_MAX; ms += 7) {
+		p.hold_ms = (uint16_t)ms;
+		if (cencode(buf, &h, &p) != WIRE_COMPACT_LEN ||
+		    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) != 0 ||
+		    m.u.probe.hold_ms != wire_compact_hold(ms))
+			bad_rt++;
+	}
+	is_int(bad_rt, 0, "compact hold: every 7th ms round trips rounded up");
+	p.hold_ms = WIRE_COMPACT_HOLD_MAX + 1;
+	is_int(cencode(buf, &h, &p), 0, "compact hold: past the largest, "
+	    "no compact form");
+
+	/* turnaround: 24 bits of us, exact */
+	p.hold_ms = 110;
+	p.flags = WIRE_PROBE_F_ANSWER;
+	p.ans_seq = c.ans_ref;
+	bad_rt = 0;
+	for (us = 0; us <= WIRE_COMPACT_TURN_MAX; us += us < 300000 ? 1 :
+	    4099) {
+		p.turnaround_us = us;
+		if (cencode(buf, &h, &p) != WIRE_COMPACT_LEN ||
+		    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) != 0 ||
+		    m.u.probe.turnaround_us != us)
+			bad_rt++;
+	}
+	is_int(bad_rt, 0, "compact turnaround: exact to the us");
+	p.turnaround_us = WIRE_COMPACT_TURN_MAX;
+	ok(cencode(buf, &h, &p) == WIRE_COMPACT_LEN &&
+	    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) == 0 &&
+	    m.u.probe.turnaround_us == WIRE_COMPACT_TURN_MAX &&
+	    buf[17] == 0xff && buf[18] == 0xff && buf[19] == 0xff,
+	    "compact turnaround: %u us, the largest, exact",
+	    WIRE_COMPACT_TURN_MAX);
+	p.turnaround_us = WIRE_COMPACT_TURN_MAX + 1;
+	is_int(cencode(buf, &h, &p), 0, "compact turnaround: past the largest, "
+	    "no compact form");
+	p.turnaround_us = UINT32_MAX;
+	is_int(cencode(buf, &h, &p), 0, "compact turnaround: UINT32_MAX, no "
+	    "compact form");
+
+	/* mask, ask and ans at their limits */
+	p.turnaround_us = 0;
+	p.ans_mask = 0xff;
+	p.ask_seq = 0x1234ffff;
+	c.ask_ref = 0x1234fff0;
+	p.ans_seq = 0x5677ff01;
+	c.ans_ref = 0x56780000;
+	ok(cencode(buf, &h, &p) == WIRE_COMPACT_LEN &&
+	    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) == 0 &&
+	    m.u.probe.ans_mask == 0xff && m.u.probe.ask_seq == 0x1234ffff &&
+	    m.u.probe.ans_seq == 0x5677ff01, "compact: mask 0xff, ask 0xffff "
+	    "above, ans 255 below the reference, across a wrap");
+	p.ans_seq = 0x5677ff00;
+	ok(cencode(buf, &h, &p) == WIRE_COMPACT_LEN &&
+	    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) == 0 &&
+	    m.u.probe.ans_seq == 0x56780000, "compact: ans 256 below the "
+	    "reference reads as the reference (no such ask matches)");
+	p.ans_seq = c.ans_ref;
+	ok(cencode(buf, &h, &p) == WIRE_COMPACT_LEN &&
+	    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) == 0 &&
+	    m.u.probe.ans_seq == c.ans_ref, "compact: ans the reference");
+	/* the flags byte takes only the answer flag */
+	p.flags = 0x02;
+	is_int(cencode(buf, &h, &p), 0, "compact: unknown flags not encoded");
+	/* only probes have a compact form */
+	p.flags = 0;
+	h.type = WIRE_LSA;
+	is_int(cencode(buf, &h, &p), 0, "compact: an lsa has no compact form");
+	h.type = WIRE_PROBE;
+	is_int((int)wire_encode_probe_compact(buf, WIRE_COMPACT_LEN - 1, key,
+	    &h, &p), 0, "compact: cap 39 is too short");
+}
+
+static void
+test_compact_expand(void)
+{
+	struct wire_compact_ctx c = mkctx();
+	struct wire_hdr h = mkhdr(WIRE_PROBE);
+	struct wire_probe p;
+	struct wire_msg m;
+	enum wire_reject why;
+	uint8_t buf[WIRE_MTU];
+
+	/* sequence, RFC 4303 A2.1: from the bottom of the window up */
+	c.top = 0x1fffffff0ULL;
+	ok(wire_compact_seq(&c, c.boot, 0x00000005) == 0x200000005ULL,
+	    "seq: past the 2^32 wrap, the next high half");
+	ok(wire_compact_seq(&c, c.boot, 0xfffffff8) == 0x1fffffff8ULL,
+	    "seq: just past the top, the same high half");
+	ok(wire_compact_seq(&c, c.boot, 0xffffffb1) == 0x1ffffffb1ULL,
+	    "seq: the bottom of the window, the same high half");
+	ok(wire_compact_seq(&c, c.boot, 0xffffffb0) == 0x2ffffffb0ULL,
+	    "seq: below the window, taken as the next high half");
+	c.top = 0x200000003ULL;
+	ok(wire_compact_seq(&c, c.boot, 0xfffffff0) == 0x1fffffff0ULL,
+	    "seq: reordered behind the wrap, the previous high half");
+	c.top = 10;
+	ok(wire_compact_seq(&c, c.boot, 0xffffffff) == 0xffffffffULL &&
+	    wire_compact_seq(&c, c.boot, 3) == 3,
+	    "seq: a top below the window's width expands from 0");
+	c.top = 0x700000000ULL;
+	ok(wire_compact_seq(&c, c.boot + 1, 7) == 7,
+	    "seq: a new boot counts from 0");
+	c.have_boot = 0;
+	ok(wire_compact_seq(&c, c.boot, 7) == 7,
+	    "seq: no boot heard, from 0");
+
+	/* 16-bit numbers */
+	ok(wire_expand16(0x0001fff0, 0x0005, 64) == 0x00020005,
+	    "ask: past the 16-bit wrap");
+	ok(wire_expand16(0x00020005, 0xfff0, 64) == 0x0001fff0,
+	    "ask: reordered behind the wrap, within 64");
+	ok(wire_expand16(0x00020045, 0x0004, 64) == 0x00030004,
+	    "ask: 65 behind is read as ahead");
+	ok(wire_expand16(0x00000010, 0xfff0, 64) == 0xfffffff0,
+	    "ask: behind across the 32-bit wrap");
+	ok(wire_expand16(0x00020005, 0xffff, 0xffff) == 0x0001ffff &&
+	    wire_expand16(0x00020005, 0x0005, 0xffff) == 0x00020005,
+	    "ans: at or below the reference");
+
+	/* through the codec: a wrap of the sequence's low half */
+	c = mkctx();
+	c.top = 0x1fffffff0ULL;
+	memset(&p, 0, sizeof(p));
+	p.hold_ms = 110;
+	p.ask_seq = 0x1234fff1;
+	h.seq = 0x200000005ULL;
+	ok(cencode(buf, &h, &p) == WIRE_COMPACT_LEN &&
+	    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) == 0 &&
+	    m.hdr.seq == 0x200000005ULL, "codec: seq across the 2^32 wrap");
+	/* a new boot: its sequence counts from 0 */
+	h.boot = c.boot + 1;
+	h.seq = 0x11;
+	ok(cencode(buf, &h, &p) == WIRE_COMPACT_LEN &&
+	    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) == 0 &&
+	    m.hdr.seq == 0x11 && m.hdr.boot == c.boot + 1,
+	    "codec: a new boot decodes from 0");
+	/* a sender whose high half the receiver cannot know fails the MAC */
+	h.seq = 0x100000011ULL;
+	ok(cencode(buf, &h, &p) == WIRE_COMPACT_LEN &&
+	    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_MAC, "codec: a new boot past 2^32 is REJ_MAC");
+}
+
+static void
+test_compact_reject(void)
+{
+	struct wire_compact_ctx c = mkctx(), w;
+	struct wire_hdr h = mkhdr(WIRE_PROBE);
+	struct wire_probe p;
+	struct wire_msg m;
+	enum wire_reject why, want;
+	uint8_t buf[WIRE_MTU], b[WIRE_MTU], wrong[WIRE_KEY_LEN];
+	size_t i;
+	int bit, bad = 0, n;
+
+	memset(&p, 0, sizeof(p));
+	p.hold_ms = 112;
+	p.ask_seq = 0x12350003;
+	p.flags = WIRE_PROBE_F_ANSWER;
+	p.ans_seq = c.ans_ref;
+	p.digest = 0xfeedfacecafebeefULL;
+	h.seq = c.top + 1;
+	ok(cencode(buf, &h, &p) == WIRE_COMPACT_LEN &&
+	    cdecode(&c, buf, WIRE_COMPACT_LEN, &m, &why) == 0,
+	    "reject: the original decodes");
+	/* the MAC as wire.h documents it */
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	remac_compact(b, key, C_SENDER, h.seq);
+	ok(memcmp(b, buf, WIRE_COMPACT_LEN) == 0,
+	    "reject: MAC over receiver, the 24 bytes, sender, sequence");
+
+	/* every bit flipped */
+	for (i = 0; i < WIRE_COMPACT_LEN; i++)
+		for (bit = 0; bit < 8; bit++) {
+			memcpy(b, buf, WIRE_COMPACT_LEN);
+			b[i] ^= (uint8_t)(1 << bit);
+			want = i < 2 ? REJ_MAGIC : i == 2 ? REJ_VERSION :
+			    REJ_MAC;
+			if (cdecode(&c, b, WIRE_COMPACT_LEN, &m, &why) != -1 ||
+			    why != want)
+				bad++;
+		}
+	is_int(bad, 0, "reject: each of the 320 bits flipped, the right "
+	    "reason");
+	/* a wrong sender, a wrong high half, a wrong key */
+	w = c;
+	w.sender ^= 1;
+	ok(cdecode(&w, buf, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_MAC, "reject: another sender id is REJ_MAC");
+	w = c;
+	w.top += 1ULL << 32;
+	ok(cdecode(&w, buf, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_MAC, "reject: another high half is REJ_MAC");
+	w = c;
+	w.boot ^= 1;
+	ok(cdecode(&w, buf, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_MAC, "reject: read as a new boot (from 0): REJ_MAC");
+	memcpy(wrong, key, sizeof(wrong));
+	wrong[0] ^= 1;
+	ok(wire_decode_compact(wrong, C_RECEIVER, &c, buf, WIRE_COMPACT_LEN,
+	    &m, &why) == -1 && why == REJ_MAC, "reject: another key");
+	ok(wire_decode_compact(key, C_RECEIVER + 1, &c, buf, WIRE_COMPACT_LEN,
+	    &m, &why) == -1 && why == REJ_MAC, "reject: another receiver");
+	/* lengths */
+	bad = 0;
+	for (n = 0; n < WIRE_COMPACT_LEN; n++)
+		if (cdecode(&c, buf, (size_t)n, &m, &why) != -1 ||
+		    why != REJ_SHORT)
+			bad++;
+	is_int(bad, 0, "reject: every length 0..39 is REJ_SHORT");
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	b[WIRE_COMPACT_LEN] = 0;
+	ok(cdecode(&c, b, WIRE_COMPACT_LEN + 1, &m, &why) == -1 &&
+	    why == REJ_LENGTH, "reject: 41 bytes is REJ_LENGTH");
+	/* the full decoder does not take it, nor the compact one a full one */
+	ok(wire_decode(key, C_RECEIVER, buf, WIRE_COMPACT_LEN, &m, &why) ==
+	    -1 && why == REJ_MAGIC, "reject: to a full decoder, bad magic");
+	ok(wire_is_compact(buf, WIRE_COMPACT_LEN) && !wire_is_compact(buf, 1),
+	    "wire_is_compact: by its magic");
+	ok(wire_sent_type(buf, WIRE_COMPACT_LEN) == WIRE_PROBE,
+	    "wire_sent_type: a compact probe with an answer is a probe");
+
+	/* well MACed, malformed */
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	b[2] = 7;
+	remac_compact(b, key, C_SENDER, h.seq);
+	ok(cdecode(&c, b, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_VERSION, "crafted: version 7 is REJ_VERSION");
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	b[3] = WIRE_LSA;
+	remac_compact(b, key, C_SENDER, h.seq);
+	ok(cdecode(&c, b, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_TYPE, "crafted: type lsa is REJ_TYPE");
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	b[3] = WIRE_PROBE | 0x40;
+	remac_compact(b, key, C_SENDER, h.seq);
+	ok(cdecode(&c, b, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_TYPE, "crafted: an unknown flag is REJ_TYPE");
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	b[16] = 0xd0;		/* exponent 13 */
+	remac_compact(b, key, C_SENDER, h.seq);
+	ok(cdecode(&c, b, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_MALFORMED, "crafted: hold exponent 13 is REJ_MALFORMED");
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	b[3] = WIRE_PROBE_REPLY | WIRE_COMPACT_F_ANSWER;	/* asks */
+	remac_compact(b, key, C_SENDER, h.seq);
+	ok(cdecode(&c, b, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_MALFORMED, "crafted: a reply that asks is "
+	    "REJ_MALFORMED");
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	b[3] = WIRE_PROBE;	/* mask, ans and turnaround without the flag */
+	remac_compact(b, key, C_SENDER, h.seq);
+	ok(cdecode(&c, b, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_MALFORMED, "crafted: answer fields without the flag "
+	    "are REJ_MALFORMED");
+	memcpy(b, buf, WIRE_COMPACT_LEN);
+	b[12] = b[13] = 0;
+	w = c;
+	w.ask_ref = 0;		/* no reference: the ask expands to 0 */
+	remac_compact(b, key, C_SENDER, h.seq);
+	ok(cdecode(&w, b, WIRE_COMPACT_LEN, &m, &why) == -1 &&
+	    why == REJ_MALFORMED, "crafted: ask 0 is REJ_MALFORMED");
 }
 
 int
@@ -1232,5 +1650,10 @@ main(void)
 	test_lsa_max();
 	test_header_crafts();
 	test_versions();
+	test_compact_roundtrip(WIRE_PROBE, "probe");
+	test_compact_roundtrip(WIRE_PROBE_REPLY, "probe-reply");
+	test_compact_fields();
+	test_compact_expand();
+	test_compact_reject();
 	return done_testing();
 }
