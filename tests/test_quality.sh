@@ -37,14 +37,19 @@ for nodes in 100 150; do
 	done
 done
 
-SHIFT='q["reached"] == q["pairs"] and q["gain_fraction"] >= 0.98 and q["worst_excess_over_direct_ms"] <= 1.0'
+# The bound on the worst pair is the static runs' 2 ms: a near-tie within
+# the advertised dead band may go either way. Over seeds 1-4 (argosim -S)
+# the worst pair 60 s after the shift with 2 ms of jitter was 0.26 to
+# 1.43 ms slower than direct, with and without the delay step rule
+# (probe.c, step_rise()); the gain 99.92 to 99.94 %.
+SHIFT='q["reached"] == q["pairs"] and q["gain_fraction"] >= 0.98 and q["worst_excess_over_direct_ms"] <= 2.0'
 for j in 0ms 2ms; do
 	out=$T/shift-$j.json
 	"$SIM" -q -n 100 -j "$j" --reorder 1 -w 20s -e '20s shift 20%' \
 	    -e '80s end' -O 1s -o "$out" 2>"$out.txt"
 	ok $? "100 PoPs, $j jitter, every link shifted by up to 20 %: runs"
 	check "$out" "$SHIFT" "$SHOW"
-	ok $? "60 s after the shift ($j jitter): >= 98 % of the gain, none > 1 ms slower than direct"
+	ok $? "60 s after the shift ($j jitter): >= 98 % of the gain, none > 2 ms slower than direct"
 done
 
 [ "$fail" -eq 0 ]
