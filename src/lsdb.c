@@ -422,6 +422,25 @@ links_lost(struct lsdb *db, const struct lsdb_node *n,
 	return lost;
 }
 
+/* Does the row e[k] (normalized) make a link of n that was up congested? */
+static int
+links_congested(const struct lsdb_node *n, const struct wire_lsa_entry *e,
+    size_t k)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < n->nlinks; i++) {
+		if (n->links[i].state != LINK_UP)
+			continue;
+		while (j < k && e[j].peer < n->links[i].peer)
+			j++;
+		if (j < k && e[j].peer == n->links[i].peer &&
+		    e[j].state == LINK_CONGESTED)
+			return 1;
+	}
+	return 0;
+}
+
 enum lsdb_result
 lsdb_install_row(struct lsdb *db, uint32_t origin, const char *name,
     uint32_t boot, uint32_t seq, uint16_t age,
@@ -466,7 +485,7 @@ lsdb_install_row_v(struct lsdb *db, uint32_t origin, const char *name,
 	size_t i, k, nl, no, np, need;
 	int same_origins, was_stale;
 
-	db->same_links = db->link_lost = 0;
+	db->same_links = db->link_lost = db->link_congested = 0;
 	if (form == 0 || form > WIRE_VERSION)
 		form = WIRE_VERSION;
 	if ((uint64_t)age * SEC >= maxage)
@@ -546,6 +565,7 @@ lsdb_install_row_v(struct lsdb *db, uint32_t origin, const char *name,
 	db->same_links = db->same_links && same_origins &&
 	    strcmp(node->cache, keep) == 0;
 	db->link_lost = node->has_row && links_lost(db, node, e, nl, now);
+	db->link_congested = node->has_row && links_congested(node, e, nl);
 	if (node->has_row && strcmp(node->cache, keep) != 0)
 		db->cache_generation++;
 	else if (!node->has_row && keep[0] != '\0')

@@ -104,6 +104,8 @@ struct lsdb {
 	int		 link_lost;	/* last install: a link up before
 					   is down or gone: SPF at once */
 #define LSDB_LOST_SPAN	(1000000000ULL)	/* ns: reports of one event */
+	int		 link_congested;	/* last install: a link up
+						   before is congested */
 	uint64_t	 maxage;	/* last maxage given, ns */
 	uint64_t	 origins_generation;	/* bumped when a row's
 						   origins change */

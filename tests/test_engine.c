@@ -584,6 +584,44 @@ main(void)
 	    "ash changed routes %d times while restoring (no flapping)",
 	    route_events[0] - before);
 
+	/*
+	 * 3b. A link turning congested is as urgent as one lost: a remote
+	 * PoP moves on the row at once, not after spf delay (500 ms here)
+	 * or a backed-off hold.
+	 */
+	{
+		uint64_t t_cong = 0, t_move = 0, saved = C[0].p.spf_delay;
+
+		C[0].p.spf_delay = 500 * MSEC;
+		ok(engine_reconfigure(E[0], &C[0], now) == 0,
+		    "ash: spf delay 500 ms");
+		run_until(now + 2 * SEC);
+		owd[1][3] += 30;
+		owd[3][1] += 30;
+		t0 = now;
+		while (now < t0 + 5 * SEC && !t_move) {
+			run_until(now + 5 * MSEC);
+			if (!t_cong && (peer_state(1, 3) == LINK_CONGESTED ||
+			    peer_state(3, 1) == LINK_CONGESTED))
+				t_cong = now;
+			if (t_cong && route_to(0, 3)->pathlen == 2)
+				t_move = now;
+		}
+		ok(t_cong && t_move && t_move - t_cong < 200 * MSEC,
+		    "congested again: ash moved %.0f ms after cmh-dub read "
+		    "congested, %.0f ms after the step", t_move && t_cong ?
+		    ((double)t_move - (double)t_cong) / 1e6 : -1,
+		    t_move ? ((double)t_move - (double)t0) / 1e6 : -1);
+		owd[1][3] -= 30;
+		owd[3][1] -= 30;
+		C[0].p.spf_delay = saved;
+		ok(engine_reconfigure(E[0], &C[0], now) == 0,
+		    "ash: spf delay back");
+		run_until(now + 20 * SEC);
+		ok(peer_state(1, 3) == LINK_UP && all_routes_offline(),
+		    "cmh-dub up again, routes offline Dijkstra's");
+	}
+
 	/* 4. Kill a PoP: peers mark it down and route around within 1 s. */
 	t0 = now;
 	before = link_down_events[1];
