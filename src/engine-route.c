@@ -87,11 +87,12 @@ routes_schedule_spf(struct engine *e, uint64_t now)
  * the follow-ups (the other end's row, RTT changes as traffic moves) are
  * throttled as usual. Only one such run per spf hold MIN: a PoP that dies
  * takes every peer's row down with it, and 300 of them coalesce. A link
- * that turns congested is as urgent for the routes on it (bench_peers.py:
- * +80 ms on a path link moved routes 1.4 s later, where the first trial
- * took 0.43 s: the remote PoPs' hold had backed off to its MAX on the
- * RTT changes of the trial before); a congested link is not lost, and
- * leaves the settling of routes (routes_link_lost()) alone.
+ * that turns congested is as urgent for the routes on it, whose packets
+ * queue now, and the hold may have backed off to its MAX (1 s) on the
+ * RTT changes of a moment before (test_engine 3b: with spf delay 500 ms
+ * a remote PoP moved 505 ms after the congested row, now 5 ms); a
+ * congested link is not lost, and leaves the settling of routes
+ * (routes_link_lost()) alone.
  */
 static void
 spf_at_once(struct engine *e, uint64_t now)

@@ -333,30 +333,13 @@ loss_min_samples(const struct engine_params *p)
 }
 
 /* Congestion evaluation after every resolved probe. */
-static double scatter_bound(const struct probe_link *,
-    const struct engine_params *);
-
-/* evaluate(): the last two samples are a step up (base > 0) */
-static int
-step_rise(const struct probe_link *l, const struct engine_params *p,
-    uint64_t base)
-{
-	double lo, enter = (double)p->cong_delay_enter * 1000;	/* ns */
-	double margin = scatter_bound(l, p);
-
-	if (margin < enter)
-		margin = enter;
-	lo = l->last_rtt < l->prev_rtt ? l->last_rtt : l->prev_rtt;
-	return lo > (double)base + enter + margin;
-}
-
 static int
 evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
 {
 	uint64_t base = probe_baseline(l);
 	double qdelay_us = 0;
 	unsigned loss = probe_loss_permille(l);
-	int enter, below, step;
+	int enter, below;
 
 	if (l->state == LINK_DOWN)
 		return 0;
@@ -372,19 +355,6 @@ evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
 		qdelay_us = ((l->srtt < l->last_rtt ? l->srtt : l->last_rtt) -
 		    (double)base) / 1000.0;
 	/*
-	 * A step: the last two samples both above the baseline by the
-	 * enter threshold plus a margin, the larger of the threshold itself
-	 * and the scatter bound (four times the jitter). No noise the link
-	 * has shown reaches that twice in a row, and the average would take
-	 * a sample or two more to say it (srtt follows a step by 1/8 a
-	 * sample: a rise of 80 ms over a 20 ms threshold entered at the
-	 * third sample, 0.43 s after it began in bench_peers.py's mesh; now
-	 * at the second). Smaller rises are left to the average, as queues
-	 * come in bursts.
-	 */
-	step = l->have_rtt && base != 0 && l->prev_rtt > 0 &&
-	    step_rise(l, p, base);
-	/*
 	 * A loss rate over a handful of probes is noise: one lost probe of
 	 * three is not 33 % loss. Loss counts once a quarter of the window
 	 * is filled.
@@ -395,10 +365,9 @@ evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
 	 * Entering takes the loss test (loss_test()); leaving takes the
 	 * window's plain rate below the exit one, for cong_hold.
 	 */
-	enter = qdelay_us > p->cong_delay_enter || step ||
+	enter = qdelay_us > p->cong_delay_enter ||
 	    l->loss_cusum >= LOSS_TEST_H;
-	below = qdelay_us < p->cong_delay_exit && !step &&
-	    loss < p->cong_loss_exit;
+	below = qdelay_us < p->cong_delay_exit && loss < p->cong_loss_exit;
 	if (l->state == LINK_UP)
 		return enter ? set_state(l, LINK_CONGESTED, now) : 0;
 	/* LINK_CONGESTED */
@@ -576,7 +545,6 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 			l->lrtt_n = 1;
 		}
 	}
-	l->prev_rtt = l->last_rtt;
 	l->last_rtt = (double)rtt;
 	baseline_sample(l, p, rx, rtt);
 	shift_sample(l, p, rx, rtt);
@@ -591,7 +559,6 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		 * both afresh so they describe the link as it is now.
 		 */
 		l->loss_n = l->loss_lost = 0;
-		l->prev_rtt = 0;	/* no step across the outage */
 		l->srtt = (double)rtt;
 		l->rttvar = (double)rtt / 2;
 		l->jitter = 0;
