@@ -333,39 +333,6 @@ loss_min_samples(const struct engine_params *p)
 }
 
 /* Congestion evaluation after every resolved probe. */
-static double scatter_bound(const struct probe_link *,
-    const struct engine_params *);
-
-/*
- * A step up: the last two samples both above the baseline by the enter
- * threshold plus a margin, the larger of the threshold itself and the
- * scatter bound (four times the jitter). No noise the link has shown
- * reaches that twice in a row: it is the link's new level, as two low
- * samples are (level_drop()), and srtt goes to the lower of the two at
- * once, so the link is congested at the second sample and its row says
- * the RTT the routes on it now see. Followed at 1/8 a sample, a rise of
- * 80 ms over the 20 ms threshold entered congestion at the third sample
- * with srtt 25 ms up, and whether that moved routes around the link at
- * once or only on the RTT advertised a hold time later was luck
- * (bench_peers.py: 0.38 to 0.50 s in 4 trials of 6, 1.4 and 2.4 s in the
- * others). Smaller rises are left to the average, as queues come in
- * bursts. Returns the new level, or 0.
- */
-static double
-step_rise(const struct probe_link *l, const struct engine_params *p,
-    uint64_t base)
-{
-	double lo, enter = (double)p->cong_delay_enter * 1000;	/* ns */
-	double margin = scatter_bound(l, p);
-
-	if (base == 0 || l->prev_rtt <= 0)
-		return 0;
-	if (margin < enter)
-		margin = enter;
-	lo = l->last_rtt < l->prev_rtt ? l->last_rtt : l->prev_rtt;
-	return lo > (double)base + enter + margin && lo > l->srtt ? lo : 0;
-}
-
 static int
 evaluate(struct probe_link *l, const struct engine_params *p, uint64_t now)
 {
@@ -525,7 +492,7 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 {
 	struct probe_out *o = &l->out[seq % PROBE_OUTSTANDING];
 	uint64_t rtt;
-	double d, drop, steps, cap, rise;
+	double d, drop, steps, cap;
 	unsigned i;
 	int changed = 0;
 
@@ -578,11 +545,7 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 			l->lrtt_n = 1;
 		}
 	}
-	l->prev_rtt = l->last_rtt;
 	l->last_rtt = (double)rtt;
-	if (l->have_rtt && l->state != LINK_DOWN &&
-	    (rise = step_rise(l, p, probe_baseline(l))) > 0)
-		l->srtt = rise;
 	baseline_sample(l, p, rx, rtt);
 	shift_sample(l, p, rx, rtt);
 	if (l->lrtt_n < PROBE_LRTT_N)
@@ -596,7 +559,6 @@ probe_reply(struct probe_link *l, const struct engine_params *p, uint32_t seq,
 		 * both afresh so they describe the link as it is now.
 		 */
 		l->loss_n = l->loss_lost = 0;
-		l->prev_rtt = 0;	/* no step across the outage */
 		l->srtt = (double)rtt;
 		l->rttvar = (double)rtt / 2;
 		l->jitter = 0;

@@ -68,7 +68,6 @@ struct probe_link {
 
 	int		have_rtt;
 	double		srtt, rttvar, jitter, last_rtt;	/* ns */
-	double		prev_rtt;	/* the sample before last_rtt; 0: none */
 	/*
 	 * The long-term RTT: the mean of the samples so far, then an
 	 * average over the last PROBE_LRTT_N (gain 1/PROBE_LRTT_N). What a

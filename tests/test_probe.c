@@ -836,83 +836,6 @@ test_level_shift(void)
 }
 
 /*
- * A step up: two samples in a row above the baseline by more than the
- * enter threshold plus a margin (the threshold itself, or four times the
- * jitter) are the link's new level: srtt goes there, and the link is
- * congested at the second sample, where the average needs a third; one
- * such sample alone does not, nor does a step the average has to confirm
- * (under the threshold plus the margin).
- */
-static void
-test_step_rise(void)
-{
-	struct sim s;
-	int i, c0;
-
-	sim_init(&s);
-	s.p.probe_interval = 200 * MSEC;	/* one step a sample */
-	for (i = 0; i < 50; i++)
-		round_ok(&s, 100 * MSEC);
-	c0 = s.changes;
-	round_ok(&s, 180 * MSEC);
-	ok(s.l.state == LINK_UP, "+80 ms, first sample: still up (srtt %.1f)",
-	    s.l.srtt / MSEC);
-	round_ok(&s, 180 * MSEC);
-	ok(s.l.state == LINK_CONGESTED && s.changes == c0 + 1,
-	    "+80 ms, second sample: congested");
-	ok(fabs(s.l.srtt - 180 * MSEC) < 1,
-	    "... and srtt at the new level at once (%.1f ms; at 1/8 a sample "
-	    "it would be 118.8)", s.l.srtt / MSEC);
-
-	sim_init(&s);
-	s.p.probe_interval = 200 * MSEC;	/* one step a sample */
-	for (i = 0; i < 50; i++)
-		round_ok(&s, 100 * MSEC);
-	c0 = s.changes;
-	round_ok(&s, 180 * MSEC);
-	for (i = 0; i < 50; i++)
-		round_ok(&s, 100 * MSEC);
-	ok(s.l.state == LINK_UP && s.changes == c0,
-	    "one sample 80 ms late among on-time ones: no congestion");
-
-	/* a quiet link: +50 ms twice is a step */
-	sim_init(&s);
-	s.p.probe_interval = 200 * MSEC;	/* one step a sample */
-	for (i = 0; i < 50; i++)
-		round_ok(&s, 100 * MSEC);
-	round_ok(&s, 150 * MSEC);
-	round_ok(&s, 150 * MSEC);
-	ok(s.l.state == LINK_CONGESTED,
-	    "+50 ms twice on a quiet link: congested (srtt %.1f)",
-	    s.l.srtt / MSEC);
-	/* a link that scatters by 15 ms: the margin is its scatter bound */
-	sim_init(&s);
-	s.p.probe_interval = 200 * MSEC;
-	for (i = 0; i < 200; i++)
-		round_ok(&s, (i % 2 ? 115 : 100) * MSEC);
-	round_ok(&s, 150 * MSEC);
-	round_ok(&s, 150 * MSEC);
-	ok(s.l.state == LINK_UP,
-	    "+50 ms twice where samples scatter by 15 ms: up, left to the "
-	    "average (jitter %.1f ms, srtt %.1f)", s.l.jitter / MSEC,
-	    s.l.srtt / MSEC);
-
-	sim_init(&s);
-	s.p.probe_interval = 200 * MSEC;	/* one step a sample */
-	for (i = 0; i < 50; i++)
-		round_ok(&s, 100 * MSEC);
-	c0 = s.changes;
-	round_ok(&s, 135 * MSEC);
-	round_ok(&s, 135 * MSEC);
-	ok(s.l.state == LINK_UP,
-	    "+35 ms (under 20 + 20): not a step at the second sample");
-	for (i = 0; i < 20 && s.l.state == LINK_UP; i++)
-		round_ok(&s, 135 * MSEC);
-	ok(s.l.state == LINK_CONGESTED,
-	    "... congested by the average, %d samples later", i);
-}
-
-/*
  * A path that changes level is not jitter: a step leaves the jitter
  * estimate near zero (unclipped it gained 1/16 of the step), and two
  * samples below srtt by more than the clipping bound move srtt to them
@@ -1102,7 +1025,6 @@ main(void)
 	test_time_zero();
 	test_hold_and_mask();
 	test_level_step();
-	test_step_rise();
 	test_restarted();
 	test_host_drops();
 	test_loss_confidence();
