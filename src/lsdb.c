@@ -398,15 +398,16 @@ lost_report(struct lsdb *db, uint32_t ps, uint64_t now)
 }
 
 /*
- * Does the row e[k] (normalized: sorted by peer) lose a live link of n?
- * Each node a link is lost to gets a report (lost_report()).
+ * What the row e[k] (normalized: sorted by peer) does to the live links
+ * of n, in one pass: db->link_lost if it loses one (down or gone; each
+ * node a link is lost to gets a report, lost_report()), and
+ * db->link_congested if one that was up is congested now.
  */
-static int
-links_lost(struct lsdb *db, const struct lsdb_node *n,
+static void
+links_compare(struct lsdb *db, const struct lsdb_node *n,
     const struct wire_lsa_entry *e, size_t k, uint64_t now)
 {
 	size_t i, j = 0;
-	int lost = 0;
 
 	for (i = 0; i < n->nlinks; i++) {
 		if (n->links[i].state == LINK_DOWN)
@@ -416,29 +417,11 @@ links_lost(struct lsdb *db, const struct lsdb_node *n,
 		if (j == k || e[j].peer != n->links[i].peer ||
 		    e[j].state == LINK_DOWN) {
 			lost_report(db, n->links[i].slot, now);
-			lost = 1;
-		}
-	}
-	return lost;
-}
-
-/* Does the row e[k] (normalized) make a link of n that was up congested? */
-static int
-links_congested(const struct lsdb_node *n, const struct wire_lsa_entry *e,
-    size_t k)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < n->nlinks; i++) {
-		if (n->links[i].state != LINK_UP)
-			continue;
-		while (j < k && e[j].peer < n->links[i].peer)
-			j++;
-		if (j < k && e[j].peer == n->links[i].peer &&
+			db->link_lost = 1;
+		} else if (n->links[i].state == LINK_UP &&
 		    e[j].state == LINK_CONGESTED)
-			return 1;
+			db->link_congested = 1;
 	}
-	return 0;
 }
 
 enum lsdb_result
@@ -564,8 +547,9 @@ lsdb_install_row_v(struct lsdb *db, uint32_t origin, const char *name,
 	/* a new cache address changes no route, but the tiers' file */
 	db->same_links = db->same_links && same_origins &&
 	    strcmp(node->cache, keep) == 0;
-	db->link_lost = node->has_row && links_lost(db, node, e, nl, now);
-	db->link_congested = node->has_row && links_congested(node, e, nl);
+	db->link_lost = db->link_congested = 0;
+	if (node->has_row)
+		links_compare(db, node, e, nl, now);
 	if (node->has_row && strcmp(node->cache, keep) != 0)
 		db->cache_generation++;
 	else if (!node->has_row && keep[0] != '\0')
